@@ -1,0 +1,164 @@
+"""Ingest a platform export folder: validate every file, then upsert the accepted ones by ref.
+
+A file with any invalid row is rejected whole and nothing of it is applied; a file whose rows
+point at refs that only a rejected file defined is rejected too; the others go in, all in one
+transaction. Re-ingesting the same folder changes nothing. A changed row is updated and its
+before/after kept in `row_history`; a row missing from a file is never deleted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Literal
+
+from sqlalchemy import Engine, insert, select, update
+from sqlalchemy.orm import Session as OrmSession
+
+from adapters.database import unit_of_work
+from adapters.export_files import CsvTable, read_csv_table
+from adapters.models import ENTITY_MODELS, RowHistory
+from backoffice.export_format import (
+    FILE_SPECS,
+    SPECS_BY_NAME,
+    FileSpec,
+    Key,
+    ParsedFile,
+    RowError,
+    check_references,
+    parse_file,
+)
+
+Status = Literal["accepted", "rejected", "absent", "ignored"]
+
+
+@dataclass(frozen=True, slots=True)
+class FileOutcome:
+    name: str
+    status: Status
+    rows: int = 0
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    errors: tuple[RowError, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class IngestResult:
+    folder: str
+    files: tuple[FileOutcome, ...] = field(default=())
+
+    @property
+    def errors(self) -> list[RowError]:
+        return [error for outcome in self.files for error in outcome.errors]
+
+    @property
+    def rejected(self) -> list[str]:
+        return [o.name for o in self.files if o.status == "rejected"]
+
+    @property
+    def changed(self) -> int:
+        return sum(o.inserted + o.updated for o in self.files)
+
+
+class ExportFolderError(ValueError):
+    """The folder itself cannot be ingested (missing, not a folder, no export file in it)."""
+
+
+def ingest_export(engine: Engine, folder: Path, *, now: datetime) -> IngestResult:
+    """Validate and apply the export in `folder`; `now` stamps the history of changed rows."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise ExportFolderError(f"dossier d'export introuvable : {folder}")
+    tables = {spec.name: read_csv_table(folder / spec.name)
+              for spec in FILE_SPECS if (folder / spec.name).is_file()}
+    ignored = sorted(p.name for p in folder.glob("*.csv") if p.name not in SPECS_BY_NAME)
+    with unit_of_work(engine) as db:
+        known = _known_keys(db)
+        rejected: dict[str, set[Key]] = {}
+        outcomes = []
+        for spec in FILE_SPECS:  # dependency order: a file's targets come before it
+            table = tables.get(spec.name)
+            if table is None:
+                outcomes.append(FileOutcome(spec.name, "absent"))
+                continue
+            parsed = _validate(spec, table, known, rejected)
+            if parsed.errors:
+                rejected[spec.name] = set(parsed.declared)
+                outcomes.append(FileOutcome(spec.name, "rejected", _row_count(table),
+                                            errors=parsed.errors))
+                continue
+            known.setdefault(spec.name, set()).update(parsed.keys)
+            inserted, updated = _upsert(db, parsed, str(folder / spec.name), now)
+            outcomes.append(FileOutcome(spec.name, "accepted", len(parsed.records), inserted,
+                                        updated, len(parsed.records) - inserted - updated))
+    outcomes += [FileOutcome(name, "ignored") for name in ignored]
+    return IngestResult(str(folder), tuple(outcomes))
+
+
+def _row_count(table: CsvTable | RowError) -> int:
+    return len(table.rows) if isinstance(table, CsvTable) else 0
+
+
+def _validate(spec: FileSpec, table: CsvTable | RowError, known: dict[str, set[Key]],
+              rejected: dict[str, set[Key]]) -> ParsedFile:
+    if isinstance(table, RowError):
+        return ParsedFile(spec, errors=(table,))
+    return check_references(parse_file(spec, table.header, table.rows), known, rejected)
+
+
+def _known_keys(db: OrmSession) -> dict[str, set[Key]]:
+    """Keys already in the database for every file that other files refer to."""
+    targets = {ref.target for spec in FILE_SPECS for ref in spec.references}
+    known: dict[str, set[Key]] = {}
+    for name in targets:
+        spec = SPECS_BY_NAME[name]
+        model = ENTITY_MODELS[spec.entity]
+        columns = [getattr(model, c) for c in spec.key]
+        known[name] = {tuple(str(v) for v in row) for row in db.execute(select(*columns))}
+    return known
+
+
+def _upsert(db: OrmSession, parsed: ParsedFile, source: str, now: datetime) -> tuple[int, int]:
+    spec = parsed.spec
+    model = ENTITY_MODELS[spec.entity]
+    columns = parsed.columns
+    existing = {
+        tuple(str(row[c]) for c in spec.key): row
+        for row in (r._asdict() for r in db.execute(select(*(getattr(model, c) for c in columns))))
+    }
+    new_rows: list[dict[str, Any]] = []
+    changed_rows: list[dict[str, Any]] = []
+    history: list[dict[str, Any]] = []
+    for record in parsed.records:
+        key = spec.key_of(record)
+        current = existing.get(key)
+        values = {c: record[c] for c in columns}
+        if current is None:
+            new_rows.append(values)
+            continue
+        diff = [c for c in columns if current[c] != values[c]]  # Decimal compares by value
+        if diff:
+            changed_rows.append(values)
+            history.append({
+                "entity": spec.entity, "ref": "/".join(key), "changed_at": now, "source": source,
+                "before": {c: _jsonable(current[c]) for c in diff},
+                "after": {c: _jsonable(values[c]) for c in diff},
+            })
+    if new_rows:
+        db.execute(insert(model), new_rows)
+    if changed_rows:
+        db.execute(update(model), changed_rows)
+    if history:
+        db.execute(insert(RowHistory), history)
+    return len(new_rows), len(changed_rows)
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, datetime | date | time):
+        return value.isoformat()
+    return value

@@ -1,0 +1,298 @@
+"""The database schema: SQLAlchemy 2.1 models, the same on SQLite and PostgreSQL.
+
+Entities from the platform export are keyed by their `*_ref` (natural keys: what people quote).
+Money and hours are exact decimals on both databases; instants are stored in UTC.
+Every change of the schema goes through an Alembic migration (adapters/migrations).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    Text,
+    Time,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeEngine
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class ExactDecimal(TypeDecorator[Decimal]):
+    """NUMERIC on PostgreSQL; text on SQLite, whose NUMERIC would go through a float."""
+
+    impl = Numeric
+    cache_ok = True
+
+    def __init__(self, precision: int = 14, scale: int = 2) -> None:
+        super().__init__(precision=precision, scale=scale)
+        self.precision, self.scale = precision, scale
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(String(32))
+        return dialect.type_descriptor(Numeric(self.precision, self.scale, asdecimal=True))
+
+    def process_bind_param(self, value: Decimal | None, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        if not isinstance(value, Decimal):
+            raise TypeError(f"exact decimal columns take Decimal, not {type(value).__name__}")
+        return str(value) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
+        return None if value is None else Decimal(str(value))
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """An instant: aware datetimes in, stored as UTC, aware UTC datetimes out."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("instants must be timezone-aware")
+        utc = value.astimezone(UTC)
+        return utc.replace(tzinfo=None) if dialect.name == "sqlite" else utc
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+Money = ExactDecimal(14, 2)
+Hours = ExactDecimal(8, 2)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Trainer(Base):
+    __tablename__ = "trainers"
+    trainer_ref: Mapped[str] = mapped_column(String(64), primary_key=True)
+    first_name: Mapped[str] = mapped_column(String(120))
+    last_name: Mapped[str] = mapped_column(String(120))
+    email: Mapped[str] = mapped_column(String(254))
+    siret: Mapped[str] = mapped_column(String(14))
+    nda: Mapped[str | None] = mapped_column(String(11))
+    iban: Mapped[str] = mapped_column(String(34))
+    bic: Mapped[str | None] = mapped_column(String(11))
+    vat_regime: Mapped[str] = mapped_column(String(16))
+    self_billing: Mapped[bool] = mapped_column(Boolean, default=False)
+    address: Mapped[str | None] = mapped_column(Text)
+    postcode: Mapped[str | None] = mapped_column(String(16))
+    city: Mapped[str | None] = mapped_column(String(120))
+
+
+class Client(Base):
+    __tablename__ = "clients"
+    client_ref: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    siret: Mapped[str] = mapped_column(String(14), index=True)
+    address: Mapped[str] = mapped_column(Text)
+    postcode: Mapped[str] = mapped_column(String(16))
+    city: Mapped[str] = mapped_column(String(120))
+    idcc: Mapped[str | None] = mapped_column(String(4))
+    headcount: Mapped[int | None] = mapped_column(Integer)
+    contact_name: Mapped[str] = mapped_column(String(200))
+    contact_email: Mapped[str] = mapped_column(String(254))
+    opco: Mapped[str | None] = mapped_column(String(32))
+
+
+class Programme(Base):
+    __tablename__ = "programmes"
+    programme_ref: Mapped[str] = mapped_column(String(64), primary_key=True)
+    title: Mapped[str] = mapped_column(String(300))
+    objectives: Mapped[str] = mapped_column(Text)
+    content: Mapped[str] = mapped_column(Text)
+    prerequisites: Mapped[str] = mapped_column(Text)
+    audience: Mapped[str] = mapped_column(Text)
+    methods: Mapped[str] = mapped_column(Text)
+    evaluation: Mapped[str] = mapped_column(Text)
+    accessibility: Mapped[str] = mapped_column(Text)
+    duration_hours: Mapped[Decimal] = mapped_column(Hours)
+
+
+class Session(Base):
+    __tablename__ = "sessions"
+    session_ref: Mapped[str] = mapped_column(String(64), primary_key=True)
+    programme_ref: Mapped[str] = mapped_column(ForeignKey("programmes.programme_ref"), index=True)
+    trainer_ref: Mapped[str] = mapped_column(ForeignKey("trainers.trainer_ref"), index=True)
+    client_ref: Mapped[str] = mapped_column(ForeignKey("clients.client_ref"), index=True)
+    start_date: Mapped[date] = mapped_column(Date, index=True)
+    end_date: Mapped[date] = mapped_column(Date)
+    hours_per_trainee: Mapped[Decimal] = mapped_column(Hours)
+    modality: Mapped[str] = mapped_column(String(16))
+    location: Mapped[str | None] = mapped_column(Text)
+    price_ht: Mapped[Decimal] = mapped_column(Money)
+    trainer_fee_ht: Mapped[Decimal] = mapped_column(Money)
+    funding: Mapped[str] = mapped_column(String(32))
+    validated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Slot(Base):
+    __tablename__ = "slots"
+    session_ref: Mapped[str] = mapped_column(ForeignKey("sessions.session_ref"), primary_key=True)
+    date: Mapped[date] = mapped_column(Date, primary_key=True)
+    start: Mapped[time] = mapped_column(Time, primary_key=True)
+    end: Mapped[time] = mapped_column(Time)
+
+
+class Trainee(Base):
+    __tablename__ = "trainees"
+    session_ref: Mapped[str] = mapped_column(ForeignKey("sessions.session_ref"), primary_key=True)
+    trainee_ref: Mapped[str] = mapped_column(String(64), primary_key=True)
+    first_name: Mapped[str] = mapped_column(String(120))
+    last_name: Mapped[str] = mapped_column(String(120))
+    email: Mapped[str | None] = mapped_column(String(254))
+    job_title: Mapped[str | None] = mapped_column(String(200))
+
+
+class Pec(Base):
+    """A funding approval as the client uploaded it; session_ref is the client's claim, unchecked."""
+
+    __tablename__ = "pecs"
+    pec_ref: Mapped[str] = mapped_column(String(64), primary_key=True)
+    session_ref: Mapped[str | None] = mapped_column(String(64), index=True)
+    opco: Mapped[str] = mapped_column(String(32))
+    dossier_number: Mapped[str] = mapped_column(String(64), index=True)
+    client_siret: Mapped[str] = mapped_column(String(14))
+    title: Mapped[str | None] = mapped_column(String(300))
+    start_date: Mapped[date] = mapped_column(Date)
+    end_date: Mapped[date] = mapped_column(Date)
+    hours: Mapped[Decimal] = mapped_column(Hours)
+    amount_granted_ht: Mapped[Decimal] = mapped_column(Money)
+    subrogation: Mapped[bool] = mapped_column(Boolean)
+    trainees: Mapped[str | None] = mapped_column(Text)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    document: Mapped[str | None] = mapped_column(String(300))
+
+
+class Attendance(Base):
+    __tablename__ = "attendance"
+    __table_args__ = (
+        ForeignKeyConstraint(["session_ref", "trainee_ref"],
+                             ["trainees.session_ref", "trainees.trainee_ref"]),
+    )
+    session_ref: Mapped[str] = mapped_column(String(64), primary_key=True)
+    trainee_ref: Mapped[str] = mapped_column(String(64), primary_key=True)
+    date: Mapped[date] = mapped_column(Date, primary_key=True)
+    half_day: Mapped[str] = mapped_column(String(2), primary_key=True)
+    status: Mapped[str] = mapped_column(String(8))
+    minutes: Mapped[int | None] = mapped_column(Integer)
+
+
+class Completion(Base):
+    __tablename__ = "completions"
+    session_ref: Mapped[str] = mapped_column(ForeignKey("sessions.session_ref"), primary_key=True)
+    declared_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class TrainerInvoice(Base):
+    __tablename__ = "trainer_invoices"
+    trainer_ref: Mapped[str] = mapped_column(ForeignKey("trainers.trainer_ref"), primary_key=True)
+    number: Mapped[str] = mapped_column(String(64), primary_key=True)
+    session_ref: Mapped[str] = mapped_column(ForeignKey("sessions.session_ref"), index=True)
+    amount_ht: Mapped[Decimal] = mapped_column(Money)
+    vat: Mapped[Decimal] = mapped_column(Money)
+    amount_ttc: Mapped[Decimal] = mapped_column(Money)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class RowHistory(Base):
+    """Every change an ingest made to an existing row: before and after, with the source file."""
+
+    __tablename__ = "row_history"
+    __table_args__ = (Index("ix_row_history_entity_ref", "entity", "ref"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    entity: Mapped[str] = mapped_column(String(32))
+    ref: Mapped[str] = mapped_column(String(300))
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    source: Mapped[str] = mapped_column(Text)
+    before: Mapped[dict[str, Any]] = mapped_column(JSON)
+    after: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class Effect(Base):
+    """The outbox: every e-mail, number and transfer is recorded here, keyed, before it happens."""
+
+    __tablename__ = "effects"
+    __table_args__ = (UniqueConstraint("idempotency_key"),
+                      Index("ix_effects_kind_state", "kind", "state"))
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    idempotency_key: Mapped[str] = mapped_column(String(300))
+    kind: Mapped[str] = mapped_column(String(32))
+    state: Mapped[str] = mapped_column(String(16), default="pending")  # pending | done | failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    result: Mapped[str | None] = mapped_column(Text)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class AuditEntry(Base):
+    """An automated decision: what was decided, why, on which inputs, when, by which run."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_subject", "subject"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    actor: Mapped[str] = mapped_column(String(120))
+    action: Mapped[str] = mapped_column(String(120))
+    subject: Mapped[str] = mapped_column(String(300))
+    reason: Mapped[str] = mapped_column(Text)
+    inputs: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class ReviewItem(Base):
+    """Something a human must look at (a PEC discrepancy, an uncertain payment…), once per key."""
+
+    __tablename__ = "review_items"
+    __table_args__ = (UniqueConstraint("key"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    key: Mapped[str] = mapped_column(String(300))
+    kind: Mapped[str] = mapped_column(String(32))
+    subject: Mapped[str] = mapped_column(String(300))
+    reasons: Mapped[list[str]] = mapped_column(JSON)
+    proposals: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    status: Mapped[str] = mapped_column(String(16), default="open")  # open | resolved
+    resolution: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+ENTITY_MODELS: dict[str, type[Base]] = {
+    "trainer": Trainer, "client": Client, "programme": Programme, "session": Session,
+    "slot": Slot, "trainee": Trainee, "pec": Pec, "attendance": Attendance,
+    "completion": Completion, "trainer_invoice": TrainerInvoice,
+}

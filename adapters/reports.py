@@ -1,0 +1,125 @@
+"""CSV snapshots of the state for people and tools (`backoffice report --out DIR`).
+
+UTF-8, comma, one header row, rows sorted by their reference, so two snapshots can be diffed.
+The columns of every file are documented in docs/reports.md.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, func, select
+
+from adapters.database import unit_of_work
+from adapters.models import Client, Completion, Effect, Pec, Programme, ReviewItem, Session, Trainee
+from backoffice.dates import PARIS
+from backoffice.sessions import session_status
+
+SESSION_COLUMNS = ("session_ref", "status", "programme_ref", "title", "client_ref", "client_name",
+                   "trainer_ref", "start_date", "end_date", "hours_per_trainee", "trainees",
+                   "modality", "funding", "price_ht", "trainer_fee_ht", "validated_at",
+                   "cancelled_at", "completed_at")
+PEC_COLUMNS = ("pec_ref", "session_ref", "opco", "dossier_number", "client_siret", "title",
+               "start_date", "end_date", "hours", "amount_granted_ht", "subrogation",
+               "received_at")
+EMAIL_COLUMNS = ("key", "state", "attempts", "to", "cc", "subject", "created_at", "done_at",
+                 "last_error")
+REVIEW_COLUMNS = ("key", "kind", "subject", "status", "reasons", "created_at", "resolved_at",
+                  "resolution")
+
+
+def write_report(engine: Engine, out_dir: Path) -> list[Path]:
+    """Write every snapshot file into out_dir; returns their paths."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with unit_of_work(engine) as db:
+        files = {
+            "sessions.csv": (SESSION_COLUMNS, _session_rows(db)),
+            "pecs.csv": (PEC_COLUMNS, _pec_rows(db)),
+            "emails.csv": (EMAIL_COLUMNS, _email_rows(db)),
+            "review_queue.csv": (REVIEW_COLUMNS, _review_rows(db)),
+        }
+    return [_write_csv(out_dir / name, columns, rows) for name, (columns, rows) in files.items()]
+
+
+def _session_rows(db: Any) -> list[dict[str, Any]]:
+    trainee_counts = dict(db.execute(
+        select(Trainee.session_ref, func.count()).group_by(Trainee.session_ref)).all())
+    statement = (
+        select(Session, Programme.title, Client.name, Completion.declared_at)
+        .join(Programme, Programme.programme_ref == Session.programme_ref)
+        .join(Client, Client.client_ref == Session.client_ref)
+        .outerjoin(Completion, Completion.session_ref == Session.session_ref)
+        .order_by(Session.session_ref)
+    )
+    rows = []
+    for session, title, client_name, completed_at in db.execute(statement):
+        rows.append({
+            "session_ref": session.session_ref,
+            "status": session_status(session.validated_at, session.cancelled_at,
+                                     completed_at is not None),
+            "programme_ref": session.programme_ref, "title": title,
+            "client_ref": session.client_ref, "client_name": client_name,
+            "trainer_ref": session.trainer_ref, "start_date": session.start_date,
+            "end_date": session.end_date, "hours_per_trainee": session.hours_per_trainee,
+            "trainees": trainee_counts.get(session.session_ref, 0),
+            "modality": session.modality, "funding": session.funding,
+            "price_ht": session.price_ht, "trainer_fee_ht": session.trainer_fee_ht,
+            "validated_at": session.validated_at, "cancelled_at": session.cancelled_at,
+            "completed_at": completed_at,
+        })
+    return rows
+
+
+def _pec_rows(db: Any) -> list[dict[str, Any]]:
+    return [{c: getattr(pec, c) for c in PEC_COLUMNS}
+            for pec in db.scalars(select(Pec).order_by(Pec.pec_ref))]
+
+
+def _email_rows(db: Any) -> list[dict[str, Any]]:
+    rows = []
+    for effect in db.scalars(select(Effect).where(Effect.kind == "email")
+                             .order_by(Effect.idempotency_key)):
+        payload = effect.payload
+        rows.append({
+            "key": effect.idempotency_key, "state": effect.state, "attempts": effect.attempts,
+            "to": ";".join(payload.get("to", [])), "cc": ";".join(payload.get("cc", [])),
+            "subject": payload.get("subject", ""), "created_at": effect.created_at,
+            "done_at": effect.done_at, "last_error": effect.last_error,
+        })
+    return rows
+
+
+def _review_rows(db: Any) -> list[dict[str, Any]]:
+    return [{
+        "key": item.key, "kind": item.kind, "subject": item.subject, "status": item.status,
+        "reasons": " | ".join(item.reasons), "created_at": item.created_at,
+        "resolved_at": item.resolved_at, "resolution": item.resolution,
+    } for item in db.scalars(select(ReviewItem).order_by(ReviewItem.key))]
+
+
+def _write_csv(path: Path, columns: Sequence[str], rows: Iterable[dict[str, Any]]) -> Path:
+    temporary = path.with_suffix(".csv.tmp")
+    with temporary.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(columns)
+        for row in rows:
+            writer.writerow([_cell(row[c]) for c in columns])
+    temporary.replace(path)
+    return path
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, datetime):
+        return value.astimezone(PARIS).isoformat(timespec="seconds")
+    if isinstance(value, date | Decimal):
+        return str(value)
+    return str(value)

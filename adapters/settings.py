@@ -1,0 +1,95 @@
+"""One settings object, read from the environment once (see docs/settings.md and .env.example)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True, slots=True)
+class Marketplace:
+    """The marketplace's own legal identity: it is the organisme de formation on every document."""
+
+    name: str = "Ganapati Formation SAS"
+    address: str = "12 rue de la Paix"
+    postcode: str = "75002"
+    city: str = "Paris"
+    siret: str = "73282932000074"
+    nda: str = "11755555575"
+    nda_region: str = "Île-de-France"
+    qualiopi_number: str = "QUALIOPI-2024-0042"
+    iban: str = "FR7630006000011234567890189"
+    bic: str = "AGRIFRPPXXX"
+    email: str = "backoffice@ganapati.example"
+    phone: str = "01 23 45 67 89"
+
+
+@dataclass(frozen=True, slots=True)
+class SmtpSettings:
+    host: str
+    port: int = 587
+    user: str | None = None
+    password: str | None = None
+    security: str = "starttls"  # none | starttls | ssl
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    database_url: str
+    data_dir: Path
+    export_inbox: Path
+    bank_inbox: Path
+    output_dir: Path
+    outbox_dir: Path
+    marketplace: Marketplace = field(default_factory=Marketplace)
+    smtp: SmtpSettings | None = None
+
+    @property
+    def mail_backend(self) -> str:
+        return "smtp" if self.smtp else "eml"
+
+
+def _path(env: dict[str, str], name: str, default: Path) -> Path:
+    value = env.get(name, "").strip()
+    return Path(value).expanduser().resolve() if value else default
+
+
+def settings_from_env(env: dict[str, str] | None = None) -> Settings:
+    """Build Settings from an environment mapping (os.environ by default). Empty means default."""
+    env = dict(os.environ if env is None else env)
+    data_dir = _path(env, "BACKOFFICE_DATA_DIR", PROJECT_ROOT / "data" / "local")
+    database_url = env.get("DATABASE_URL", "").strip() or f"sqlite:///{data_dir / 'backoffice.sqlite3'}"
+    defaults = Marketplace()
+    marketplace = Marketplace(**{
+        name: env.get(f"MARKETPLACE_{name.upper()}", "").strip() or getattr(defaults, name)
+        for name in Marketplace.__dataclass_fields__
+    })
+    smtp = None
+    if env.get("SMTP_HOST", "").strip():
+        smtp = SmtpSettings(
+            host=env["SMTP_HOST"].strip(),
+            port=int(env.get("SMTP_PORT", "").strip() or 587),
+            user=env.get("SMTP_USER", "").strip() or None,
+            password=env.get("SMTP_PASSWORD") or None,
+            security=env.get("SMTP_SECURITY", "").strip() or "starttls",
+        )
+    return Settings(
+        database_url=database_url,
+        data_dir=data_dir,
+        export_inbox=_path(env, "BACKOFFICE_EXPORT_INBOX", data_dir / "inbox" / "platform-export"),
+        bank_inbox=_path(env, "BACKOFFICE_BANK_INBOX", data_dir / "inbox" / "bank"),
+        output_dir=_path(env, "BACKOFFICE_OUTPUT_DIR", data_dir / "output"),
+        outbox_dir=_path(env, "BACKOFFICE_OUTBOX_DIR", data_dir / "outbox"),
+        marketplace=marketplace,
+        smtp=smtp,
+    )
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    return settings_from_env()

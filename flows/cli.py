@@ -1,0 +1,93 @@
+"""The `backoffice` command: the same flows as the Prefect UI, run locally.
+
+    backoffice demo                       build the demo export, run the nightly flow, write reports
+    backoffice ingest DIR                 ingest a platform export folder
+    backoffice nightly [--as-of DATE]     the whole nightly pipeline for a business date
+    backoffice report --out DIR           CSV snapshots of the state
+    backoffice migrate                    upgrade the database schema (every command does it too)
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from datetime import date
+from pathlib import Path
+
+from adapters.settings import PROJECT_ROOT
+
+
+def _prepare_prefect() -> None:
+    """Local runs use a private Prefect home and no telemetry; an explicit setting wins."""
+    os.environ.setdefault("PREFECT_HOME", str(PROJECT_ROOT / ".prefect"))
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
+    os.environ.setdefault("PREFECT_LOGGING_EXTRA_LOGGERS", "adapters,backoffice")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="backoffice", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    commands = parser.add_subparsers(dest="command", required=True)
+    ingest = commands.add_parser("ingest", help="ingest a platform export folder")
+    ingest.add_argument("folder", type=Path)
+    nightly = commands.add_parser("nightly", help="run the nightly pipeline")
+    nightly.add_argument("--as-of", type=date.fromisoformat, default=None,
+                         help="business date YYYY-MM-DD (default: today in Paris)")
+    report = commands.add_parser("report", help="write CSV snapshots of the state")
+    report.add_argument("--out", type=Path, required=True)
+    commands.add_parser("migrate", help="upgrade the database schema to the latest migration")
+    demo = commands.add_parser("demo", help="run the pipeline on generated demo data")
+    demo.add_argument("--seed", type=int, default=2026)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    _prepare_prefect()
+    if args.command == "ingest":
+        return _ingest(args.folder)
+    if args.command == "nightly":
+        from flows.nightly import nightly
+
+        summary = nightly(as_of=args.as_of)
+        print(summary.to_markdown())
+        return 0
+    if args.command == "report":
+        return _report(args.out)
+    if args.command == "migrate":
+        from tasks import context
+
+        context.engine()
+        print(f"Base à jour : {context.settings().database_url}")
+        return 0
+    from flows.demo import run_demo
+
+    return run_demo(seed=args.seed)
+
+
+def _ingest(folder: Path) -> int:
+    from flows.ingest import ingest_platform_export
+
+    result = ingest_platform_export(folder=folder)
+    for outcome in result.files:
+        if outcome.status != "absent":
+            print(f"{outcome.name:22} {outcome.status:9} {outcome.rows:6} lignes  "
+                  f"+{outcome.inserted} ~{outcome.updated}")
+    for error in result.errors:
+        print(f"ERREUR {error}", file=sys.stderr)
+    return 1 if result.rejected else 0
+
+
+def _report(out: Path) -> int:
+    from adapters.reports import write_report
+    from tasks import context
+
+    for path in write_report(context.engine(), out):
+        print(path)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""Prefect tasks: thin wrappers that build adapters from the settings and call them."""

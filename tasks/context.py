@@ -1,0 +1,35 @@
+"""What every task needs from the outside: the settings, a ready database, a mailer, the clock."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import Engine
+
+from adapters.database import ready_engine
+from adapters.mailer import EmlMailer, Mailer, SmtpMailer
+from adapters.settings import Settings, get_settings
+
+
+def settings() -> Settings:
+    return get_settings()
+
+
+def engine() -> Engine:
+    """The database of the settings, upgraded to the latest migration on first use."""
+    return ready_engine(settings().database_url)
+
+
+def mailer() -> Mailer:
+    config = settings()
+    sender, name = config.marketplace.email, config.marketplace.name
+    if config.smtp is None:
+        return EmlMailer(config.outbox_dir, sender, name)
+    smtp = config.smtp
+    return SmtpMailer(smtp.host, smtp.port, sender, name, user=smtp.user,
+                      password=smtp.password, security=smtp.security)  # type: ignore[arg-type]
+
+
+def now() -> datetime:
+    """The wall clock, for audit timestamps only; business dates come from `as_of`."""
+    return datetime.now(UTC)

@@ -1,0 +1,38 @@
+"""Deliver the e-mails waiting in the outbox."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from prefect import get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+
+from adapters.mailer import OutgoingEmail
+from adapters.outbox import OutboxReport, perform_pending
+from tasks import context
+
+
+def email_from_payload(key: str, payload: dict[str, Any]) -> OutgoingEmail:
+    return OutgoingEmail(
+        key=key, to=tuple(payload["to"]), cc=tuple(payload.get("cc", ())),
+        subject=payload["subject"], text=payload["text"], html=payload.get("html"),
+        attachments=tuple(Path(p) for p in payload.get("attachments", ())),
+    )
+
+
+@task(cache_policy=NO_CACHE)
+def deliver_pending_emails() -> OutboxReport:
+    """Send every pending e-mail once (eml files by default, SMTP when configured)."""
+    mailer = context.mailer()
+    report = perform_pending(
+        context.engine(), "email",
+        lambda key, payload: mailer.send(email_from_payload(key, payload)),
+        context.now,
+    )
+    logger = get_run_logger()
+    if report.performed or report.failed:
+        logger.info("e-mails envoyés : %d, en échec : %d", report.performed, report.failed)
+    for error in report.errors:
+        logger.error("envoi en échec : %s", error)
+    return report

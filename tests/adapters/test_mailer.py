@@ -1,0 +1,249 @@
+"""The mail adapter against real parts: files in tmp_path and an aiosmtpd server on loopback."""
+
+from __future__ import annotations
+
+import smtplib
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from pathlib import Path
+
+import pytest
+
+from adapters.mailer import (
+    EmlMailer,
+    MailDeliveryError,
+    OutgoingEmail,
+    SmtpMailer,
+    build_message,
+    message_id_for,
+)
+from tests.smtp_server import free_port, running_smtp_server
+
+SENDER = "noreply@formations.example.org"
+SENDER_NAME = "Équipe Formation"
+CLIENT = "Élodie Dupont <client@entreprise.example.org>"
+TRAINER = "trainer@formateurs.example.org"
+SUBJECT = (
+    "Votre dossier de formation « Excel avancé – niveau 2 » : convention, programme "
+    "et devis (1 200,50 € l’unité)"
+)
+TEXT = (
+    "Bonjour Élodie,\n\n"
+    "Veuillez trouver ci-joint la convention « Excel avancé » de la session S-2024-001.\n"
+    "Reste à charge estimé : 350,00 €. N’hésitez pas à transmettre le dossier à l’OPCO.\n\n"
+    "Cordialement,\nL’équipe formation\n"
+)
+PDF_BYTES = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+
+
+@pytest.fixture
+def pdf(tmp_path: Path) -> Path:
+    path = tmp_path / "Convention été S-2024-001.pdf"
+    path.write_bytes(PDF_BYTES)
+    return path
+
+
+def make_email(
+    key: str, attachments: tuple[Path, ...] = (), html: str | None = None
+) -> OutgoingEmail:
+    return OutgoingEmail(
+        key=key,
+        to=(CLIENT,),
+        cc=(TRAINER,),
+        subject=SUBJECT,
+        text=TEXT,
+        html=html,
+        attachments=attachments,
+    )
+
+
+def parse(data: bytes) -> EmailMessage:
+    return message_from_bytes(data, policy=policy.default)  # type: ignore[return-value]
+
+
+def plain_text(message: EmailMessage) -> str:
+    body = message.get_body(preferencelist=("plain",))
+    assert body is not None
+    return body.get_content().replace("\r\n", "\n")
+
+
+def attachments_of(message: EmailMessage) -> list[tuple[str, str | None, bytes]]:
+    return [
+        (part.get_content_type(), part.get_filename(), part.get_content())
+        for part in message.iter_attachments()
+    ]
+
+
+# --------------------------------------------------------------------------- EmlMailer
+
+
+def test_eml_writes_one_file_named_after_the_key(tmp_path: Path, pdf: Path) -> None:
+    outbox = tmp_path / "outbox"
+    mailer = EmlMailer(outbox, SENDER, SENDER_NAME)
+
+    where = mailer.send(make_email("email:dossier/S-2024-001 ../convention", (pdf,)))
+
+    files = sorted(outbox.iterdir())
+    assert [str(path) for path in files] == [where]
+    assert files[0] == mailer.path_for("email:dossier/S-2024-001 ../convention")
+    assert files[0].suffix == ".eml"
+    assert all(char.isalnum() or char in "-_." for char in files[0].name)
+
+
+def test_eml_resend_of_the_same_key_overwrites_with_identical_bytes(
+    tmp_path: Path, pdf: Path
+) -> None:
+    mailer = EmlMailer(tmp_path, SENDER, SENDER_NAME)
+    email = make_email("email:dossier:S-2024-001", (pdf,), html="<p>Bonjour Élodie</p>")
+
+    first = Path(mailer.send(email)).read_bytes()
+    second_path = Path(mailer.send(email))
+
+    assert sorted(tmp_path.glob("*.eml")) == [second_path]
+    assert second_path.read_bytes() == first
+    assert sorted(path.name for path in tmp_path.iterdir()) == sorted(
+        [second_path.name, pdf.name]
+    ), "no temporary file is left behind"
+
+
+def test_eml_two_keys_give_two_files(tmp_path: Path) -> None:
+    mailer = EmlMailer(tmp_path / "outbox", SENDER)
+
+    first = mailer.send(make_email("email:pec-reminder:S-1:D-15"))
+    second = mailer.send(make_email("email:pec-reminder:S-1:D-7"))
+
+    assert first != second
+    assert len(list((tmp_path / "outbox").iterdir())) == 2
+
+
+def test_eml_file_parses_back_with_french_text_and_pdf(tmp_path: Path, pdf: Path) -> None:
+    key = "email:dossier:S-2024-001"
+    data = Path(EmlMailer(tmp_path, SENDER, SENDER_NAME).send(make_email(key, (pdf,)))).read_bytes()
+
+    message = parse(data)
+
+    assert data.isascii(), "headers are RFC 2047 encoded, the body quoted-printable or base64"
+    assert message["Subject"] == SUBJECT
+    assert str(message["To"]) == CLIENT
+    assert str(message["Cc"]) == TRAINER
+    assert message["From"].addresses[0].display_name == SENDER_NAME
+    assert message["From"].addresses[0].addr_spec == SENDER
+    assert message["X-Backoffice-Key"] == key
+    assert message["Message-ID"] == message_id_for(key)
+    assert plain_text(message) == TEXT
+    assert attachments_of(message) == [("application/pdf", pdf.name, PDF_BYTES)]
+
+
+@pytest.mark.parametrize(
+    ("name", "content_type"),
+    [
+        ("devis.pdf", "application/pdf"),
+        ("pack-controle.zip", "application/zip"),
+        ("virements-pain001.xml", "application/xml"),
+    ],
+)
+def test_attachment_mime_types(tmp_path: Path, name: str, content_type: str) -> None:
+    path = tmp_path / name
+    path.write_bytes(b"\x00\x01contenu")
+
+    message = build_message(make_email("k", (path,)), SENDER)
+
+    assert attachments_of(message) == [(content_type, name, b"\x00\x01contenu")]
+
+
+def test_html_alternative_keeps_the_plain_text(tmp_path: Path) -> None:
+    message = build_message(make_email("k", html="<p>Reste à charge&nbsp;: 350,00 €</p>"), SENDER)
+
+    html = message.get_body(preferencelist=("html",))
+    assert html is not None and html.get_content() == "<p>Reste à charge&nbsp;: 350,00 €</p>\n"
+    assert plain_text(message) == TEXT
+
+
+def test_build_message_rejects_no_recipient_and_header_injection() -> None:
+    with pytest.raises(ValueError, match="no recipient"):
+        build_message(OutgoingEmail(key="k", to=(), subject="s", text="t"), SENDER)
+    with pytest.raises(ValueError):
+        build_message(
+            OutgoingEmail(key="k", to=(TRAINER,), subject="été\nBcc: x@example.org", text="t"),
+            SENDER,
+        )
+
+
+# --------------------------------------------------------------------------- SmtpMailer
+
+
+def test_smtp_delivers_french_email_with_cc_and_attachment(pdf: Path) -> None:
+    key = "email:dossier:S-2024-001"
+    with running_smtp_server() as server:
+        mailer = SmtpMailer(server.host, server.port, SENDER, SENDER_NAME, security="none")
+
+        where = mailer.send(make_email(key, (pdf,)))
+
+    assert where == f"smtp:{server.host}:{server.port}"
+    [message] = server.messages
+    [envelope] = server.envelopes
+    assert envelope.mail_from == SENDER
+    assert envelope.rcpt_tos == ("client@entreprise.example.org", TRAINER)
+    assert message["Subject"] == SUBJECT
+    assert plain_text(message) == TEXT
+    assert message["X-Backoffice-Key"] == key
+    assert message["Message-ID"] == message_id_for(key)
+    assert message["Date"] is not None
+    assert attachments_of(message) == [("application/pdf", pdf.name, PDF_BYTES)]
+
+
+def test_smtp_resend_carries_the_same_message_id() -> None:
+    with running_smtp_server() as server:
+        mailer = SmtpMailer(server.host, server.port, SENDER, security="none")
+        mailer.send(make_email("email:green-light:S-7"))
+        mailer.send(make_email("email:green-light:S-7"))
+
+    expected = message_id_for("email:green-light:S-7")
+    assert [message["Message-ID"] for message in server.messages] == [expected, expected]
+
+
+def test_smtp_connection_refused_raises() -> None:
+    with running_smtp_server() as server:
+        port = server.port
+    mailer = SmtpMailer("127.0.0.1", port, SENDER, security="none", timeout=2)
+
+    with pytest.raises(ConnectionRefusedError):
+        mailer.send(make_email("email:x"))
+    with pytest.raises(ConnectionRefusedError):
+        SmtpMailer("127.0.0.1", free_port(), SENDER, security="none").send(make_email("email:y"))
+
+
+def test_smtp_partly_refused_recipients_raise(pdf: Path) -> None:
+    with running_smtp_server(refuse=[TRAINER]) as server:
+        mailer = SmtpMailer(server.host, server.port, SENDER, security="none")
+
+        with pytest.raises(MailDeliveryError) as raised:
+            mailer.send(make_email("email:dossier:S-9", (pdf,)))
+
+    assert list(raised.value.refused) == [TRAINER]
+    assert server.envelopes[0].rcpt_tos == ("client@entreprise.example.org",)
+
+
+def test_smtp_all_recipients_refused_raises() -> None:
+    with running_smtp_server(refuse=["client@entreprise.example.org", TRAINER]) as server:
+        mailer = SmtpMailer(server.host, server.port, SENDER, security="none")
+
+        with pytest.raises(smtplib.SMTPRecipientsRefused):
+            mailer.send(make_email("email:dossier:S-10"))
+
+    assert server.messages == []
+
+
+def test_smtp_starttls_required_but_not_offered_raises() -> None:
+    with running_smtp_server() as server:
+        mailer = SmtpMailer(server.host, server.port, SENDER, security="starttls")
+
+        with pytest.raises(smtplib.SMTPNotSupportedError):
+            mailer.send(make_email("email:z"))
+
+    assert server.messages == []
+
+
+def test_smtp_user_without_password_is_rejected_up_front() -> None:
+    with pytest.raises(ValueError, match="password"):
+        SmtpMailer("smtp.example.org", 587, SENDER, user="apikey")

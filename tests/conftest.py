@@ -1,0 +1,63 @@
+"""Shared fixtures. The environment is fixed before anything imports Prefect or the settings:
+a private Prefect home, no telemetry, never a real Prefect server, never the user's data folder."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+_TMP = Path(tempfile.mkdtemp(prefix="backoffice-tests-"))
+os.environ["PREFECT_HOME"] = str(_TMP / "prefect-home")
+os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
+os.environ["PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"] = "90"
+os.environ["PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW"] = "ignore"
+os.environ.pop("PREFECT_API_URL", None)
+os.environ["BACKOFFICE_DATA_DIR"] = str(_TMP / "data")
+os.environ.pop("DATABASE_URL", None)
+for _name in ("SMTP_HOST", "BACKOFFICE_EXPORT_INBOX", "BACKOFFICE_BANK_INBOX",
+              "BACKOFFICE_OUTPUT_DIR", "BACKOFFICE_OUTBOX_DIR"):
+    os.environ.pop(_name, None)
+
+import pytest  # noqa: E402
+from sqlalchemy import Engine, delete  # noqa: E402
+from sqlalchemy.exc import OperationalError  # noqa: E402
+
+from adapters.database import ready_engine  # noqa: E402
+from adapters.models import Base  # noqa: E402
+
+POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL",
+                              "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+SQLITE_URL = f"sqlite:///{_TMP / 'test.sqlite3'}"
+DATABASES = {"sqlite": SQLITE_URL, "postgresql": POSTGRES_URL}
+
+
+def clear_tables(engine: Engine) -> None:
+    with engine.begin() as connection:
+        for table in reversed(Base.metadata.sorted_tables):
+            connection.execute(delete(table))
+
+
+@pytest.fixture(params=list(DATABASES), ids=list(DATABASES))
+def engine(request: pytest.FixtureRequest) -> Iterator[Engine]:
+    """A migrated, empty database: every database test runs on SQLite and on PostgreSQL."""
+    try:
+        engine = ready_engine(DATABASES[request.param])
+    except OperationalError as exc:
+        pytest.fail(f"{request.param} unreachable at {DATABASES[request.param]} (PostgreSQL is "
+                    f"required: start it, or point TEST_POSTGRES_URL at one): {exc}")
+    clear_tables(engine)
+    yield engine
+    clear_tables(engine)
+
+
+@pytest.fixture
+def data_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """Point the settings' folders at a temporary data folder for one test."""
+    from adapters.settings import get_settings
+
+    monkeypatch.setenv("BACKOFFICE_DATA_DIR", str(tmp_path / "data"))
+    get_settings.cache_clear()
+    yield tmp_path / "data"
+    get_settings.cache_clear()
