@@ -41,8 +41,8 @@ def record_effect(db: OrmSession, key: str, kind: str, payload: dict[str, Any],
     statement = insert(Effect).values(
         idempotency_key=key, kind=kind, state="pending", attempts=0, payload=payload,
         created_at=now,
-    ).on_conflict_do_nothing(index_elements=["idempotency_key"])
-    return db.execute(statement).rowcount == 1
+    ).on_conflict_do_nothing(index_elements=["idempotency_key"]).returning(Effect.id)
+    return db.execute(statement).scalar_one_or_none() is not None
 
 
 def perform_pending(engine: Engine, kind: str, perform: Callable[[str, dict[str, Any]], str],
