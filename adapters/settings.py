@@ -7,7 +7,13 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from backoffice.identifiers import bic_problem, email_problem, iban_problem, nda_problem, siret_problem
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class SettingsError(ValueError):
+    """A setting that cannot be right; the message names the variable."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +74,7 @@ def settings_from_env(env: dict[str, str] | None = None) -> Settings:
         name: env.get(f"MARKETPLACE_{name.upper()}", "").strip() or getattr(defaults, name)
         for name in Marketplace.__dataclass_fields__
     })
+    _check_identity(marketplace)
     smtp = None
     if env.get("SMTP_HOST", "").strip():
         smtp = SmtpSettings(
@@ -87,6 +94,17 @@ def settings_from_env(env: dict[str, str] | None = None) -> Settings:
         marketplace=marketplace,
         smtp=smtp,
     )
+
+
+def _check_identity(marketplace: Marketplace) -> None:
+    """The marketplace's identity goes on every legal document: refuse to start with a bad one."""
+    checks = {"siret": siret_problem, "nda": nda_problem, "iban": iban_problem,
+              "bic": bic_problem, "email": email_problem}
+    problems = [f"MARKETPLACE_{name.upper()} : {problem}"
+                for name, check in checks.items()
+                if (problem := check(getattr(marketplace, name)))]
+    if problems:
+        raise SettingsError("; ".join(problems))
 
 
 @lru_cache(maxsize=1)

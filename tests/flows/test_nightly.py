@@ -1,0 +1,69 @@
+"""The nightly flow under a real Prefect engine, on both databases."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+from prefect.client.orchestration import get_client
+from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+from sqlalchemy import func, select
+
+from adapters.database import unit_of_work
+from adapters.models import Effect, Session
+from adapters.outbox import record_effect
+from flows.nightly import nightly
+from tests.export_samples import SMALL_EXPORT, write_export
+
+pytestmark = pytest.mark.prefect
+AS_OF = date(2026, 11, 30)
+
+
+def latest_markdown(key: str) -> str:
+    with get_client(sync_client=True) as client:
+        artifacts = client.read_artifacts(
+            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[key])))
+    return max(artifacts, key=lambda a: a.created).data
+
+
+def test_nightly_ingests_the_inbox_sends_the_outbox_and_reports(pipeline_env, engine):
+    write_export(pipeline_env.export_inbox)
+    with unit_of_work(engine) as db:
+        record_effect(db, "email:test:hello", "email", {
+            "to": ["rh@durand.example"], "subject": "Votre dossier de formation",
+            "text": "Bonjour,\nvoici votre dossier.\n"}, datetime(2026, 11, 29, tzinfo=UTC))
+
+    state = nightly(as_of=AS_OF, return_state=True)
+
+    assert state.is_completed()
+    with engine.connect() as connection:
+        assert connection.scalar(select(func.count()).select_from(Session)) == 2
+        assert connection.scalar(select(Effect.state)) == "done"
+    assert len(list(pipeline_env.outbox_dir.glob("*.eml"))) == 1
+    markdown = latest_markdown("nightly-summary")
+    assert "Traitement de nuit du 30 novembre 2026" in markdown
+    assert "E-mails envoyés : 1" in markdown
+
+
+def test_a_second_nightly_run_changes_nothing_and_sends_nothing(pipeline_env, engine):
+    write_export(pipeline_env.export_inbox)
+    nightly(as_of=AS_OF)
+    with engine.connect() as connection:
+        effects_before = connection.scalar(select(func.count()).select_from(Effect))
+
+    summary = nightly(as_of=AS_OF)
+
+    assert "0 ligne(s) créée(s) ou modifiée(s)" in summary.to_markdown()
+    assert "E-mails envoyés : 0" in summary.to_markdown()
+    with engine.connect() as connection:
+        assert connection.scalar(select(func.count()).select_from(Effect)) == effects_before
+
+
+def test_a_rejected_file_is_listed_for_the_operator(pipeline_env, engine):
+    bad = SMALL_EXPORT["clients.csv"].replace("73282932000074", "73282932000075")
+    write_export(pipeline_env.export_inbox, clients_csv=bad)
+
+    summary = nightly(as_of=AS_OF)
+
+    assert any("clients.csv, ligne 3, colonne « siret »" in item for item in summary.needs_human)
+    assert "clients.csv` rejeté en entier" in latest_markdown("nightly-summary")
