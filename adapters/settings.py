@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -64,9 +65,31 @@ def _path(env: dict[str, str], name: str, default: Path) -> Path:
     return Path(value).expanduser().resolve() if value else default
 
 
+def read_dotenv(path: Path) -> dict[str, str]:
+    """KEY=VALUE lines of a .env file; `#` starts a comment; values may be quoted."""
+    values: dict[str, str] = {}
+    if not path.is_file():
+        return values
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if not line or line.startswith("#") or "=" not in line:
+            continue
+        name, value = (part.strip() for part in line.split("=", 1))
+        if value[:1] in "\"'" and value and value.rfind(value[0]) > 0:
+            value = value[1 : value.rfind(value[0])]
+        else:
+            value = re.split(r"(?:^|\s)#", value, maxsplit=1)[0].strip()
+        values[name.removeprefix("export ").strip()] = value
+    return values
+
+
 def settings_from_env(env: dict[str, str] | None = None) -> Settings:
-    """Build Settings from an environment mapping (os.environ by default). Empty means default."""
-    env = dict(os.environ if env is None else env)
+    """Build Settings from an environment mapping; by default the process environment over the
+    project's .env file (BACKOFFICE_ENV_FILE names another). Empty means default."""
+    if env is None:
+        dotenv = read_dotenv(Path(os.environ.get("BACKOFFICE_ENV_FILE", PROJECT_ROOT / ".env")))
+        env = {**dotenv, **os.environ}
+    env = dict(env)
     data_dir = _path(env, "BACKOFFICE_DATA_DIR", PROJECT_ROOT / "data" / "local")
     database_url = env.get("DATABASE_URL", "").strip() or f"sqlite:///{data_dir / 'backoffice.sqlite3'}"
     defaults = Marketplace()

@@ -16,6 +16,7 @@ os.environ["PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW"] = "ignore"
 os.environ.pop("PREFECT_API_URL", None)
 os.environ["BACKOFFICE_DATA_DIR"] = str(_TMP / "data")
 os.environ.pop("DATABASE_URL", None)
+os.environ["BACKOFFICE_ENV_FILE"] = str(_TMP / "no.env")  # a developer's .env never leaks in
 for _name in ("SMTP_HOST", "BACKOFFICE_EXPORT_INBOX", "BACKOFFICE_BANK_INBOX",
               "BACKOFFICE_OUTPUT_DIR", "BACKOFFICE_OUTBOX_DIR"):
     os.environ.pop(_name, None)

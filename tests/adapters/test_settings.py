@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from adapters.settings import PROJECT_ROOT, SettingsError, settings_from_env
+from adapters.settings import PROJECT_ROOT, SettingsError, read_dotenv, settings_from_env
 
 
 def test_the_embedded_defaults_live_under_the_data_folder():
@@ -40,3 +40,21 @@ def test_a_bad_legal_identity_is_refused_naming_the_variable():
     with pytest.raises(SettingsError, match="MARKETPLACE_SIRET : SIRET invalide") as error:
         settings_from_env({"MARKETPLACE_SIRET": "12345678901234", "MARKETPLACE_IBAN": "FR00"})
     assert "MARKETPLACE_IBAN" in str(error.value)
+
+
+def test_the_example_env_file_reads_back_as_the_defaults():
+    example = read_dotenv(PROJECT_ROOT / ".env.example")
+    assert example["MARKETPLACE_NAME"] == "Ganapati Formation SAS"
+    assert example["BACKOFFICE_EXPORT_INBOX"] == "" and example["SMTP_SECURITY"] == "starttls"
+    assert settings_from_env(example) == settings_from_env({})
+
+
+def test_the_process_environment_wins_over_the_env_file(tmp_path, monkeypatch):
+    env_file = tmp_path / "prod.env"
+    env_file.write_text("# production\nexport SMTP_HOST='mail.example.org'\nSMTP_PORT=2525 # relay\n"
+                        "MARKETPLACE_CITY=\"Lyon\"\n", encoding="utf-8")
+    monkeypatch.setenv("BACKOFFICE_ENV_FILE", str(env_file))
+    monkeypatch.setenv("SMTP_PORT", "465")
+    settings = settings_from_env()
+    assert (settings.smtp.host, settings.smtp.port) == ("mail.example.org", 465)
+    assert settings.marketplace.city == "Lyon"

@@ -1,0 +1,41 @@
+"""prefect.yaml: every deployment points at a real flow, with the schedule operators expect."""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def deployments() -> dict[str, dict]:
+    config = yaml.safe_load((ROOT / "prefect.yaml").read_text(encoding="utf-8"))
+    return {d["name"]: d for d in config["deployments"]}
+
+
+def load_flow(entrypoint: str):
+    path, name = entrypoint.split(":")
+    return getattr(importlib.import_module(path.removesuffix(".py").replace("/", ".")), name)
+
+
+def test_every_entrypoint_is_a_flow():
+    for deployment in deployments().values():
+        flow = load_flow(deployment["entrypoint"])
+        assert hasattr(flow, "fn") and flow.name, deployment["name"]
+
+
+def test_nightly_runs_at_0430_paris_time_one_at_a_time():
+    nightly = deployments()["nightly"]
+    assert load_flow(nightly["entrypoint"]).name == "nightly"
+    assert nightly["schedules"] == [{"cron": "30 4 * * *", "timezone": "Europe/Paris",
+                                     "active": True}]
+    assert nightly["concurrency_limit"] == 1
+    assert nightly["work_pool"]["name"] == "backoffice-process"
+
+
+def test_ingest_is_on_demand():
+    ingest = deployments()["ingest"]
+    assert "schedules" not in ingest
+    assert load_flow(ingest["entrypoint"]).name == "ingest-platform-export"
