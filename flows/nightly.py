@@ -13,19 +13,18 @@ from tasks.mail import deliver_pending_emails
 from tasks.summary import RunSummary, add_ingest, publish_summary
 
 
-def resolve_business_date(as_of: date | None) -> date:
-    """`as_of` when given (backfills); otherwise the scheduled start, or now, in Paris."""
+def resolve_business_date(as_of: date | None, scheduled_start: datetime | None) -> date:
+    """`as_of` when given (backfills); otherwise the run's scheduled start, or now, in Paris."""
     if as_of is not None:
         return as_of
-    scheduled = runtime.flow_run.scheduled_start_time
-    instant = scheduled if isinstance(scheduled, datetime) else datetime.now(UTC)
-    return business_date(instant)
+    return business_date(scheduled_start or datetime.now(UTC))
 
 
 @flow(name="nightly", log_prints=True)
 def nightly(as_of: date | None = None) -> RunSummary:
     """Ingest the platform export, then the later steps, then publish the run's summary."""
-    day = resolve_business_date(as_of)
+    scheduled = runtime.flow_run.scheduled_start_time
+    day = resolve_business_date(as_of, scheduled if isinstance(scheduled, datetime) else None)
     get_run_logger().info("date métier : %s", day.isoformat())
     summary = RunSummary(f"Traitement de nuit du {format_date_fr(day)}")
 

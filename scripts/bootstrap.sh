@@ -51,13 +51,14 @@ install_system_packages() {
 
 install_virtualenv() {
   local stamp=.venv/.installed
-  if [ -f "$stamp" ] && [ "$stamp" -nt pyproject.toml ] && [ -x .venv/bin/backoffice ]; then
+  if [ -f "$stamp" ] && [ "$stamp" -nt pyproject.toml ] && [ "$stamp" -nt constraints.txt ] \
+     && [ -x .venv/bin/backoffice ]; then
     return 0
   fi
   say "Creating .venv and installing the project (about a minute the first time)..."
   [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
   .venv/bin/python -m pip install -q --disable-pip-version-check -U pip
-  .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[dev]'
+  .venv/bin/python -m pip install -q --disable-pip-version-check -c constraints.txt -e '.[dev]'
   touch "$stamp"
 }
 

@@ -67,3 +67,13 @@ def test_a_rejected_file_is_listed_for_the_operator(pipeline_env, engine):
 
     assert any("clients.csv, ligne 3, colonne « siret »" in item for item in summary.needs_human)
     assert "clients.csv` rejeté en entier" in latest_markdown("nightly-summary")
+
+
+def test_the_business_date_is_as_of_or_the_scheduled_start_in_paris():
+    from flows.nightly import resolve_business_date
+
+    assert resolve_business_date(date(2026, 10, 1), datetime(2026, 11, 27, 3, 30, tzinfo=UTC)) \
+        == date(2026, 10, 1)
+    # the 00:30 Paris run of 28 November is scheduled at 23:30 UTC on the 27th
+    assert resolve_business_date(None, datetime(2026, 11, 27, 23, 30, tzinfo=UTC)) \
+        == date(2026, 11, 28)
