@@ -1,0 +1,80 @@
+"""The expected OPCO share before the PEC arrives, from the OPCOs' funding criteria (data).
+
+Funded = min(price × funded share, hourly cap × hours × trainees, annual cap per company);
+nothing below the minimum duration. The annual cap is what a company may get in a calendar year:
+the pipeline cannot see what the company already used, so the estimate is an upper bound, and
+the PEC is the truth. Unknown criteria give no estimate, and say so.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from backoffice.money import ZERO, format_eur, quantize
+
+
+@dataclass(frozen=True, slots=True)
+class FundingCriterion:
+    opco: str
+    scope: str
+    idccs: frozenset[str]  # empty: the whole OPCO for that size band
+    size_min: int
+    size_max: int | None
+    valid_from: date
+    valid_to: date | None
+    hourly_cap_ht: Decimal | None
+    annual_cap_ht: Decimal | None
+    min_hours: Decimal | None
+    funded_share: Decimal
+    source: str
+
+    def applies(self, opco: str, idcc: str | None, headcount: int | None, on: date) -> bool:
+        if opco != self.opco or on < self.valid_from or (self.valid_to and on > self.valid_to):
+            return False
+        if self.idccs and idcc not in self.idccs:
+            return False
+        if headcount is None:
+            return self.size_min == 0 and self.size_max is None
+        return self.size_min <= headcount and (self.size_max is None or headcount <= self.size_max)
+
+
+@dataclass(frozen=True, slots=True)
+class Estimate:
+    opco_share: Decimal | None
+    reste_a_charge: Decimal | None
+    basis: str  # French: which criterion and how, or why there is no estimate
+
+
+def estimate_funding(criteria: Iterable[FundingCriterion], *, opco: str | None, idcc: str | None,
+                     headcount: int | None, hours_per_trainee: Decimal, trainees: int,
+                     price_ht: Decimal, on: date) -> Estimate:
+    if opco is None:
+        return Estimate(None, None, "pas d'estimation : OPCO du client inconnu")
+    matching = [c for c in criteria if c.applies(opco, idcc, headcount, on)]
+    if not matching:
+        size = "effectif inconnu" if headcount is None else f"effectif {headcount}"
+        return Estimate(None, None, f"pas d'estimation : critères de financement inconnus pour "
+                                    f"{opco}, IDCC {idcc or 'inconnu'}, {size}, au {on}")
+    criterion = max(matching, key=lambda c: (bool(c.idccs), c.valid_from))
+    share, how = _funded(criterion, hours_per_trainee, trainees, price_ht)
+    share = quantize(min(share, price_ht))
+    return Estimate(share, quantize(price_ht - share),
+                    f"{criterion.opco}, {criterion.scope} ({criterion.source}) : {how}")
+
+
+def _funded(c: FundingCriterion, hours: Decimal, trainees: int, price: Decimal
+            ) -> tuple[Decimal, str]:
+    if c.min_hours is not None and hours < c.min_hours:
+        return ZERO, f"durée inférieure au minimum de {c.min_hours} h : non finançable"
+    amount = price * c.funded_share
+    how = [f"{c.funded_share:.0%} du prix" if c.funded_share != 1 else "prix"]
+    if c.hourly_cap_ht is not None:
+        amount = min(amount, c.hourly_cap_ht * hours * trainees)
+        how.append(f"plafond {format_eur(c.hourly_cap_ht)}/h × {hours} h × {trainees} stagiaire(s)")
+    if c.annual_cap_ht is not None:
+        amount = min(amount, c.annual_cap_ht)
+        how.append(f"plafond annuel {format_eur(c.annual_cap_ht)} par entreprise")
+    return amount, ", ".join(how)
