@@ -296,3 +296,51 @@ ENTITY_MODELS: dict[str, type[Base]] = {
     "slot": Slot, "trainee": Trainee, "pec": Pec, "attendance": Attendance,
     "completion": Completion, "trainer_invoice": TrainerInvoice,
 }
+
+
+class PecState(Base):
+    """The pipeline's (or an operator's) decision on a PEC; history is in the audit log."""
+
+    __tablename__ = "pec_states"
+    pec_ref: Mapped[str] = mapped_column(ForeignKey("pecs.pec_ref"), primary_key=True)
+    status: Mapped[str] = mapped_column(String(16))  # validated|review|accepted|rejected|superseded
+    session_ref: Mapped[str | None] = mapped_column(ForeignKey("sessions.session_ref"), index=True)
+    problems: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
+    proposals: Mapped[list[str]] = mapped_column(JSON, default=list)
+    automatic: Mapped[bool] = mapped_column(Boolean, default=False)
+    reste_a_charge: Mapped[Decimal | None] = mapped_column(Money)
+    superseded_by: Mapped[str | None] = mapped_column(String(64))
+    decided_by: Mapped[str] = mapped_column(String(16))  # pipeline | operator
+    note: Mapped[str | None] = mapped_column(Text)
+    decided_on: Mapped[date] = mapped_column(Date)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class SessionFunding(Base):
+    """How an OPCO-funded session stands: awaiting its PEC, in review, funded, or billed to the
+    company (no validated PEC on day 1); with the estimate shown on the devis."""
+
+    __tablename__ = "session_funding"
+    session_ref: Mapped[str] = mapped_column(ForeignKey("sessions.session_ref"), primary_key=True)
+    status: Mapped[str] = mapped_column(String(20))  # awaiting_pec|pec_review|funded|company_billing
+    pec_ref: Mapped[str | None] = mapped_column(String(64))
+    opco: Mapped[str | None] = mapped_column(String(32))
+    dossier_number: Mapped[str | None] = mapped_column(String(64))
+    opco_share: Mapped[Decimal | None] = mapped_column(Money)
+    reste_a_charge: Mapped[Decimal | None] = mapped_column(Money)
+    green_light_on: Mapped[date | None] = mapped_column(Date)
+    switched_on: Mapped[date | None] = mapped_column(Date)
+    estimated_opco_share: Mapped[Decimal | None] = mapped_column(Money)
+    estimated_reste_a_charge: Mapped[Decimal | None] = mapped_column(Money)
+    estimate_basis: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ClientOpco(Base):
+    """The OPCO a validated (or accepted) PEC named for a client: the final truth."""
+
+    __tablename__ = "client_opcos"
+    client_ref: Mapped[str] = mapped_column(ForeignKey("clients.client_ref"), primary_key=True)
+    opco: Mapped[str] = mapped_column(String(32))
+    pec_ref: Mapped[str] = mapped_column(String(64))
+    confirmed_on: Mapped[date] = mapped_column(Date)

@@ -54,6 +54,7 @@ class Settings:
     outbox_dir: Path
     marketplace: Marketplace = field(default_factory=Marketplace)
     smtp: SmtpSettings | None = None
+    pec_reminder_days: tuple[int, ...] = (15, 7, 2)
 
     @property
     def mail_backend(self) -> str:
@@ -116,7 +117,22 @@ def settings_from_env(env: dict[str, str] | None = None) -> Settings:
         outbox_dir=_path(env, "BACKOFFICE_OUTBOX_DIR", data_dir / "outbox"),
         marketplace=marketplace,
         smtp=smtp,
+        pec_reminder_days=_days(env.get("BACKOFFICE_PEC_REMINDER_DAYS", "")),
     )
+
+
+def _days(text: str) -> tuple[int, ...]:
+    """"15,7,2" → (15, 7, 2): days before the start when a missing PEC is chased."""
+    if not text.strip():
+        return (15, 7, 2)
+    try:
+        days = tuple(sorted({int(part) for part in text.split(",") if part.strip()}, reverse=True))
+    except ValueError as exc:
+        raise SettingsError(f"BACKOFFICE_PEC_REMINDER_DAYS : « {text} » n'est pas une liste de "
+                            "jours (ex. 15,7,2)") from exc
+    if not days or days[-1] < 1:
+        raise SettingsError("BACKOFFICE_PEC_REMINDER_DAYS : des jours positifs sont attendus")
+    return days
 
 
 def _check_identity(marketplace: Marketplace) -> None:

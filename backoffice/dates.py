@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime, time
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -61,3 +62,8 @@ def format_date_fr(day: date) -> str:
     """"1er décembre 2026", "28 novembre 2026"."""
     number = "1er" if day.day == 1 else str(day.day)
     return f"{number} {_MONTHS[day.month - 1]} {day.year}"
+
+
+def format_hours(hours: Decimal) -> str:
+    """French display of a duration in hours: "14 h", "10,5 h", whatever the stored scale."""
+    return f"{hours.normalize():f}".replace(".", ",") + " h"

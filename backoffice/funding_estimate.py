@@ -1,6 +1,6 @@
 """The expected OPCO share before the PEC arrives, from the OPCOs' funding criteria (data).
 
-Funded = min(price × funded share, hourly cap × hours × trainees, annual cap per company);
+Funded = funded share × min(price, hourly cap × hours × trainees, annual cap per company);
 nothing below the minimum duration. The annual cap is what a company may get in a calendar year:
 the pipeline cannot see what the company already used, so the estimate is an upper bound, and
 the PEC is the truth. Unknown criteria give no estimate, and say so.
@@ -30,9 +30,12 @@ class FundingCriterion:
     min_hours: Decimal | None
     funded_share: Decimal
     source: str
+    auto_apply: bool = True  # False: informative only (e.g. a branch whose IDCCs are unknown)
 
     def applies(self, opco: str, idcc: str | None, headcount: int | None, on: date) -> bool:
-        if opco != self.opco or on < self.valid_from or (self.valid_to and on > self.valid_to):
+        if not self.auto_apply or opco != self.opco:
+            return False
+        if on < self.valid_from or (self.valid_to and on > self.valid_to):
             return False
         if self.idccs and idcc not in self.idccs:
             return False
@@ -69,12 +72,14 @@ def _funded(c: FundingCriterion, hours: Decimal, trainees: int, price: Decimal
             ) -> tuple[Decimal, str]:
     if c.min_hours is not None and hours < c.min_hours:
         return ZERO, f"durée inférieure au minimum de {c.min_hours} h : non finançable"
-    amount = price * c.funded_share
-    how = [f"{c.funded_share:.0%} du prix" if c.funded_share != 1 else "prix"]
+    amount, how = price, ["prix"]
     if c.hourly_cap_ht is not None:
         amount = min(amount, c.hourly_cap_ht * hours * trainees)
         how.append(f"plafond {format_eur(c.hourly_cap_ht)}/h × {hours} h × {trainees} stagiaire(s)")
     if c.annual_cap_ht is not None:
         amount = min(amount, c.annual_cap_ht)
         how.append(f"plafond annuel {format_eur(c.annual_cap_ht)} par entreprise")
+    if c.funded_share != 1:
+        amount *= c.funded_share
+        how.append(f"financé à {c.funded_share:.0%}")
     return amount, ", ".join(how)

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from backoffice.money import ZERO, quantize
+from backoffice.dates import format_date_fr, format_hours
+from backoffice.money import ZERO, format_eur, quantize
 from backoffice.names import titles_close, unmatched_names
 
 FUNDING_WITH_SUBROGATION = "opco_subrogation"
@@ -86,15 +87,18 @@ def client_siret(pec: PecFacts, session: SessionFacts) -> Problem | None:
 def dates_cover_the_session(pec: PecFacts, session: SessionFacts) -> Problem | None:
     if pec.start_date <= session.start_date and pec.end_date >= session.end_date:
         return None
-    return Problem("dates", f"période de la PEC ({pec.start_date} au {pec.end_date}) ne couvre "
-                            f"pas la session ({session.start_date} au {session.end_date})")
+    return Problem("dates", f"période de la PEC (du {format_date_fr(pec.start_date)} au "
+                            f"{format_date_fr(pec.end_date)}) ne couvre pas la session (du "
+                            f"{format_date_fr(session.start_date)} au "
+                            f"{format_date_fr(session.end_date)})")
 
 
 def hours_cover_the_convention(pec: PecFacts, session: SessionFacts) -> Problem | None:
     if pec.hours >= session.hours_per_trainee:
         return None
-    return Problem("hours", f"heures accordées ({pec.hours} h) inférieures à celles de la "
-                            f"convention ({session.hours_per_trainee} h par stagiaire)")
+    return Problem("hours", f"heures accordées ({format_hours(pec.hours)}) inférieures à celles "
+                            f"de la convention ({format_hours(session.hours_per_trainee)} par "
+                            "stagiaire)")
 
 
 def trainees_match(pec: PecFacts, session: SessionFacts) -> Problem | None:
@@ -119,8 +123,8 @@ def title_is_close(pec: PecFacts, session: SessionFacts) -> Problem | None:
 def amount_within_price(pec: PecFacts, session: SessionFacts) -> Problem | None:
     if pec.amount_granted_ht <= session.price_ht:
         return None
-    return Problem("amount", f"montant accordé ({pec.amount_granted_ht} € HT) supérieur au prix "
-                             f"de la session ({session.price_ht} € HT)")
+    return Problem("amount", f"montant accordé ({format_eur(pec.amount_granted_ht)} HT) "
+                             f"supérieur au prix de la session ({format_eur(session.price_ht)} HT)")
 
 
 def subrogation_matches_funding(pec: PecFacts, session: SessionFacts) -> Problem | None:
@@ -137,8 +141,9 @@ def subrogation_matches_funding(pec: PecFacts, session: SessionFacts) -> Problem
 def received_before_the_start(pec: PecFacts, session: SessionFacts) -> Problem | None:
     if pec.received_on <= session.start_date:
         return None
-    return Problem("late", f"PEC reçue le {pec.received_on}, après le début de la session "
-                           f"({session.start_date}) : l'OPCO peut refuser de payer")
+    return Problem("late", f"PEC reçue le {format_date_fr(pec.received_on)}, après le début de "
+                           f"la session ({format_date_fr(session.start_date)}) : l'OPCO peut "
+                           "refuser de payer")
 
 
 def session_is_live(pec: PecFacts, session: SessionFacts) -> Problem | None:

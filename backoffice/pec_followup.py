@@ -41,9 +41,14 @@ def reminder_stage(start: date, as_of: date, days: Sequence[int] = DEFAULT_REMIN
 
 
 def pec_followups(sessions: Iterable[SessionFacts], funded: set[str], switched: set[str],
-                  as_of: date, days: Sequence[int] = DEFAULT_REMINDER_DAYS
+                  as_of: date, days: Sequence[int] = DEFAULT_REMINDER_DAYS,
+                  in_review: frozenset[str] = frozenset()
                   ) -> list[Reminder | CompanyBillingSwitch]:
-    """For every session waiting for its PEC: today's reminder, or the day-1 switch."""
+    """For every session waiting for its PEC: today's reminder, or the day-1 switch.
+
+    A session whose PEC arrived but waits for an operator gets no reminder (the PEC is there),
+    but is switched all the same if nobody validated it by the first day.
+    """
     due: list[Reminder | CompanyBillingSwitch] = []
     for session in sorted(sessions, key=lambda s: s.session_ref):
         if not needs_pec(session) or session.session_ref in funded:
@@ -53,6 +58,6 @@ def pec_followups(sessions: Iterable[SessionFacts], funded: set[str], switched: 
                 due.append(CompanyBillingSwitch(session.session_ref))
             continue
         stage = reminder_stage(session.start_date, as_of, days)
-        if stage is not None:
+        if stage is not None and session.session_ref not in in_review:
             due.append(Reminder(session.session_ref, stage))
     return due

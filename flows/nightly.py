@@ -2,29 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 
-from prefect import flow, get_run_logger, runtime
+from prefect import flow, get_run_logger
 
-from backoffice.dates import business_date, format_date_fr
+from backoffice.dates import format_date_fr
 from tasks import context
+from tasks.funding import reconcile_pecs_for
 from tasks.ingest import ingest_folder
 from tasks.mail import deliver_pending_emails
-from tasks.summary import RunSummary, add_ingest, publish_summary
-
-
-def resolve_business_date(as_of: date | None, scheduled_start: datetime | None) -> date:
-    """`as_of` when given (backfills); otherwise the run's scheduled start, or now, in Paris."""
-    if as_of is not None:
-        return as_of
-    return business_date(scheduled_start or datetime.now(UTC))
+from tasks.summary import RunSummary, add_funding, add_ingest, publish_summary
 
 
 @flow(name="nightly", log_prints=True)
 def nightly(as_of: date | None = None) -> RunSummary:
     """Ingest the platform export, then the later steps, then publish the run's summary."""
-    scheduled = runtime.flow_run.scheduled_start_time
-    day = resolve_business_date(as_of, scheduled if isinstance(scheduled, datetime) else None)
+    day = context.business_day(as_of)
     get_run_logger().info("date métier : %s", day.isoformat())
     summary = RunSummary(f"Traitement de nuit du {format_date_fr(day)}")
 
@@ -34,8 +27,10 @@ def nightly(as_of: date | None = None) -> RunSummary:
     else:
         summary.lines.append(f"Pas d'export plateforme dans `{inbox}` : rien à ingérer")
 
-    # Later steps join here, in process order: PEC reconciliation, documents, invoices,
-    # bank statements and matching, trainer payouts.
+    add_funding(summary, reconcile_pecs_for(day))
+
+    # Later steps join here, in process order: documents, invoices, bank statements and
+    # matching, trainer payouts.
 
     mail = deliver_pending_emails()
     summary.lines.append(f"E-mails envoyés : {mail.performed}, en échec : {mail.failed}")

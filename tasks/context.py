@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
+from prefect import runtime
 from sqlalchemy import Engine
 
 from adapters.database import ready_engine
 from adapters.mailer import EmlMailer, Mailer, SmtpMailer
 from adapters.settings import Settings, get_settings
+from backoffice.dates import business_date
 
 
 def settings() -> Settings:
@@ -28,6 +30,19 @@ def mailer() -> Mailer:
     smtp = config.smtp
     return SmtpMailer(smtp.host, smtp.port, sender, name, user=smtp.user,
                       password=smtp.password, security=smtp.security)  # type: ignore[arg-type]
+
+
+def resolve_business_date(as_of: date | None, scheduled_start: object) -> date:
+    """`as_of` when given (backfills); otherwise the run's scheduled start, or now, in Paris."""
+    if as_of is not None:
+        return as_of
+    instant = scheduled_start if isinstance(scheduled_start, datetime) else now()
+    return business_date(instant)
+
+
+def business_day(as_of: date | None) -> date:
+    """The business date of the running flow: the one place that reads the clock for it."""
+    return resolve_business_date(as_of, runtime.flow_run.scheduled_start_time)
 
 
 def now() -> datetime:

@@ -9,6 +9,7 @@ from prefect import task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
+from adapters.funding import FundingReport
 from adapters.ingest import IngestResult
 
 
@@ -19,7 +20,7 @@ class RunSummary:
     title: str
     lines: list[str] = field(default_factory=list)
     needs_human: list[str] = field(default_factory=list)
-    table: list[dict[str, Any]] = field(default_factory=list)
+    tables: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
     def to_markdown(self) -> str:
         parts = [f"# {self.title}", "", *[f"- {line}" for line in self.lines]]
@@ -37,7 +38,7 @@ def add_ingest(summary: RunSummary, result: IngestResult) -> None:
     for outcome in result.files:
         if outcome.status == "absent":
             continue
-        summary.table.append({
+        summary.tables.setdefault("files", []).append({
             "fichier": outcome.name, "statut": outcome.status, "lignes": outcome.rows,
             "créées": outcome.inserted, "modifiées": outcome.updated,
             "inchangées": outcome.unchanged, "erreurs": len(outcome.errors),
@@ -51,11 +52,42 @@ def add_ingest(summary: RunSummary, result: IngestResult) -> None:
                 summary.needs_human.append(f"  - … et {len(outcome.errors) - 100} autres")
 
 
+def add_funding(summary: RunSummary, report: FundingReport) -> None:
+    """The PEC part: green lights, discrepancies, reminders, switches, unknown OPCOs."""
+    summary.lines.append(
+        f"PEC : {len(report.green_lights)} feu(x) vert(s), {len(report.discrepancies)} PEC à "
+        f"revoir, {len(report.superseded)} remplacée(s), {len(report.reminders)} relance(s), "
+        f"{len(report.switches)} bascule(s) en facturation entreprise, "
+        f"{report.estimates} estimation(s) de financement mise(s) à jour")
+    events = summary.tables.setdefault("pecs", [])
+    for light in report.green_lights:
+        events.append({"événement": "feu vert", "session": light["session_ref"],
+                       "PEC": light["pec_ref"], "détail": f"{light['opco']} {light['dossier']}"})
+    for item in report.discrepancies:
+        events.append({"événement": "PEC à revoir", "session": item["session_ref"],
+                       "PEC": item["pec_ref"], "détail": item["raisons"]})
+        proposed = f" (session proposée : {item['proposées']})" if item["proposées"] else ""
+        summary.needs_human.append(
+            f"PEC {item['pec_ref']} : {item['raisons']}{proposed} → flow `resolve-pec` "
+            "(accepter ou rejeter, avec une note)")
+    for reminder in report.reminders:
+        events.append({"événement": f"relance {reminder['relance']}",
+                       "session": reminder["session_ref"], "PEC": "",
+                       "détail": f"début le {reminder['début']}"})
+    for switch in report.switches:
+        events.append({"événement": "facturation entreprise", "session": switch["session_ref"],
+                       "PEC": "", "détail": f"pas de PEC validée le {switch['début']}"})
+    for unknown in report.unknown_opcos:
+        summary.needs_human.append(f"Client {unknown['client_ref']} ({unknown['client']}) : "
+                                   f"{unknown['raison']} → renseigner l'OPCO ou l'IDCC")
+
+
 @task(cache_policy=NO_CACHE)
 def publish_summary(key: str, summary: RunSummary) -> str:
     """Publish the summary as artifacts named `key` (lowercase letters, digits and dashes)."""
     markdown = summary.to_markdown()
     create_markdown_artifact(key=key, markdown=markdown, description=summary.title)
-    if summary.table:
-        create_table_artifact(key=f"{key}-table", table=summary.table, description=summary.title)
+    for name, rows in summary.tables.items():
+        if rows:
+            create_table_artifact(key=f"{key}-{name}", table=rows, description=summary.title)
     return markdown

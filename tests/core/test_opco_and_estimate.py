@@ -68,3 +68,15 @@ def test_unknown_criteria_give_no_estimate_and_say_so():
         result = estimate([criterion()], **changes)
         assert result.opco_share is None and "critères de financement inconnus" in result.basis
     assert "OPCO du client inconnu" in estimate([criterion()], opco=None).basis
+
+
+def test_the_share_applies_after_the_caps():
+    # Atlas branch 214, 50-99 employees: 50 % of the costs, within a total of 11 200 € HT
+    big = criterion(size_min=50, size_max=99, hourly_cap_ht=None,
+                    annual_cap_ht=Decimal("11200.00"), funded_share=Decimal("0.50"))
+    result = estimate([big], headcount=60, price_ht=Decimal("14000.00"))
+    assert (result.opco_share, result.reste_a_charge) == (Decimal("5600.00"), Decimal("8400.00"))
+
+
+def test_an_informative_criterion_is_never_applied():
+    assert estimate([criterion(auto_apply=False)]).opco_share is None

@@ -19,7 +19,7 @@ CASES = {
     "another SIRET": ({"client_siret": "35600000049837"}, {}, "siret", "SIRET de la PEC"),
     "starts after the session": ({"start_date": date(2026, 12, 8)}, {}, "dates", "ne couvre pas"),
     "ends before the session": ({"end_date": date(2026, 12, 7)}, {}, "dates", "ne couvre pas"),
-    "fewer hours": ({"hours": Decimal("10.5")}, {}, "hours", "10.5 h) inférieures"),
+    "fewer hours": ({"hours": Decimal("10.50")}, {}, "hours", "(10,5 h) inférieures"),
     "a trainee missing": ({"trainees": ("Marc Dupont",)}, {}, "trainees",
                           "stagiaires absents de la PEC : Éloïse N'Diaye"),
     "an unknown trainee": ({"trainees": ("Eloise Ndiaye", "Marc Dupont", "Paul Girard")}, {},

@@ -39,3 +39,11 @@ def test_followups_remind_before_and_switch_on_the_first_day():
 def test_a_session_is_switched_once():
     late = session(start_date=date(2026, 11, 1))
     assert pec_followups([late], set(), {"S-001"}, date(2026, 11, 30)) == []
+
+
+def test_a_session_whose_pec_is_in_review_is_not_reminded_but_still_switched():
+    soon = session(start_date=date(2026, 12, 5))
+    started = session(session_ref="S-002", start_date=date(2026, 11, 30))
+    due = pec_followups([soon, started], set(), set(), date(2026, 11, 30),
+                        in_review=frozenset({"S-001", "S-002"}))
+    assert due == [CompanyBillingSwitch("S-002")]

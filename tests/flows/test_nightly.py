@@ -38,11 +38,14 @@ def test_nightly_ingests_the_inbox_sends_the_outbox_and_reports(pipeline_env, en
     assert state.is_completed()
     with engine.connect() as connection:
         assert connection.scalar(select(func.count()).select_from(Session)) == 2
-        assert connection.scalar(select(Effect.state)) == "done"
-    assert len(list(pipeline_env.outbox_dir.glob("*.eml"))) == 1
+        assert set(connection.scalars(select(Effect.state))) == {"done"}
+    # the e-mail recorded before the run, and the green light of S-001 (its PEC matches)
+    assert sorted(p.name[:20] for p in pipeline_env.outbox_dir.glob("*.eml")) == [
+        "email-green-light-S-", "email-test-hello-384"]
     markdown = latest_markdown("nightly-summary")
     assert "Traitement de nuit du 30 novembre 2026" in markdown
-    assert "E-mails envoyés : 1" in markdown
+    assert "PEC : 1 feu(x) vert(s), 0 PEC à revoir" in markdown
+    assert "E-mails envoyés : 2" in markdown
 
 
 def test_a_second_nightly_run_changes_nothing_and_sends_nothing(pipeline_env, engine):
@@ -70,7 +73,7 @@ def test_a_rejected_file_is_listed_for_the_operator(pipeline_env, engine):
 
 
 def test_the_business_date_is_as_of_or_the_scheduled_start_in_paris():
-    from flows.nightly import resolve_business_date
+    from tasks.context import resolve_business_date
 
     assert resolve_business_date(date(2026, 10, 1), datetime(2026, 11, 27, 3, 30, tzinfo=UTC)) \
         == date(2026, 10, 1)

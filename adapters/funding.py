@@ -1,0 +1,431 @@
+"""PEC reconciliation against the database: load the facts, let the core decide, persist.
+
+`reconcile_funding` runs in one transaction: the PEC decisions, the sessions' funding status,
+the review queue, the audit log and the e-mails (recorded in the outbox, sent afterwards) are
+all written together or not at all. Only what changed is written, so a second run on the same
+inputs writes nothing and records no e-mail.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session as OrmSession
+
+from adapters.audit import record_decision
+from adapters.database import unit_of_work
+from adapters.email_templates import render_email
+from adapters.models import (
+    Client,
+    ClientOpco,
+    Pec,
+    PecState,
+    Programme,
+    ReviewItem,
+    SessionFunding,
+    Trainee,
+    Trainer,
+)
+from adapters.models import Session as SessionRow
+from adapters.outbox import record_effect
+from adapters.reference_data import ReferenceData
+from adapters.settings import Marketplace
+from backoffice.dates import business_date
+from backoffice.funding_estimate import estimate_funding
+from backoffice.opco import OpcoResolution, resolve_opco
+from backoffice.pec_check import PecFacts, Problem, SessionFacts
+from backoffice.pec_followup import (
+    DEFAULT_REMINDER_DAYS,
+    CompanyBillingSwitch,
+    Reminder,
+    needs_pec,
+    pec_followups,
+)
+from backoffice.pec_reconciliation import (
+    REVIEW,
+    PecDecision,
+    decide_pecs,
+    funded_sessions,
+)
+
+ACTOR = "reconcile-pecs"
+
+
+@dataclass(slots=True)
+class FundingReport:
+    """What a reconciliation did, for the run summary (only what is new in this run)."""
+
+    green_lights: list[dict[str, Any]] = field(default_factory=list)
+    discrepancies: list[dict[str, Any]] = field(default_factory=list)
+    superseded: list[dict[str, Any]] = field(default_factory=list)
+    reminders: list[dict[str, Any]] = field(default_factory=list)
+    switches: list[dict[str, Any]] = field(default_factory=list)
+    unknown_opcos: list[dict[str, Any]] = field(default_factory=list)
+    estimates: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class _World:
+    """Everything the decisions read, loaded once."""
+
+    sessions: dict[str, SessionFacts]
+    pecs: dict[str, PecFacts]
+    previous: dict[str, PecDecision]
+    opcos: dict[str, OpcoResolution]
+    clients: dict[str, Client]
+    trainers: dict[str, Trainer]
+    rows: dict[str, SessionRow]
+
+
+@dataclass(frozen=True, slots=True)
+class _Run:
+    db: OrmSession
+    as_of: date
+    now: datetime
+    marketplace: Marketplace
+    report: FundingReport
+
+
+def reconcile_funding(engine: Engine, *, as_of: date, now: datetime, reference: ReferenceData,
+                      marketplace: Marketplace,
+                      reminder_days: Sequence[int] = DEFAULT_REMINDER_DAYS) -> FundingReport:
+    report = FundingReport()
+    with unit_of_work(engine) as db:
+        run = _Run(db, as_of, now, marketplace, report)
+        world = _load(db, reference)
+        decisions = decide_pecs(world.pecs.values(), world.sessions, world.previous)
+        _save_decisions(run, world, decisions)
+        funded = funded_sessions(decisions)
+        _confirm_client_opcos(run, world, decisions, funded)
+        _update_session_funding(run, world, decisions, funded, reference)
+        _follow_up(run, world, funded, _sessions_in_review(decisions), reminder_days)
+        _flag_unknown_opcos(run, world)
+    return report
+
+
+# --- loading ------------------------------------------------------------------------------------
+
+def _load(db: OrmSession, reference: ReferenceData) -> _World:
+    clients = {c.client_ref: c for c in db.scalars(select(Client))}
+    confirmed = {c.client_ref: c.opco for c in db.scalars(select(ClientOpco))}
+    opcos = {ref: resolve_opco(confirmed_by_pec=confirmed.get(ref), export_opco=c.opco,
+                               idcc=c.idcc, idcc_table=reference.idcc_opco)
+             for ref, c in clients.items()}
+    titles = {ref: title for ref, title in db.execute(select(Programme.programme_ref,
+                                                                     Programme.title))}
+    names: dict[str, list[str]] = defaultdict(list)
+    for trainee in db.scalars(select(Trainee).order_by(Trainee.session_ref, Trainee.trainee_ref)):
+        names[trainee.session_ref].append(f"{trainee.first_name} {trainee.last_name}")
+    rows = {s.session_ref: s for s in db.scalars(select(SessionRow))}
+    sessions = {ref: SessionFacts(
+        session_ref=ref, client_ref=s.client_ref, client_siret=clients[s.client_ref].siret,
+        client_opco=opcos[s.client_ref].opco, title=titles[s.programme_ref],
+        start_date=s.start_date, end_date=s.end_date, hours_per_trainee=s.hours_per_trainee,
+        price_ht=s.price_ht, funding=s.funding, trainees=tuple(names[ref]),
+        validated=s.validated_at is not None, cancelled=s.cancelled_at is not None,
+    ) for ref, s in rows.items()}
+    pecs = {p.pec_ref: _pec_facts(p) for p in db.scalars(select(Pec))}
+    previous = {s.pec_ref: _decision_of(s) for s in db.scalars(select(PecState))}
+    trainers = {t.trainer_ref: t for t in db.scalars(select(Trainer))}
+    return _World(sessions, pecs, previous, opcos, clients, trainers, rows)
+
+
+def _pec_facts(p: Pec) -> PecFacts:
+    return PecFacts(
+        pec_ref=p.pec_ref, session_ref=p.session_ref, opco=p.opco,
+        dossier_number=p.dossier_number, client_siret=p.client_siret, title=p.title,
+        start_date=p.start_date, end_date=p.end_date, hours=p.hours,
+        amount_granted_ht=p.amount_granted_ht, subrogation=p.subrogation,
+        trainees=tuple(n.strip() for n in (p.trainees or "").split(";") if n.strip()),
+        received_on=business_date(p.received_at),
+    )
+
+
+def _decision_of(state: PecState) -> PecDecision:
+    return PecDecision(
+        state.pec_ref, state.status, state.session_ref,
+        tuple(Problem(p["rule"], p["message"]) for p in state.problems), tuple(state.proposals),
+        state.automatic, state.reste_a_charge, state.superseded_by)
+
+
+# --- PEC decisions ------------------------------------------------------------------------------
+
+def _save_decisions(run: _Run, world: _World, decisions: dict[str, PecDecision]) -> None:
+    states = {s.pec_ref: s for s in run.db.scalars(select(PecState))}
+    for ref in sorted(decisions):
+        decision = decisions[ref]
+        if world.previous.get(ref) == decision:
+            continue
+        state = states.get(ref) or PecState(pec_ref=ref, decided_by="pipeline")
+        state.status, state.session_ref = decision.status, decision.session_ref
+        state.problems = [{"rule": p.rule, "message": p.message} for p in decision.problems]
+        state.proposals, state.automatic = list(decision.proposals), decision.automatic
+        state.reste_a_charge, state.superseded_by = decision.reste_a_charge, decision.superseded_by
+        state.decided_on, state.updated_at = run.as_of, run.now
+        run.db.add(state)
+        _audit_decision(run, decision, world.previous.get(ref))
+        _sync_review_item(run, decision, world.pecs[ref])
+
+
+def _audit_decision(run: _Run, decision: PecDecision, previous: PecDecision | None) -> None:
+    reason = " ; ".join(p.message for p in decision.problems) or "PEC conforme à la session"
+    if decision.superseded_by:
+        reason = f"remplacée par {decision.superseded_by}, reçue plus tard pour la même session"
+        run.report.superseded.append({"pec_ref": decision.pec_ref,
+                                      "session_ref": decision.session_ref,
+                                      "par": decision.superseded_by})
+    record_decision(run.db, actor=ACTOR, action=f"pec.{decision.status}",
+                    subject=decision.pec_ref, reason=reason, at=run.now, inputs={
+                        "as_of": run.as_of.isoformat(), "session_ref": decision.session_ref,
+                        "previous_status": previous.status if previous else None,
+                        "automatic_attachment": decision.automatic,
+                        "proposals": list(decision.proposals)})
+    if decision.status == REVIEW:
+        run.report.discrepancies.append({
+            "pec_ref": decision.pec_ref, "session_ref": decision.session_ref or "",
+            "proposées": ", ".join(decision.proposals), "raisons": reason})
+
+
+def _sync_review_item(run: _Run, decision: PecDecision, pec: PecFacts) -> None:
+    reasons = [p.message for p in decision.problems]
+    proposals = [{"session_ref": ref} for ref in decision.proposals]
+    subject = f"{pec.pec_ref} ({pec.opco} {pec.dossier_number})"
+    _open_or_resolve(run, f"pec:{pec.pec_ref}", "pec", subject,
+                     reasons if decision.status == REVIEW else None, proposals,
+                     f"résolu par le pipeline : PEC {decision.status}")
+
+
+def _open_or_resolve(run: _Run, key: str, kind: str, subject: str, reasons: list[str] | None,
+                     proposals: list[dict[str, Any]], resolution: str) -> None:
+    """Open (or update) the review item when there are reasons, resolve it when there are none."""
+    item = run.db.scalar(select(ReviewItem).where(ReviewItem.key == key))
+    if reasons:
+        if item is None:
+            run.db.add(ReviewItem(key=key, kind=kind, subject=subject, reasons=reasons,
+                                  proposals=proposals, status="open", created_at=run.now))
+        elif (item.status, item.reasons, item.proposals) != ("open", reasons, proposals):
+            item.status, item.reasons, item.proposals = "open", reasons, proposals
+            item.resolution = item.resolved_at = None
+    elif item is not None and item.status == "open":
+        item.status, item.resolution, item.resolved_at = "resolved", resolution, run.now
+
+
+# --- the OPCO a PEC confirms ---------------------------------------------------------------------
+
+def _confirm_client_opcos(run: _Run, world: _World, decisions: dict[str, PecDecision],
+                          funded: dict[str, str]) -> None:
+    latest: dict[str, PecFacts] = {}
+    for session_ref, pec_ref in funded.items():
+        client = world.sessions[session_ref].client_ref
+        pec = world.pecs[pec_ref]
+        if client not in latest or (pec.received_on, pec.pec_ref) > (
+                latest[client].received_on, latest[client].pec_ref):
+            latest[client] = pec
+    for client_ref, pec in sorted(latest.items()):
+        row = run.db.get(ClientOpco, client_ref)
+        if row is not None and row.opco == pec.opco:
+            continue
+        before = world.opcos[client_ref]
+        run.db.merge(ClientOpco(client_ref=client_ref, opco=pec.opco, pec_ref=pec.pec_ref,
+                                confirmed_on=run.as_of))
+        record_decision(run.db, actor=ACTOR, action="client.opco_confirmed", subject=client_ref,
+                        reason=f"OPCO {pec.opco} nommé par la PEC {pec.pec_ref}", at=run.now,
+                        inputs={"before": before.opco, "source_before": before.source,
+                                "pec_ref": pec.pec_ref})
+        world.opcos[client_ref] = OpcoResolution(pec.opco, "pec", "OPCO de la dernière PEC validée")
+
+
+# --- the sessions' funding ---------------------------------------------------------------------
+
+def _update_session_funding(run: _Run, world: _World, decisions: dict[str, PecDecision],
+                            funded: dict[str, str], reference: ReferenceData) -> None:
+    in_review = _sessions_in_review(decisions)
+    rows = {f.session_ref: f for f in run.db.scalars(select(SessionFunding))}
+    for ref, session in sorted(world.sessions.items()):
+        row = rows.get(ref)
+        if not needs_pec(session) and ref not in funded:
+            continue
+        if row is None:
+            row = SessionFunding(session_ref=ref, status="awaiting_pec", updated_at=run.now)
+            run.db.add(row)
+        values = _funding_values(world, decisions, funded, in_review, session, row, run.as_of)
+        if ref not in funded:
+            values |= _estimate_values(world, reference, session)
+        changed = {k: v for k, v in values.items() if getattr(row, k) != v}
+        if changed:
+            for name, value in changed.items():
+                setattr(row, name, value)
+            row.updated_at = run.now
+            run.report.estimates += "estimate_basis" in changed
+        if "pec_ref" in changed and row.status == "funded":
+            _give_green_light(run, world, session, world.pecs[funded[ref]])
+
+
+def _funding_values(world: _World, decisions: dict[str, PecDecision], funded: dict[str, str],
+                    in_review: set[str], session: SessionFacts, row: SessionFunding,
+                    as_of: date) -> dict[str, Any]:
+    ref = session.session_ref
+    if ref in funded:
+        pec = world.pecs[funded[ref]]
+        return {"status": "funded", "pec_ref": pec.pec_ref, "opco": pec.opco,
+                "dossier_number": pec.dossier_number,
+                "opco_share": min(pec.amount_granted_ht, session.price_ht),
+                "reste_a_charge": decisions[pec.pec_ref].reste_a_charge,
+                "green_light_on": row.green_light_on or as_of}
+    status = ("company_billing" if row.switched_on
+              else "pec_review" if ref in in_review else "awaiting_pec")
+    return {"status": status, "pec_ref": None, "opco": world.opcos[session.client_ref].opco,
+            "dossier_number": None, "opco_share": None, "reste_a_charge": None,
+            "green_light_on": None}
+
+
+def _estimate_values(world: _World, reference: ReferenceData, session: SessionFacts
+                     ) -> dict[str, Any]:
+    client = world.clients[session.client_ref]
+    estimate = estimate_funding(
+        reference.funding_criteria, opco=world.opcos[session.client_ref].opco, idcc=client.idcc,
+        headcount=client.headcount, hours_per_trainee=session.hours_per_trainee,
+        trainees=len(session.trainees), price_ht=session.price_ht, on=session.start_date)
+    return {"estimated_opco_share": estimate.opco_share,
+            "estimated_reste_a_charge": estimate.reste_a_charge,
+            "estimate_basis": estimate.basis}
+
+
+def _give_green_light(run: _Run, world: _World, session: SessionFacts, pec: PecFacts) -> None:
+    trainer = world.trainers[world.rows[session.session_ref].trainer_ref]
+    client = world.clients[session.client_ref]
+    new = _email(run, f"email:green-light:{session.session_ref}", [trainer.email], [],
+                 "green_light_trainer", session=session, trainer=trainer, client=client, pec=pec)
+    if new:
+        record_decision(run.db, actor=ACTOR, action="session.green_light",
+                        subject=session.session_ref, at=run.now,
+                        reason=f"PEC {pec.pec_ref} validée : la session peut démarrer",
+                        inputs={"pec_ref": pec.pec_ref, "as_of": run.as_of.isoformat()})
+        run.report.green_lights.append({"session_ref": session.session_ref,
+                                        "pec_ref": pec.pec_ref, "opco": pec.opco,
+                                        "dossier": pec.dossier_number})
+
+
+# --- reminders and the day-1 switch ------------------------------------------------------------
+
+def _sessions_in_review(decisions: dict[str, PecDecision]) -> frozenset[str]:
+    return frozenset(d.session_ref for d in decisions.values()
+                     if d.status == REVIEW and d.session_ref is not None)
+
+
+def _follow_up(run: _Run, world: _World, funded: dict[str, str], in_review: frozenset[str],
+               reminder_days: Sequence[int]) -> None:
+    switched = {f.session_ref for f in run.db.scalars(
+        select(SessionFunding).where(SessionFunding.switched_on.is_not(None)))}
+    for due in pec_followups(world.sessions.values(), set(funded), switched, run.as_of,
+                             reminder_days, in_review):
+        session = world.sessions[due.session_ref]
+        trainer = world.trainers[world.rows[due.session_ref].trainer_ref]
+        client = world.clients[session.client_ref]
+        context = {"session": session, "trainer": trainer, "client": client}
+        if isinstance(due, Reminder):
+            _remind(run, due, context)
+        elif isinstance(due, CompanyBillingSwitch):
+            _switch_to_company_billing(run, due, context)
+
+
+def _remind(run: _Run, due: Reminder, context: dict[str, Any]) -> None:
+    key = f"email:pec-reminder:{due.session_ref}:J-{due.days_before}"
+    sent_trainer = _email(run, f"{key}:trainer", [context["trainer"].email], [],
+                          "pec_reminder_trainer", days_before=due.days_before, **context)
+    sent_client = _email(run, f"{key}:client", [context["client"].contact_email], [],
+                         "pec_reminder_client", days_before=due.days_before, **context)
+    if sent_trainer or sent_client:
+        run.report.reminders.append({"session_ref": due.session_ref,
+                                     "relance": f"J-{due.days_before}",
+                                     "début": context["session"].start_date.isoformat()})
+
+
+def _switch_to_company_billing(run: _Run, due: CompanyBillingSwitch,
+                               context: dict[str, Any]) -> None:
+    row = run.db.get(SessionFunding, due.session_ref)
+    row.status, row.switched_on, row.updated_at = "company_billing", run.as_of, run.now
+    key = f"email:company-billing:{due.session_ref}"
+    _email(run, f"{key}:trainer", [context["trainer"].email], [], "company_billing_trainer",
+           **context)
+    _email(run, f"{key}:client", [context["client"].contact_email], [], "company_billing_client",
+           **context)
+    record_decision(run.db, actor=ACTOR, action="session.company_billing",
+                    subject=due.session_ref, at=run.now,
+                    reason="aucune PEC validée le premier jour : facturation de la totalité à "
+                           "l'entreprise (conditions générales)",
+                    inputs={"as_of": run.as_of.isoformat(),
+                            "start_date": context["session"].start_date.isoformat()})
+    run.report.switches.append({"session_ref": due.session_ref,
+                                "début": context["session"].start_date.isoformat()})
+
+
+def _email(run: _Run, key: str, to: list[str], cc: list[str], template: str,
+           **context: Any) -> bool:
+    """Record an e-mail in the outbox (rendered now, sent later); False if the key exists."""
+    rendered = render_email(template, marketplace=run.marketplace, **context)
+    return record_effect(run.db, key, "email", {"to": to, "cc": cc, "subject": rendered.subject,
+                                                "text": rendered.text}, run.now)
+
+
+# --- clients whose OPCO nobody knows -----------------------------------------------------------
+
+def _flag_unknown_opcos(run: _Run, world: _World) -> None:
+    waiting = defaultdict(list)
+    for session in world.sessions.values():
+        if needs_pec(session):
+            waiting[session.client_ref].append(session.session_ref)
+    for client_ref, client in sorted(world.clients.items()):
+        resolution = world.opcos[client_ref]
+        reasons = ([f"{resolution.detail} ; sessions concernées : "
+                    + ", ".join(sorted(waiting[client_ref]))]
+                   if resolution.opco is None and waiting[client_ref] else None)
+        before = run.db.scalar(select(ReviewItem.status).where(
+            ReviewItem.key == f"opco:{client_ref}"))
+        _open_or_resolve(run, f"opco:{client_ref}", "opco", f"{client_ref} ({client.name})",
+                         reasons, [], f"OPCO connu : {resolution.opco} ({resolution.source})")
+        if reasons and before != "open":
+            run.report.unknown_opcos.append({"client_ref": client_ref, "client": client.name,
+                                             "raison": reasons[0]})
+
+
+# --- an operator's decision on a PEC in review ----------------------------------------------
+
+class OperatorInputError(ValueError):
+    """An operator's request that cannot be carried out; the message says why, in French."""
+
+
+def record_operator_decision(engine: Engine, *, pec_ref: str, accept: bool, note: str,
+                             session_ref: str | None, operator: str, as_of: date,
+                             now: datetime) -> str:
+    """Accept (for a session) or reject a PEC; the next reconciliation acts on it."""
+    if not note.strip():
+        raise OperatorInputError("une note expliquant la décision est obligatoire")
+    with unit_of_work(engine) as db:
+        state = db.get(PecState, pec_ref)
+        if state is None:
+            raise OperatorInputError(f"PEC {pec_ref} inconnue ou pas encore vérifiée : lancer "
+                                     "d'abord la réconciliation")
+        target = session_ref or state.session_ref or (state.proposals or [None])[0]
+        if accept and (target is None or db.get(SessionRow, target) is None):
+            raise OperatorInputError(f"PEC {pec_ref} : indiquer la session (session_ref) à "
+                                     f"laquelle la rattacher ({target or 'aucune proposée'})")
+        before = state.status
+        state.status = "accepted" if accept else "rejected"
+        state.session_ref = target if accept else state.session_ref
+        state.decided_by, state.note = "operator", note.strip()
+        state.decided_on, state.updated_at = as_of, now
+        verdict = f"{'acceptée' if accept else 'rejetée'} par {operator} : {note.strip()}"
+        item = db.scalar(select(ReviewItem).where(ReviewItem.key == f"pec:{pec_ref}"))
+        if item is not None and item.status == "open":
+            item.status, item.resolution, item.resolved_at = "resolved", verdict, now
+        record_decision(db, actor=operator, action=f"pec.{state.status}", subject=pec_ref,
+                        reason=verdict, at=now, inputs={
+                            "previous_status": before, "session_ref": state.session_ref,
+                            "problems": state.problems, "as_of": as_of.isoformat()})
+    return f"PEC {pec_ref} {verdict}"
