@@ -19,6 +19,8 @@ import re
 import smtplib
 import ssl
 import tempfile
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email import policy
@@ -36,10 +38,12 @@ __all__ = [
     "MailDeliveryError",
     "Mailer",
     "OutgoingEmail",
+    "RetryingMailer",
     "SmtpMailer",
     "build_message",
     "eml_file_name",
     "envelope_recipients",
+    "is_transient",
     "message_id_for",
 ]
 
@@ -253,6 +257,31 @@ class EmlMailer:
 
 
 # --------------------------------------------------------------------------- SMTP
+
+
+def is_transient(error: Exception) -> bool:
+    """A failure that may go away by itself: server down or busy, connection lost, 4xx reply."""
+    if isinstance(error, smtplib.SMTPResponseException):
+        return 400 <= error.smtp_code < 500
+    return isinstance(error, smtplib.SMTPServerDisconnected | ConnectionError | TimeoutError)
+
+
+class RetryingMailer:
+    """Retries a send on transient failures, with pauses; permanent failures raise at once."""
+
+    def __init__(self, mailer: Mailer, pauses: tuple[float, ...] = (1.0, 5.0),
+                 sleep: Callable[[float], None] = time.sleep) -> None:
+        self.mailer, self.pauses, self.sleep = mailer, pauses, sleep
+
+    def send(self, email: OutgoingEmail) -> str:
+        for pause in self.pauses:
+            try:
+                return self.mailer.send(email)
+            except Exception as error:
+                if not is_transient(error):
+                    raise
+                self.sleep(pause)
+        return self.mailer.send(email)
 
 
 class SmtpMailer:

@@ -46,8 +46,14 @@ def record_effect(db: OrmSession, key: str, kind: str, payload: dict[str, Any],
 
 
 def perform_pending(engine: Engine, kind: str, perform: Callable[[str, dict[str, Any]], str],
-                    now: Callable[[], datetime]) -> OutboxReport:
-    """Perform every pending effect of a kind, each in its own transaction under a row lock."""
+                    now: Callable[[], datetime],
+                    stop_on: Callable[[Exception], bool] = lambda error: False) -> OutboxReport:
+    """Perform every pending effect of a kind, each in its own transaction under a row lock.
+
+    A failure is recorded on its effect and the others go on, unless `stop_on(error)` says the
+    whole channel is down (an SMTP server that does not answer): the rest then waits, untouched,
+    for the next run.
+    """
     with unit_of_work(engine) as db:
         pending = db.scalars(select(Effect.id).where(Effect.kind == kind,
                                                      Effect.state == "pending")
@@ -58,9 +64,11 @@ def perform_pending(engine: Engine, kind: str, perform: Callable[[str, dict[str,
         try:
             if _perform_one(engine, effect_id, perform, now):
                 performed += 1
-        except Exception as exc:
+        except Exception as exc:  # recorded on the effect and reported, never raised
             failed += 1
             errors.append(_record_failure(engine, effect_id, exc, now))
+            if stop_on(exc):
+                break
     return OutboxReport(performed, failed, tuple(errors))
 
 

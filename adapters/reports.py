@@ -16,7 +16,18 @@ from typing import Any
 from sqlalchemy import Engine, func, select
 
 from adapters.database import unit_of_work
-from adapters.models import Client, Completion, Effect, Pec, Programme, ReviewItem, Session, Trainee
+from adapters.models import (
+    Client,
+    Completion,
+    Effect,
+    Pec,
+    PecState,
+    Programme,
+    ReviewItem,
+    Session,
+    SessionFunding,
+    Trainee,
+)
 from backoffice.dates import PARIS
 from backoffice.sessions import session_status
 
@@ -24,9 +35,14 @@ SESSION_COLUMNS = ("session_ref", "status", "programme_ref", "title", "client_re
                    "trainer_ref", "start_date", "end_date", "hours_per_trainee", "trainees",
                    "modality", "funding", "price_ht", "trainer_fee_ht", "validated_at",
                    "cancelled_at", "completed_at")
-PEC_COLUMNS = ("pec_ref", "session_ref", "opco", "dossier_number", "client_siret", "title",
-               "start_date", "end_date", "hours", "amount_granted_ht", "subrogation",
-               "received_at")
+FUNDING_COLUMNS = ("funding_status", "pec_ref", "opco", "dossier_number", "opco_share",
+                   "reste_a_charge", "green_light_on", "switched_on", "estimated_opco_share",
+                   "estimated_reste_a_charge", "estimate_basis")
+PEC_EXPORT_COLUMNS = ("pec_ref", "session_ref", "opco", "dossier_number", "client_siret", "title",
+                      "start_date", "end_date", "hours", "amount_granted_ht", "subrogation",
+                      "received_at")
+PEC_COLUMNS = (*PEC_EXPORT_COLUMNS, "status", "attached_session_ref", "problems", "proposals",
+               "reste_a_charge", "superseded_by", "decided_by", "note", "decided_on")
 EMAIL_COLUMNS = ("key", "state", "attempts", "to", "cc", "subject", "created_at", "done_at",
                  "last_error")
 REVIEW_COLUMNS = ("key", "kind", "subject", "status", "reasons", "created_at", "resolved_at",
@@ -38,7 +54,7 @@ def write_report(engine: Engine, out_dir: Path) -> list[Path]:
     out_dir.mkdir(parents=True, exist_ok=True)
     with unit_of_work(engine) as db:
         files = {
-            "sessions.csv": (SESSION_COLUMNS, _session_rows(db)),
+            "sessions.csv": ((*SESSION_COLUMNS, *FUNDING_COLUMNS), _session_rows(db)),
             "pecs.csv": (PEC_COLUMNS, _pec_rows(db)),
             "emails.csv": (EMAIL_COLUMNS, _email_rows(db)),
             "review_queue.csv": (REVIEW_COLUMNS, _review_rows(db)),
@@ -50,15 +66,18 @@ def _session_rows(db: Any) -> list[dict[str, Any]]:
     trainee_counts = dict(db.execute(
         select(Trainee.session_ref, func.count()).group_by(Trainee.session_ref)).all())
     statement = (
-        select(Session, Programme.title, Client.name, Completion.declared_at)
+        select(Session, Programme.title, Client.name, Completion.declared_at, SessionFunding)
         .join(Programme, Programme.programme_ref == Session.programme_ref)
         .join(Client, Client.client_ref == Session.client_ref)
         .outerjoin(Completion, Completion.session_ref == Session.session_ref)
+        .outerjoin(SessionFunding, SessionFunding.session_ref == Session.session_ref)
         .order_by(Session.session_ref)
     )
     rows = []
-    for session, title, client_name, completed_at in db.execute(statement):
-        rows.append({
+    for session, title, client_name, completed_at, funding in db.execute(statement):
+        funding_values = {c: getattr(funding, c) if funding else None
+                          for c in FUNDING_COLUMNS if c != "funding_status"}
+        rows.append({**funding_values, "funding_status": funding.status if funding else None,
             "session_ref": session.session_ref,
             "status": session_status(session.validated_at, session.cancelled_at,
                                      completed_at is not None),
@@ -76,8 +95,19 @@ def _session_rows(db: Any) -> list[dict[str, Any]]:
 
 
 def _pec_rows(db: Any) -> list[dict[str, Any]]:
-    return [{c: getattr(pec, c) for c in PEC_COLUMNS}
-            for pec in db.scalars(select(Pec).order_by(Pec.pec_ref))]
+    rows = []
+    statement = (select(Pec, PecState).outerjoin(PecState, PecState.pec_ref == Pec.pec_ref)
+                 .order_by(Pec.pec_ref))
+    for pec, state in db.execute(statement):
+        row = {c: getattr(pec, c) for c in PEC_EXPORT_COLUMNS}
+        if state is not None:
+            row |= {"status": state.status, "attached_session_ref": state.session_ref,
+                    "problems": " | ".join(p["message"] for p in state.problems),
+                    "proposals": ";".join(state.proposals), "reste_a_charge": state.reste_a_charge,
+                    "superseded_by": state.superseded_by, "decided_by": state.decided_by,
+                    "note": state.note, "decided_on": state.decided_on}
+        rows.append({c: row.get(c) for c in PEC_COLUMNS})
+    return rows
 
 
 def _email_rows(db: Any) -> list[dict[str, Any]]:

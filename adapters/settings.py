@@ -55,6 +55,7 @@ class Settings:
     marketplace: Marketplace = field(default_factory=Marketplace)
     smtp: SmtpSettings | None = None
     pec_reminder_days: tuple[int, ...] = (15, 7, 2)
+    smtp_retry_pauses: tuple[float, ...] = (1.0, 5.0)  # seconds between tries within a run
 
     @property
     def mail_backend(self) -> str:
@@ -118,6 +119,8 @@ def settings_from_env(env: dict[str, str] | None = None) -> Settings:
         marketplace=marketplace,
         smtp=smtp,
         pec_reminder_days=_days(env.get("BACKOFFICE_PEC_REMINDER_DAYS", "")),
+        smtp_retry_pauses=tuple(float(p) for p in env.get("SMTP_RETRY_PAUSES", "1,5").split(",")
+                                if p.strip()),
     )
 
 

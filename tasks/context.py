@@ -8,7 +8,7 @@ from prefect import runtime
 from sqlalchemy import Engine
 
 from adapters.database import ready_engine
-from adapters.mailer import EmlMailer, Mailer, SmtpMailer
+from adapters.mailer import EmlMailer, Mailer, RetryingMailer, SmtpMailer
 from adapters.settings import Settings, get_settings
 from backoffice.dates import business_date
 
@@ -28,8 +28,9 @@ def mailer() -> Mailer:
     if config.smtp is None:
         return EmlMailer(config.outbox_dir, sender, name)
     smtp = config.smtp
-    return SmtpMailer(smtp.host, smtp.port, sender, name, user=smtp.user,
-                      password=smtp.password, security=smtp.security)  # type: ignore[arg-type]
+    return RetryingMailer(SmtpMailer(smtp.host, smtp.port, sender, name, user=smtp.user,
+                                     password=smtp.password, security=smtp.security),
+                          pauses=config.smtp_retry_pauses)
 
 
 def resolve_business_date(as_of: date | None, scheduled_start: object) -> date:

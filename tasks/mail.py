@@ -8,7 +8,7 @@ from typing import Any
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from adapters.mailer import OutgoingEmail
+from adapters.mailer import OutgoingEmail, is_transient
 from adapters.outbox import OutboxReport, perform_pending
 from tasks import context
 
@@ -28,7 +28,7 @@ def deliver_pending_emails() -> OutboxReport:
     report = perform_pending(
         context.engine(), "email",
         lambda key, payload: mailer.send(email_from_payload(key, payload)),
-        context.now,
+        context.now, stop_on=is_transient,
     )
     logger = get_run_logger()
     if report.performed or report.failed:

@@ -74,13 +74,14 @@ class SmtpServer:
 
 
 @contextmanager
-def running_smtp_server(refuse: Collection[str] = ()) -> Iterator[SmtpServer]:
+def running_smtp_server(refuse: Collection[str] = (), port: int | None = None
+                        ) -> Iterator[SmtpServer]:
     """Run an SMTP server on 127.0.0.1 and a free port until the block ends.
 
     No TLS, no authentication. ``refuse`` lists recipient addresses answered with 550.
     """
     collector = _Collector(refused=frozenset(address.lower() for address in refuse))
-    port = free_port()
+    port = port or free_port()
     # server_hostname avoids a socket.getfqdn() (a DNS lookup) at every connection.
     controller = Controller(collector, hostname=HOST, port=port, server_hostname="localhost")
     controller.start()

@@ -13,8 +13,10 @@ from adapters.mailer import (
     EmlMailer,
     MailDeliveryError,
     OutgoingEmail,
+    RetryingMailer,
     SmtpMailer,
     build_message,
+    is_transient,
     message_id_for,
 )
 from tests.smtp_server import free_port, running_smtp_server
@@ -247,3 +249,23 @@ def test_smtp_starttls_required_but_not_offered_raises() -> None:
 def test_smtp_user_without_password_is_rejected_up_front() -> None:
     with pytest.raises(ValueError, match="password"):
         SmtpMailer("smtp.example.org", 587, SENDER, user="apikey")
+
+
+def test_transient_failures_are_retried_then_raised():
+    pauses: list[float] = []
+    mailer = RetryingMailer(SmtpMailer("127.0.0.1", free_port(), "noreply@example.org",
+                                       security="none"), pauses=(0.5, 2.0), sleep=pauses.append)
+    email = OutgoingEmail(key="k", to=("a@example.org",), subject="s", text="t")
+    with pytest.raises(ConnectionRefusedError) as refused:
+        mailer.send(email)
+    assert pauses == [0.5, 2.0] and is_transient(refused.value)
+
+
+def test_a_permanent_refusal_is_not_retried():
+    pauses: list[float] = []
+    with running_smtp_server(refuse={"nobody@example.org"}) as server:
+        mailer = RetryingMailer(SmtpMailer(server.host, server.port, "noreply@example.org",
+                                           security="none"), sleep=pauses.append)
+        with pytest.raises(smtplib.SMTPRecipientsRefused):
+            mailer.send(OutgoingEmail(key="k", to=("nobody@example.org",), subject="s", text="t"))
+    assert pauses == []

@@ -6,9 +6,12 @@ import csv
 from datetime import UTC, datetime
 
 from adapters.database import unit_of_work
+from adapters.funding import reconcile_funding
 from adapters.ingest import ingest_export
 from adapters.outbox import record_effect
+from adapters.reference_data import reference_data
 from adapters.reports import write_report
+from adapters.settings import Marketplace
 from tests.export_samples import write_export
 
 NOW = datetime(2026, 11, 28, 3, 30, tzinfo=UTC)
@@ -39,3 +42,19 @@ def test_the_report_lists_sessions_pecs_and_emails(engine, tmp_path):
     assert read(tmp_path / "report" / "pecs.csv")[0]["subrogation"] == "yes"
     (email,) = read(tmp_path / "report" / "emails.csv")
     assert (email["key"], email["state"], email["to"]) == ("email:x", "pending", "a@b.example")
+
+
+def test_the_report_shows_funding_and_pec_decisions(engine, tmp_path):
+    ingest_export(engine, write_export(tmp_path / "export"), now=NOW)
+    reconcile_funding(engine, as_of=NOW.date(), now=NOW,
+                      reference=reference_data(), marketplace=Marketplace())
+
+    write_report(engine, tmp_path / "report")
+
+    sessions = {s["session_ref"]: s for s in read(tmp_path / "report" / "sessions.csv")}
+    assert (sessions["S-001"]["funding_status"], sessions["S-001"]["pec_ref"],
+            sessions["S-001"]["reste_a_charge"]) == ("funded", "PEC-1", "350.00")
+    assert sessions["S-002"]["funding_status"] == ""  # company-funded: no PEC expected
+    (pec,) = read(tmp_path / "report" / "pecs.csv")
+    assert (pec["status"], pec["attached_session_ref"], pec["decided_by"]) == (
+        "validated", "S-001", "pipeline")
