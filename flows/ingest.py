@@ -14,7 +14,12 @@ from tasks.summary import RunSummary, add_ingest, publish_summary
 
 @flow(name="ingest-platform-export", log_prints=True)
 def ingest_platform_export(folder: Path | None = None) -> IngestResult:
-    """Ingest `folder` (default: the configured platform-export inbox) and publish a summary."""
+    """Ingest `folder` (default: the configured platform-export inbox) and publish a summary.
+
+    Args:
+        folder: Dossier de l'export plateforme (fichiers CSV) ; par défaut la boîte de dépôt
+            configurée (BACKOFFICE_EXPORT_INBOX).
+    """
     result = ingest_folder(Path(folder) if folder else context.settings().export_inbox)
     summary = RunSummary("Ingestion de l'export plateforme")
     add_ingest(summary, result)

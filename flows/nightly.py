@@ -16,7 +16,13 @@ from tasks.summary import RunSummary, add_funding, add_ingest, publish_summary
 
 @flow(name="nightly", log_prints=True)
 def nightly(as_of: date | None = None) -> RunSummary:
-    """Ingest the platform export, then the later steps, then publish the run's summary."""
+    """Ingest the platform export, then the later steps, then publish the run's summary.
+
+    Args:
+        as_of: Date métier à traiter (par défaut : la date du lancement prévu, heure de Paris).
+            La renseigner pour un rattrapage : le résultat est celui qu'aurait donné le
+            traitement de nuit de ce jour-là.
+    """
     day = context.business_day(as_of)
     get_run_logger().info("date métier : %s", day.isoformat())
     summary = RunSummary(f"Traitement de nuit du {format_date_fr(day)}")

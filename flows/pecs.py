@@ -23,7 +23,11 @@ class PecDecisionChoice(StrEnum):
 
 @flow(name="reconcile-pecs", log_prints=True)
 def reconcile_pecs(as_of: date | None = None) -> FundingReport:
-    """Check the received PECs, give green lights, send reminders, switch day-1 sessions."""
+    """Check the received PECs, give green lights, send reminders, switch day-1 sessions.
+
+    Args:
+        as_of: Date métier (par défaut : la date du lancement, heure de Paris).
+    """
     day = context.business_day(as_of)
     report = reconcile_pecs_for(day)
     mail = deliver_pending_emails()
@@ -36,16 +40,22 @@ def reconcile_pecs(as_of: date | None = None) -> FundingReport:
 
 @flow(name="resolve-pec", log_prints=True)
 def resolve_pec(
-    pec_ref: Annotated[str, Field(description="La PEC à trancher (ex. PEC-0015)")],
-    decision: Annotated[PecDecisionChoice, Field(
-        description="accept : feu vert malgré les écarts ; reject : la PEC est écartée")],
-    note: Annotated[str, Field(
-        min_length=3, description="Pourquoi (obligatoire, gardé dans le journal d'audit)")],
-    session_ref: Annotated[str | None, Field(description=(
-        "Pour accept : la session à laquelle la rattacher, si ce n'est pas celle proposée"))] = None,
+    pec_ref: str,
+    decision: PecDecisionChoice,
+    note: Annotated[str, Field(min_length=3)],
+    session_ref: str | None = None,
     as_of: date | None = None,
 ) -> str:
-    """An operator accepts or rejects a PEC in review; the reconciliation then acts on it."""
+    """An operator accepts or rejects a PEC in review; the reconciliation then acts on it.
+
+    Args:
+        pec_ref: La PEC à trancher (ex. PEC-0015), telle qu'elle figure dans la file de revue.
+        decision: accept : feu vert malgré les écarts ; reject : la PEC est écartée.
+        note: Pourquoi (obligatoire, gardée dans le journal d'audit).
+        session_ref: Pour accept : la session à laquelle rattacher la PEC, si ce n'est pas
+            celle qu'elle vise ou celle proposée.
+        as_of: Date métier de la décision (par défaut : aujourd'hui, heure de Paris).
+    """
     day = context.business_day(as_of)
     operator = f"operator:{runtime.flow_run.name or 'local'}"
     message = decide_pec(pec_ref, decision == PecDecisionChoice.accept, note, session_ref,

@@ -39,3 +39,9 @@ def test_ingest_is_on_demand():
     ingest = deployments()["ingest"]
     assert "schedules" not in ingest
     assert load_flow(ingest["entrypoint"]).name == "ingest-platform-export"
+
+
+def test_the_pec_flows_are_deployed_on_demand():
+    names = {name: load_flow(d["entrypoint"]).name for name, d in deployments().items()}
+    assert names["reconcile-pecs"] == "reconcile-pecs"
+    assert names["resolve-pec"] == "resolve-pec"
