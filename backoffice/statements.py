@@ -1,0 +1,719 @@
+"""Bank statement lines from French bank exports (docs/bank-statements.md), as pure functions.
+
+A CSV export is read with a *profile*: the bank's layout as data (which column holds the date,
+the amount or the debit/credit pair, the label…, the decimal style, the date formats, the status
+values that mean "not booked yet"). `recognise` picks the profile from the header line, by a
+signature of column names compared with accents, case and punctuation folded; `generic_profile`
+builds one from a column mapping for any other bank. `rows_to_lines` turns the rows that follow the
+header into `StatementLine`s, or reports every bad row as a located `RowError`; the adapter
+(`adapters/bank_files.py`) rejects a file with one error whole.
+
+`fingerprints` gives each line a stable identity for idempotent imports: an overlapping later
+export of the same account yields the same fingerprints for the lines it shares, and two identical
+real lines of one file (same day, amount and label) stay two through an occurrence index.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from backoffice import identifiers, money
+from backoffice.dates import DateFormatError
+from backoffice.export_format import RowError
+from backoffice.money import AmountError
+
+__all__ = [
+    "PROFILES", "AmountError", "BankProfile", "DateFormatError", "StatementLine", "fingerprints",
+    "generic_profile", "line_key", "normalise_label", "normalise_name", "parse_amount_fr",
+    "parse_date_fr", "parse_iso_amount", "recognise", "rows_to_lines",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class StatementLine:
+    """One booked movement of a bank account, as the bank reported it."""
+
+    account: str  # IBAN of our account when known (camt, a column, or given), else ""
+    booking_date: date
+    value_date: date | None
+    amount: Decimal  # signed: credit > 0, debit < 0, 2 decimals
+    label: str  # the bank's label, whitespace-normalised, multi-line joined with " "
+    counterparty: str  # payer/payee name when the format gives it, else ""
+    counterparty_iban: str  # when given (camt, Qonto…), else ""
+    reference: str  # remittance reference / end-to-end id / "Référence" column, else ""
+    bank_id: str  # the bank's own transaction id (camt AcctSvcrRef/NtryRef, Qonto id…), else ""
+    line: int  # physical line (CSV) or entry index (camt) in the file
+    raw: dict[str, str] = field(hash=False)  # the original cells / fields, for the audit trail
+
+
+# --- text normalisation -------------------------------------------------------------------------
+
+def _strip_accents(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def normalise_name(text: str) -> str:
+    """A column name or marker as compared: no accents, lower case, punctuation as single spaces.
+
+    "Date de l'opération" → "date de l operation"; "Montant(EUROS)" → "montant euros";
+    "date_comptabilisation" → "date comptabilisation".
+    """
+    plain = _strip_accents(text.replace("\ufeff", "")).lower()
+    return " ".join(re.sub(r"[^a-z0-9]+", " ", plain).split())
+
+
+def _clean(text: str) -> str:
+    """Whitespace-normalised text: every run of spaces, tabs, NBSPs and line breaks becomes one space."""
+    return " ".join(text.split())
+
+
+def normalise_label(text: str) -> str:
+    """The label as compared for fingerprints: single spaces, no accents, case folded."""
+    return " ".join(_strip_accents(text).casefold().split())
+
+
+# --- amounts ------------------------------------------------------------------------------------
+
+_SPACES = " \u00a0\u202f\u2009"  # space, no-break space, narrow no-break space, thin space
+
+
+def parse_amount_fr(text: str, *, decimal: str | None = None) -> Decimal:
+    """An amount as French banks write it, exactly, to the cent.
+
+    Accepted: thousands separated by spaces (plain, U+00A0, U+202F, U+2009), or by dots when a
+    decimal comma follows ("-1.234,56"); a comma decimal ("1 234,56"); a leading "+" or "-", a
+    trailing "-" ("123,45-"), accounting parentheses ("(12,00)" is -12.00); a "€" before or after.
+    `decimal` fixes the decimal separator ("," or "."); without it, a single dot followed by one or
+    two digits is a decimal point ("1234.56") and both separators together read as the last one
+    being the decimal. Refused with `AmountError` (a ValueError with a French message): anything
+    ambiguous ("1.234"), a separator contradicting `decimal`, two signs, badly grouped thousands,
+    more than two decimals.
+    """
+    if decimal not in (None, ",", "."):
+        raise ValueError(f"séparateur décimal inconnu : {decimal!r}")
+    raw = text.strip()
+    if not raw:
+        raise AmountError("montant vide")
+    body = raw.removeprefix("€").removesuffix("€").strip(_SPACES)
+    parenthesised = body.startswith("(") and body.endswith(")")
+    if parenthesised:
+        body = body[1:-1].strip(_SPACES)
+    signs = []
+    if body and body[0] in "+-":
+        signs.append(body[0])
+        body = body[1:].lstrip(_SPACES)
+    if body.endswith("-"):
+        signs.append("-")
+        body = body[:-1].rstrip(_SPACES)
+    if len(signs) + parenthesised > 1:
+        raise AmountError("montant au signe ambigu (plusieurs signes)")
+    if not re.fullmatch(r"\d[\d.,\u00a0\u202f\u2009 ]*", body) or not body[-1].isdigit():
+        raise AmountError("montant illisible (attendu : chiffres et virgule décimale, ex. -1 234,56)")
+    point = _decimal_separator(body, decimal)
+    whole, cents = body, ""
+    if point:
+        whole, _, cents = body.rpartition(point)
+        if len(cents) > 2:
+            raise AmountError("montant avec plus de deux décimales")
+        if not whole or not whole[-1].isdigit():
+            raise AmountError("montant illisible (chiffres attendus avant la virgule)")
+    thousands = _SPACES + {",": ".", ".": ","}.get(point, "")
+    value = Decimal(f"{_ungrouped(whole, thousands)}.{cents or '0'}")
+    if parenthesised or "-" in signs:
+        value = -value
+    return money.quantize(value) if value else money.ZERO
+
+
+def _decimal_separator(body: str, decimal: str | None) -> str:
+    """The decimal separator used in `body` ("" for a whole number), checked against `decimal`."""
+    commas, dots = body.count(","), body.count(".")
+    if commas and dots:
+        point = "," if body.rfind(",") > body.rfind(".") else "."
+    else:
+        point = "," if commas else "." if dots else ""
+    if point and body.count(point) > 1:
+        raise AmountError("montant avec plusieurs " + ("virgules" if point == "," else "points"))
+    if decimal and point and point != decimal:
+        raise AmountError("virgule décimale dans un relevé à point décimal" if point == ","
+                          else "point décimal (ou point sans virgule) dans un relevé à virgule décimale")
+    if decimal is None and point == "." and not commas and len(body) - body.rfind(".") - 1 == 3:
+        raise AmountError("montant ambigu : le point sépare-t-il les milliers ou les décimales ?")
+    return point
+
+
+def _ungrouped(whole: str, thousands: str) -> str:
+    """The integer part without thousands separators, which must group digits by three."""
+    separators = {c for c in whole if not c.isdigit()}
+    if not separators:
+        return whole
+    kinds = {"space" if c in _SPACES else c for c in separators}
+    if len(kinds) > 1 or not separators <= set(thousands):
+        raise AmountError("montant illisible (séparateurs de milliers mélangés ou inattendus)")
+    groups = re.split("[" + re.escape("".join(sorted(separators))) + "]", whole)
+    if not 1 <= len(groups[0]) <= 3 or any(len(g) != 3 for g in groups[1:]):
+        raise AmountError("montant illisible (milliers mal groupés)")
+    return "".join(groups)
+
+
+def parse_iso_amount(text: str) -> Decimal:
+    """An ISO 20022 amount ("1234.5", up to 5 decimals by the schema), exact to the cent, >= 0."""
+    cleaned = text.strip()
+    if not re.fullmatch(r"\d{1,18}(\.\d{1,5})?", cleaned):
+        raise AmountError("montant XML illisible (attendu : chiffres et point décimal, ex. 1234.50)")
+    value = Decimal(cleaned)
+    if money.quantize(value) != value:
+        raise AmountError("montant XML avec plus de deux décimales non nulles")
+    return money.quantize(value)
+
+
+# --- dates --------------------------------------------------------------------------------------
+
+DATE_FORMATS: dict[str, str] = {
+    "DD/MM/YYYY": r"(?P<d>\d{1,2})/(?P<m>\d{1,2})/(?P<y>\d{4})",
+    "DD/MM/YY": r"(?P<d>\d{1,2})/(?P<m>\d{1,2})/(?P<y>\d{2})",
+    "DD-MM-YYYY": r"(?P<d>\d{1,2})-(?P<m>\d{1,2})-(?P<y>\d{4})",
+    "YYYY-MM-DD": r"(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})",
+}
+# A time after the date is allowed and dropped: the date is taken as written (Qonto's UTC dates
+# are not converted to Paris time, see docs/bank-statements.md).
+_TIME = r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?"
+
+
+def parse_date_fr(text: str, formats: Sequence[str] = ("DD/MM/YYYY",)) -> date:
+    """A date in one of `formats` (keys of DATE_FORMATS); "DD/MM/YY" means 20YY."""
+    cleaned = text.strip()
+    for name in formats:
+        found = re.fullmatch(DATE_FORMATS[name] + _TIME, cleaned)
+        if found:
+            year = int(found["y"]) + (2000 if len(found["y"]) == 2 else 0)
+            try:
+                return date(year, int(found["m"]), int(found["d"]))
+            except ValueError as exc:
+                raise DateFormatError("date inexistante") from exc
+    expected = " ou ".join(name.replace("DD", "JJ").replace("YYYY", "AAAA").replace("YY", "AA")
+                           for name in formats)
+    raise DateFormatError(f"date illisible (attendu : {expected})")
+
+
+# --- bank profiles ------------------------------------------------------------------------------
+
+Names = tuple[str, ...]  # normalised column names; for a role, the first one present is used
+
+
+@dataclass(frozen=True, slots=True)
+class BankProfile:
+    """One bank's CSV layout as data (see docs/bank-statements.md for the sources).
+
+    Column roles name normalised header names (`normalise_name`); for each role the first name
+    present in the header is used. The `label` columns present are joined with a space (an exact
+    repeat skipped); `label_fallback` is used only when they are all empty (SG's short "Libellé"
+    when its full "Détail de l'écriture" is blank). `amount` is one signed column; otherwise
+    `debit` and `credit` (a debit written positive or negative is a debit; a negative credit is
+    refused).
+    """
+
+    key: str
+    name: str
+    signature: Names  # all present (after normalisation) ⇒ this layout
+    booking_date: Names
+    label: Names
+    label_fallback: Names = ()
+    amount: Names = ()
+    debit: Names = ()
+    credit: Names = ()
+    value_date: Names = ()
+    reference: Names = ()
+    counterparty: Names = ()
+    counterparty_iban: Names = ()
+    bank_id: Names = ()
+    account: Names = ()  # a column holding our own IBAN (Qonto's "IBAN du compte")
+    currency: Names = ()  # rows in another currency than EUR are refused
+    status: Names = ()
+    booked: frozenset[str] = frozenset()  # normalised status values meaning booked
+    not_booked: frozenset[str] = frozenset()  # normalised status values skipped (pending, declined…)
+    decimal: str = ","
+    date_formats: tuple[str, ...] = ("DD/MM/YYYY",)
+    columns: Names = ()  # headerless layout: the positional column names (old BNP export)
+    blank_line_ends_table: bool = False  # Crédit Agricole: card sections follow a blank line
+    encoding: str = ""  # what the sources say, for the documentation (detection is automatic)
+    source: str = ""
+
+
+# Booking-date cells that mean "not booked yet" in any layout: the row is skipped.
+NOT_BOOKED_DATES = frozenset({"a venir", "en cours", "en attente", "pending"})
+# A row without a date whose first non-empty cell starts with one of these is a balance or total
+# line; it is ignored only after the last operation (see `rows_to_lines`).
+SUMMARY_WORDS = ("solde", "total", "totaux", "sous total", "nouveau solde", "ancien solde",
+                 "montant total", "pas d operation", "aucune operation")
+
+_QONTO_BOOKED = frozenset({"settled", "executed", "completed", "execute"})
+_QONTO_NOT_BOOKED = frozenset({"pending", "processing", "declined", "reversed", "canceled", "cancelled",
+                               "en cours", "en attente", "refuse", "annule", "rejete", "a venir"})
+
+SOCIETE_GENERALE = BankProfile(
+    key="societe-generale", name="Société Générale",
+    signature=("date de l operation", "libelle", "detail de l ecriture", "montant de l operation"),
+    booking_date=("date de l operation",), label=("detail de l ecriture",), label_fallback=("libelle",),
+    amount=("montant de l operation",), currency=("devise",), encoding="cp1252",
+    source="AiroPi/moneymanager readers/societe_generale.py; pfrancois/beancount_scripts "
+           "fp_bc/importers/sg.py",
+)
+SOCIETE_GENERALE_2019 = BankProfile(
+    key="societe-generale-comptabilisation", name="Société Générale (export « date_comptabilisation »)",
+    signature=("date comptabilisation", "libelle complet operation", "montant operation"),
+    booking_date=("date comptabilisation",), label=("libelle complet operation",),
+    amount=("montant operation",), currency=("devise",), encoding="ISO-8859 (cp1252)",
+    source="https://enodev.fr/posts/fin-du-qif-a-la-societe-generale.html",
+)
+BNP_PARIBAS = BankProfile(
+    key="bnp-paribas", name="BNP Paribas",
+    signature=("date operation", "libelle operation", "montant operation en euro"),
+    booking_date=("date operation",), label=("libelle operation",),
+    amount=("montant operation en euro",), date_formats=("DD/MM/YYYY", "YYYY-MM-DD"),
+    source="Corsud/Tresoperso tests/test_parse_csv.py; kledghq/kledg lib/banking/import/presets.ts",
+)
+BNP_PARIBAS_OLD = BankProfile(
+    key="bnp-paribas-ancien", name="BNP Paribas (ancien export E<chiffres>.csv, sans en-tête)",
+    signature=(), columns=("date", "categorie", "sous categorie", "libelle", "montant"),
+    booking_date=("date",), label=("libelle",), amount=("montant",), encoding="ISO-8859-1",
+    source="mincong-h/finance-toolkit finance_toolkit/bnp.py, test/download/E0790170.csv",
+)
+CREDIT_AGRICOLE = BankProfile(
+    key="credit-agricole", name="Crédit Agricole",
+    signature=("date", "libelle", "debit euros", "credit euros"),
+    booking_date=("date",), value_date=("date valeur",), label=("libelle",),
+    debit=("debit euros",), credit=("credit euros",), blank_line_ends_table=True,
+    encoding="ISO-8859-1 (non vérifié)",
+    source="jbleduigou/budgetcategorizer parser/parser_test.go; kledghq/kledg presets",
+)
+CREDIT_MUTUEL = BankProfile(
+    key="credit-mutuel-cic", name="Crédit Mutuel / CIC",
+    signature=("date", "date de valeur", "debit", "credit", "libelle", "solde"),
+    booking_date=("date",), value_date=("date de valeur",), label=("libelle",),
+    debit=("debit",), credit=("credit",), encoding="ISO-8859-15",
+    source="vrischmann/beancount-importers ccm.py, synthetic/ccm-courant/00000000001.csv; "
+           "afup/web CreditMutuel.php",
+)
+CREDIT_MUTUEL_AMOUNT = BankProfile(
+    key="credit-mutuel-cic-montant", name="Crédit Mutuel / CIC (montant unique)",
+    signature=("date", "date de valeur", "montant", "libelle", "solde"),
+    booking_date=("date",), value_date=("date de valeur",), label=("libelle",),
+    amount=("montant",), encoding="ISO-8859-15",
+    source="kledghq/kledg presets (citing vrischmann/beancount-importers synthetic/ccm-courant)",
+)
+BPCE = BankProfile(
+    key="bpce", name="Banque Populaire / Caisse d'Épargne",
+    signature=("date de comptabilisation", "libelle operation", "debit", "credit", "date de valeur"),
+    booking_date=("date de comptabilisation",), value_date=("date de valeur",),
+    label=("libelle operation", "informations complementaires"), reference=("reference",),
+    debit=("debit",), credit=("credit",), encoding="UTF-8",
+    source="mincong-h/finance-toolkit test/download/12345678_01112024_30112024.csv; "
+           "NonoHM/budgetpilot src/lib/server/import/profiles/banque-populaire.ts",
+)
+LA_BANQUE_POSTALE = BankProfile(
+    key="la-banque-postale", name="La Banque Postale",
+    signature=("date", "libelle", "montant euros"),
+    booking_date=("date",), label=("libelle",), amount=("montant euros",),
+    encoding="cp1252 / ISO-8859-1 (non vérifié)",
+    source="kledghq/kledg presets (citing an OpenFlyers help page); public test fixtures "
+           "reproducing the export (preamble « Numéro Compte », « Solde (EUROS) »)",
+)
+QONTO = BankProfile(
+    key="qonto", name="Qonto (export en anglais)",
+    signature=("status", "transaction id", "total amount incl vat"),
+    booking_date=("settlement date utc", "settlement date local"),
+    value_date=("operation date utc", "operation date local"),
+    label=("counterparty name",), counterparty=("counterparty name",), counterparty_iban=("iban",),
+    reference=("reference",), bank_id=("transaction id",), amount=("total amount incl vat",),
+    currency=("currency",), status=("status",), booked=_QONTO_BOOKED, not_booked=_QONTO_NOT_BOOKED,
+    decimal=".", date_formats=("YYYY-MM-DD", "DD/MM/YYYY"), encoding="UTF-8",
+    source="enobase/demo-coda-export src/parsers/qonto.ts; kledghq/kledg presets",
+)
+QONTO_FR = BankProfile(
+    key="qonto-fr", name="Qonto (export en français)",
+    signature=("statut", "identifiant de transaction", "montant total ttc"),
+    booking_date=("date de la valeur utc", "date de la valeur local"),
+    value_date=("date de l operation utc", "date de l operation local"),
+    label=("nom de la contrepartie",), counterparty=("nom de la contrepartie",),
+    counterparty_iban=("iban de la contrepartie",), account=("iban du compte",),
+    reference=("reference",), bank_id=("identifiant de transaction",), amount=("montant total ttc",),
+    currency=("devise",), status=("statut",), booked=_QONTO_BOOKED, not_booked=_QONTO_NOT_BOOKED,
+    date_formats=("DD-MM-YYYY", "DD/MM/YYYY", "YYYY-MM-DD"), encoding="UTF-8",
+    source="kledghq/kledg presets; public test fixtures reproducing the export header",
+)
+SHINE = BankProfile(
+    key="shine", name="Shine",
+    signature=("transaction id", "date d operation", "debit", "credit", "libelle", "nom de la contrepartie"),
+    booking_date=("date d operation",), value_date=("date de la valeur",), label=("libelle",),
+    counterparty=("nom de la contrepartie",), bank_id=("transaction id",),
+    debit=("debit",), credit=("credit",), encoding="cp1252",
+    source="rodulfo-dmgz/RD-Recueil app/js/engine/import-shine.js; kledghq/kledg presets",
+)
+BOURSOBANK = BankProfile(
+    key="boursobank", name="BoursoBank",
+    signature=("dateop", "dateval", "label", "amount"),
+    booking_date=("dateop",), value_date=("dateval",), label=("label",), amount=("amount",),
+    date_formats=("YYYY-MM-DD", "DD/MM/YYYY"), encoding="UTF-8 (cp1252 in older files)",
+    source="azerpas/bourso-api src/bourso_api/src/client/transaction.rs; mincong-h/finance-toolkit "
+           "test/download/export-operations-*.csv",
+)
+
+PROFILES: tuple[BankProfile, ...] = (
+    SOCIETE_GENERALE, SOCIETE_GENERALE_2019, BNP_PARIBAS, BNP_PARIBAS_OLD, CREDIT_AGRICOLE,
+    CREDIT_MUTUEL, CREDIT_MUTUEL_AMOUNT, BPCE, LA_BANQUE_POSTALE, QONTO, QONTO_FR, SHINE, BOURSOBANK,
+)
+
+
+def recognise(header: Sequence[str]) -> BankProfile | None:
+    """The profile whose header signature is present (accents, case, punctuation folded).
+
+    When several match, the most specific (longest signature) wins. The first line of the old
+    headerless BNP export (an account summary: category; category; ****1234; date; ; balance)
+    is recognised by its shape.
+    """
+    names = {normalise_name(cell) for cell in header}
+    matching = [p for p in PROFILES if p.signature and set(p.signature) <= names]
+    if matching:
+        return max(matching, key=lambda p: len(p.signature))
+    if _is_old_bnp_summary(header):
+        return BNP_PARIBAS_OLD
+    return None
+
+
+def _is_old_bnp_summary(cells: Sequence[str]) -> bool:
+    values = [c.strip().strip('"') for c in cells]
+    if len(values) != 6 or not re.fullmatch(r"\*+\d{4}", values[2]):
+        return False
+    try:
+        parse_date_fr(values[3])
+        parse_amount_fr(values[5], decimal=",")
+    except ValueError:
+        return False
+    return True
+
+
+GENERIC_ROLES = ("date", "label", "amount", "debit", "credit", "value_date", "reference",
+                 "counterparty", "counterparty_iban", "bank_id", "status")
+GENERIC_OPTIONS = ("date_format", "decimal", "booked", "not_booked")
+
+
+def generic_profile(mapping: Mapping[str, str]) -> BankProfile:
+    """A profile for any other bank from a column mapping (docs/bank-statements.md, « Autres banques »).
+
+    Roles: "date", "label" (several columns joined with " + "), "amount" or "debit"/"credit",
+    optional "value_date", "reference", "counterparty", "counterparty_iban", "bank_id", "status";
+    options: "date_format" (a key of DATE_FORMATS, default DD/MM/YYYY), "decimal" ("," or ".",
+    default ","), and with "status" the values "booked" / "not_booked" (separated by "|").
+    Raises ValueError with a French message on a mapping that cannot work.
+    """
+    unknown = set(mapping) - set(GENERIC_ROLES) - set(GENERIC_OPTIONS)
+    if unknown:
+        raise ValueError("correspondance : rôle(s) inconnu(s) : " + ", ".join(sorted(unknown)))
+    roles = {role: tuple(normalise_name(part) for part in mapping[role].split(" + ") if part.strip())
+             for role in GENERIC_ROLES if mapping.get(role, "").strip()}
+    if "date" not in roles or "label" not in roles:
+        raise ValueError("correspondance : les colonnes « date » et « label » sont obligatoires")
+    if ("amount" in roles) == ("debit" in roles or "credit" in roles):
+        raise ValueError("correspondance : indiquer soit « amount », soit « debit » et « credit »")
+    if "amount" not in roles and not ("debit" in roles and "credit" in roles):
+        raise ValueError("correspondance : « debit » et « credit » vont ensemble")
+    date_format = mapping.get("date_format", "DD/MM/YYYY").strip().upper()
+    if date_format not in DATE_FORMATS:
+        raise ValueError("correspondance : format de date inconnu ; attendu : " + ", ".join(DATE_FORMATS))
+    decimal = {"": ",", ",": ",", "virgule": ",", ".": ".", "point": "."}.get(
+        mapping.get("decimal", "").strip().lower())
+    if decimal is None:
+        raise ValueError("correspondance : séparateur décimal « , » ou « . » attendu")
+    booked = frozenset(normalise_name(v) for v in mapping.get("booked", "").split("|") if v.strip())
+    not_booked = frozenset(normalise_name(v) for v in mapping.get("not_booked", "").split("|") if v.strip())
+    if "status" in roles and not booked:
+        raise ValueError("correspondance : avec « status », indiquer les valeurs « booked »")
+    signature = tuple(dict.fromkeys(name for names in roles.values() for name in names))
+    return BankProfile(
+        key="generic", name="Générique (correspondance de colonnes)", signature=signature,
+        booking_date=roles["date"], label=roles["label"], amount=roles.get("amount", ()),
+        debit=roles.get("debit", ()), credit=roles.get("credit", ()),
+        value_date=roles.get("value_date", ()), reference=roles.get("reference", ()),
+        counterparty=roles.get("counterparty", ()), counterparty_iban=roles.get("counterparty_iban", ()),
+        bank_id=roles.get("bank_id", ()), status=roles.get("status", ()), booked=booked,
+        not_booked=not_booked, decimal=decimal, date_formats=(date_format,),
+        source="correspondance fournie",
+    )
+
+
+def header_matches(profile: BankProfile, header: Sequence[str]) -> bool:
+    """Whether this header line carries the profile's signature (used to find a mapped header)."""
+    return bool(profile.signature) and set(profile.signature) <= {normalise_name(c) for c in header}
+
+
+# --- rows → lines -------------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class _Layout:
+    """A profile resolved against one header: the index of each role's column (or None)."""
+
+    width: int
+    names: tuple[str, ...]  # the header as written, for error messages and `raw`
+    index: dict[str, int | None]
+    labels: tuple[int, ...]
+    fallback: tuple[int, ...]
+
+    def column(self, role: str) -> str:
+        position = self.index[role]
+        return self.names[position] if position is not None else ""
+
+
+_ROLES = ("booking_date", "value_date", "amount", "debit", "credit", "reference", "counterparty",
+          "counterparty_iban", "bank_id", "account", "currency", "status")
+
+
+def _layout(profile: BankProfile, header: Sequence[str]) -> _Layout:
+    names = tuple(cell.strip().strip('"').replace("\ufeff", "") for cell in header)
+    normalised = [normalise_name(n) for n in names]
+    first = {}
+    for position, name in enumerate(normalised):
+        first.setdefault(name, position)
+
+    def find(candidates: Names) -> int | None:
+        return next((first[c] for c in candidates if c in first), None)
+
+    width = max((i + 1 for i, n in enumerate(names) if n), default=0)
+    index = {role: find(getattr(profile, role)) for role in _ROLES}
+    labels = tuple(dict.fromkeys(first[c] for c in profile.label if c in first))
+    fallback = tuple(dict.fromkeys(first[c] for c in profile.label_fallback if c in first))
+    return _Layout(width, names, index, labels, fallback)
+
+
+def _missing_columns(profile: BankProfile, layout: _Layout) -> list[str]:
+    missing = [] if layout.index["booking_date"] is not None else [profile.booking_date[0]]
+    if not layout.labels:
+        missing.append(profile.label[0])
+    if profile.amount:
+        if layout.index["amount"] is None:
+            missing.append(profile.amount[0])
+    else:
+        missing += [getattr(profile, r)[0] for r in ("debit", "credit") if layout.index[r] is None]
+    if profile.status and layout.index["status"] is None:
+        missing.append(profile.status[0])
+    return missing
+
+
+def rows_to_lines(profile: BankProfile, file_name: str, header: Sequence[str],
+                  rows: Iterable[tuple[int, list[str]]], *, account: str = "", header_line: int = 1,
+                  ) -> tuple[list[StatementLine], list[RowError]]:
+    """The booked lines of a CSV export, and a located error for every row that cannot be read.
+
+    `rows` pairs each record with the physical line where it starts (blank records included: they
+    end Crédit Agricole's account table). Skipped without error: blank rows; rows whose status or
+    booking date says "not booked" (Qonto "pending"/"declined", "À venir"…); balance/total lines
+    after the last operation (no date, first text "Solde…", "Total…", "Pas d'opération…"); for
+    Crédit Agricole, what follows a blank line then an undated line (the card sections). Anything
+    else that does not read as an operation is an error, and so is an operation after a
+    balance/total line. `account` (our IBAN) is stamped on every line, unless the file has an
+    account column (Qonto), whose value must then agree with it.
+    """
+    account = identifiers.normalize_iban(account)
+    layout = _layout(profile, header)
+    missing = _missing_columns(profile, layout)
+    if missing:
+        return [], [RowError(file_name, header_line, name, "", "colonne obligatoire absente de l'en-tête")
+                    for name in missing]
+    lines: list[StatementLine] = []
+    errors: list[RowError] = []
+    summary_line = 0  # the first balance/total line, after which no operation may come
+    blank_seen = False  # Crédit Agricole: a blank line, then an undated line, ends the account table
+    card_section = False
+    for number, cells in rows:
+        if card_section:
+            continue  # deferred-debit card operations: not booked on the account (yet)
+        if not any(cell.strip() for cell in cells):
+            blank_seen = profile.blank_line_ends_table
+            continue
+        booking_text = _cell(cells, layout.index["booking_date"])
+        dated = _is_date(booking_text, profile.date_formats)
+        if not dated and blank_seen:
+            card_section = True
+            continue
+        blank_seen = False
+        if normalise_name(booking_text) in NOT_BOOKED_DATES:
+            continue
+        if summary_line:
+            column = layout.column("booking_date") if dated else ""
+            value = booking_text if dated else _shown(cells)
+            if dated or not _is_summary(cells):
+                errors.append(RowError(file_name, number, column, value,
+                                       f"ligne après la ligne de solde/total (ligne {summary_line}) : "
+                                       "fichier à vérifier"))
+            continue
+        if not dated and _is_summary(cells):
+            summary_line = number
+            continue
+        line, row_errors = _row_to_line(profile, layout, file_name, number, cells, account)
+        errors.extend(row_errors)
+        if line is not None:
+            lines.append(line)
+    return lines, errors
+
+
+def _cell(cells: Sequence[str], position: int | None) -> str:
+    return cells[position] if position is not None and position < len(cells) else ""
+
+
+def _shown(cells: Sequence[str]) -> str:
+    return ";".join(cells)[:80]
+
+
+def _is_date(text: str, formats: Sequence[str]) -> bool:
+    try:
+        parse_date_fr(text, formats)
+    except DateFormatError:
+        return False
+    return True
+
+
+def _is_summary(cells: Sequence[str]) -> bool:
+    """A balance/total line: its first non-empty cell starts with one of SUMMARY_WORDS."""
+    first = next((normalise_name(c) for c in cells if normalise_name(c)), "")
+    return any(first == word or first.startswith(word + " ") for word in SUMMARY_WORDS)
+
+
+class _Row:
+    """The cells of one row by role, and the errors found while reading them."""
+
+    def __init__(self, layout: _Layout, file_name: str, number: int, cells: list[str]) -> None:
+        self.layout, self.file_name, self.number = layout, file_name, number
+        self.cell = {role: _cell(cells, layout.index[role]) for role in _ROLES}
+        self.errors: list[RowError] = []
+
+    def error(self, role: str, value: str, reason: str) -> None:
+        self.errors.append(RowError(self.file_name, self.number, self.layout.column(role), value, reason))
+
+    def date(self, role: str, formats: Sequence[str], required: bool) -> date | None:
+        text = self.cell[role]
+        if not text.strip():
+            if required:
+                self.error(role, text, "date manquante")
+            return None
+        try:
+            return parse_date_fr(text, formats)
+        except DateFormatError as exc:
+            self.error(role, text, str(exc))
+            return None
+
+    def amount(self, role: str, decimal: str) -> Decimal | None:
+        text = self.cell[role]
+        if not text.strip():
+            return None
+        try:
+            return parse_amount_fr(text, decimal=decimal)
+        except AmountError as exc:
+            self.error(role, text, str(exc))
+            return None
+
+
+def _row_to_line(profile: BankProfile, layout: _Layout, file_name: str, number: int,
+                 cells: list[str], account: str) -> tuple[StatementLine | None, list[RowError]]:
+    if any(c.strip() for c in cells[layout.width:]):
+        return None, [RowError(file_name, number, "", _shown(cells),
+                               f"{len(cells)} champs au lieu de {layout.width} (ceux de l'en-tête)")]
+    row = _Row(layout, file_name, number, cells)
+    if layout.index["status"] is not None:
+        status = normalise_name(row.cell["status"])
+        if status in profile.not_booked:
+            return None, []
+        if status not in profile.booked:
+            row.error("status", row.cell["status"], "statut inconnu ; attendu : "
+                      + ", ".join(sorted(profile.booked | profile.not_booked)))
+            return None, row.errors
+    booking = row.date("booking_date", profile.date_formats, required=True)
+    value_date = row.date("value_date", profile.date_formats, required=False)
+    currency = row.cell["currency"].strip().upper()
+    if currency not in ("", "EUR", "€"):
+        row.error("currency", row.cell["currency"], "devise autre que l'euro : non prise en charge")
+    amount = _signed_amount(profile, row)
+    own = identifiers.normalize_iban(row.cell["account"])
+    if own and account and own != account:
+        row.error("account", row.cell["account"], f"ligne d'un autre compte que {account}")
+    if row.errors or booking is None or amount is None:
+        return None, row.errors
+    raw: dict[str, str] = {}
+    for position in range(layout.width):
+        name = layout.names[position] or f"colonne {position + 1}"
+        raw[name if name not in raw else f"{name} ({position + 1})"] = _cell(cells, position)
+    return StatementLine(
+        account=own or account, booking_date=booking, value_date=value_date, amount=amount,
+        label=_label(cells, layout.labels) or _label(cells, layout.fallback),
+        counterparty=_clean(row.cell["counterparty"]),
+        counterparty_iban=identifiers.normalize_iban(row.cell["counterparty_iban"]),
+        reference=_clean(row.cell["reference"]), bank_id=row.cell["bank_id"].strip(), line=number,
+        raw=raw,
+    ), []
+
+
+def _signed_amount(profile: BankProfile, row: _Row) -> Decimal | None:
+    """One signed amount, from the amount column or the debit/credit pair."""
+    if profile.amount:
+        if not row.cell["amount"].strip():
+            row.error("amount", row.cell["amount"], "montant manquant")
+        return row.amount("amount", profile.decimal)
+    debit_text, credit_text = row.cell["debit"], row.cell["credit"]
+    debit, credit = row.amount("debit", profile.decimal), row.amount("credit", profile.decimal)
+    if row.errors:
+        return None
+    if not debit_text.strip() and not credit_text.strip():
+        row.error("debit", "", "ni débit ni crédit")
+        return None
+    if debit and credit:  # one of the two may be written "0,00"
+        row.error("debit", f"{debit_text.strip()} / {credit_text.strip()}",
+                  "débit et crédit remplis tous les deux")
+        return None
+    if credit is not None and credit < 0:
+        row.error("credit", credit_text, "crédit négatif")
+        return None
+    if debit:  # money out, written "-26,99" (Crédit Mutuel, BPCE) or "3,18" (Crédit Agricole)
+        return -abs(debit)
+    return credit if credit is not None else money.ZERO
+
+
+def _label(cells: Sequence[str], positions: tuple[int, ...]) -> str:
+    parts: list[str] = []
+    seen: set[str] = set()
+    for position in positions:
+        text = _clean(_cell(cells, position))
+        if text and normalise_label(text) not in seen:
+            seen.add(normalise_label(text))
+            parts.append(text)
+    return " ".join(parts)
+
+
+# --- fingerprints -------------------------------------------------------------------------------
+
+def line_key(line: StatementLine) -> str:
+    """sha256 of what identifies a movement: account, booking date, amount, label, bank id."""
+    parts = (line.account, line.booking_date.isoformat(), f"{money.quantize(line.amount):.2f}",
+             normalise_label(line.label), line.bank_id)
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
+
+
+def fingerprints(lines: Sequence[StatementLine]) -> list[str]:
+    """`line_key` + "#" + the occurrence (1, 2…) among identical lines, in the file's order.
+
+    Two identical real lines of one file (same day, amount and label) get "#1" and "#2"; an
+    export overlapping another gives the lines they share the same fingerprints, because twins
+    share their booking date and so are always exported together.
+    """
+    seen: Counter[str] = Counter()
+    result = []
+    for line in lines:
+        key = line_key(line)
+        seen[key] += 1
+        result.append(f"{key}#{seen[key]}")
+    return result
