@@ -344,3 +344,40 @@ class ClientOpco(Base):
     opco: Mapped[str] = mapped_column(String(32))
     pec_ref: Mapped[str] = mapped_column(String(64))
     confirmed_on: Mapped[date] = mapped_column(Date)
+
+
+class DocumentSet(Base):
+    """A set of documents produced for a session (bundle, start_kit, certificates), versioned.
+
+    A version once recorded is immutable; `inputs` is what its documents say, by topic, so the
+    next version can explain what changed."""
+
+    __tablename__ = "document_sets"
+    session_ref: Mapped[str] = mapped_column(ForeignKey("sessions.session_ref"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    inputs: Mapped[dict[str, str]] = mapped_column(JSON)
+    explanation: Mapped[str | None] = mapped_column(Text)
+    issued_on: Mapped[date] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    email_keys: Mapped[list[str]] = mapped_column(JSON, default=list)
+
+
+class DocumentFile(Base):
+    """One file of a document set, with its SHA-256 (path relative to the output folder)."""
+
+    __tablename__ = "document_files"
+    __table_args__ = (
+        ForeignKeyConstraint(["session_ref", "kind", "version"],
+                             ["document_sets.session_ref", "document_sets.kind",
+                              "document_sets.version"]),
+        UniqueConstraint("session_ref", "kind", "version", "name"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    session_ref: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(16))
+    version: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(120))
+    path: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(String(64))

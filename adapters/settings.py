@@ -33,6 +33,7 @@ class Marketplace:
     bic: str = "AGRIFRPPXXX"
     email: str = "backoffice@ganapati.example"
     phone: str = "01 23 45 67 89"
+    representative: str = "Claire Morel, présidente"  # signs the certificats de réalisation
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +57,7 @@ class Settings:
     smtp: SmtpSettings | None = None
     pec_reminder_days: tuple[int, ...] = (15, 7, 2)
     smtp_retry_pauses: tuple[float, ...] = (1.0, 5.0)  # seconds between tries within a run
+    render_workers: int = 2  # processes rendering PDFs in parallel
 
     @property
     def mail_backend(self) -> str:
@@ -119,6 +121,8 @@ def settings_from_env(env: dict[str, str] | None = None) -> Settings:
         marketplace=marketplace,
         smtp=smtp,
         pec_reminder_days=_days(env.get("BACKOFFICE_PEC_REMINDER_DAYS", "")),
+        render_workers=int(env.get("BACKOFFICE_RENDER_WORKERS", "").strip()
+                           or min(2, os.cpu_count() or 1)),
         smtp_retry_pauses=tuple(float(p) for p in env.get("SMTP_RETRY_PAUSES", "1,5").split(",")
                                 if p.strip()),
     )

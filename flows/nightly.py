@@ -8,10 +8,11 @@ from prefect import flow, get_run_logger
 
 from backoffice.dates import format_date_fr
 from tasks import context
+from tasks.documents import generate_documents_for
 from tasks.funding import reconcile_pecs_for
 from tasks.ingest import ingest_folder
 from tasks.mail import deliver_pending_emails
-from tasks.summary import RunSummary, add_funding, add_ingest, publish_summary
+from tasks.summary import RunSummary, add_documents, add_funding, add_ingest, publish_summary
 
 
 @flow(name="nightly", log_prints=True)
@@ -34,9 +35,10 @@ def nightly(as_of: date | None = None) -> RunSummary:
         summary.lines.append(f"Pas d'export plateforme dans `{inbox}` : rien à ingérer")
 
     add_funding(summary, reconcile_pecs_for(day))
+    add_documents(summary, generate_documents_for(day), context.settings().output_dir)
 
-    # Later steps join here, in process order: documents, invoices, bank statements and
-    # matching, trainer payouts.
+    # Later steps join here, in process order: invoices, bank statements and matching,
+    # trainer payouts.
 
     mail = deliver_pending_emails()
     summary.lines.append(f"E-mails envoyés : {mail.performed}, en échec : {mail.failed}")

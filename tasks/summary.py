@@ -9,6 +9,7 @@ from prefect import task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
+from adapters.documents import DocumentsReport
 from adapters.funding import FundingReport
 from adapters.ingest import IngestResult
 
@@ -80,6 +81,23 @@ def add_funding(summary: RunSummary, report: FundingReport) -> None:
     for unknown in report.unknown_opcos:
         summary.needs_human.append(f"Client {unknown['client_ref']} ({unknown['client']}) : "
                                    f"{unknown['raison']} → renseigner l'OPCO ou l'IDCC")
+
+
+def add_documents(summary: RunSummary, report: DocumentsReport, output_dir: object) -> None:
+    """The documents part: sets produced (first or new versions), sessions blocked."""
+    new = sum(1 for p in report.produced if p["version"] == 1)
+    summary.lines.append(
+        f"Documents : {len(report.produced)} jeu(x) produit(s) dont {new} première(s) "
+        f"version(s), {len(report.blocked)} session(s) bloquée(s) ; fichiers dans "
+        f"`{output_dir}/documents`")
+    table = summary.tables.setdefault("documents", [])
+    for item in report.produced:
+        table.append({"session": item["session_ref"], "documents": item["documents"],
+                      "version": item["version"], "changement": item["changement"]})
+    for item in report.blocked:
+        summary.needs_human.append(f"Session {item['session_ref']} : documents légaux "
+                                   f"impossibles, il manque {item['manque']} → compléter "
+                                   "l'export plateforme")
 
 
 @task(cache_policy=NO_CACHE)

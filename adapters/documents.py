@@ -1,0 +1,368 @@
+"""Documents against the database and the file system: plan, render, store, send.
+
+`plan_due_documents` loads the sessions' facts and lets the core say which document sets are
+due (first versions or new versions). `produce_documents` renders them (HTML → PDF, optionally
+in worker processes), writes the files, then records the sets, their files' SHA-256 and the
+e-mails in one transaction. A set already recorded is never written again: sent documents are
+immutable, a change makes a new version.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import zipfile
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session as OrmSession
+
+from adapters.audit import record_decision
+from adapters.database import unit_of_work
+from adapters.email_templates import render_email
+from adapters.models import (
+    Attendance,
+    Client,
+    Completion,
+    DocumentFile,
+    DocumentSet,
+    Programme,
+    ReviewItem,
+    SessionFunding,
+    Slot,
+    Trainee,
+    Trainer,
+)
+from adapters.models import Session as SessionRow
+from adapters.outbox import record_effect
+from adapters.pdf import html_to_pdf, render_html
+from adapters.settings import Marketplace
+from backoffice.documents import (
+    INPUTS,
+    DocumentPlan,
+    Presence,
+    SessionDocumentFacts,
+    SlotFacts,
+    TraineeFacts,
+    attended_hours,
+    missing_for_documents,
+    plan_documents,
+)
+from backoffice.money import ZERO, quantize
+
+ACTOR = "generate-documents"
+MODALITIES = {"presentiel": "en présentiel", "distanciel": "à distance", "mixte": "mixte"}
+FUNDING_LABELS = {"opco_subrogation": "prise en charge OPCO avec subrogation de paiement",
+                  "opco_reimbursement": "prise en charge OPCO, remboursement à l'entreprise",
+                  "company": "financement par l'entreprise"}
+
+
+@dataclass(frozen=True, slots=True)
+class RenderJob:
+    """One PDF to render: where it goes and its HTML."""
+
+    name: str  # "convention", "convocation-T-1"…
+    html: str
+
+
+@dataclass(slots=True)
+class PlannedSet:
+    plan: DocumentPlan
+    facts: SessionDocumentFacts
+    context: dict[str, Any]
+    jobs: list[RenderJob]
+    inputs: dict[str, str]
+
+
+@dataclass(slots=True)
+class DocumentsReport:
+    produced: list[dict[str, Any]] = field(default_factory=list)
+    blocked: list[dict[str, Any]] = field(default_factory=list)
+
+
+# --- loading the facts ---------------------------------------------------------------------
+
+def load_document_facts(db: OrmSession, session_refs: Iterable[str] | None = None
+                        ) -> dict[str, tuple[SessionDocumentFacts, dict[str, Any]]]:
+    """Facts per session, with the rows the templates show (client, trainer, funding)."""
+    query = select(SessionRow)
+    if session_refs is not None:
+        query = query.where(SessionRow.session_ref.in_(list(session_refs)))
+    rows = {s.session_ref: s for s in db.scalars(query)}
+    refs = list(rows)
+    programmes = {p.programme_ref: p for p in db.scalars(select(Programme))}
+    clients = {c.client_ref: c for c in db.scalars(select(Client))}
+    trainers = {t.trainer_ref: t for t in db.scalars(select(Trainer))}
+    funding = {f.session_ref: f for f in db.scalars(
+        select(SessionFunding).where(SessionFunding.session_ref.in_(refs)))}
+    completed = {c.session_ref: c.declared_at for c in db.scalars(
+        select(Completion).where(Completion.session_ref.in_(refs)))}
+    trainees, slots, presences = defaultdict(list), defaultdict(list), defaultdict(list)
+    for t in db.scalars(select(Trainee).where(Trainee.session_ref.in_(refs))
+                        .order_by(Trainee.last_name, Trainee.first_name, Trainee.trainee_ref)):
+        trainees[t.session_ref].append(TraineeFacts(t.trainee_ref, t.first_name, t.last_name,
+                                                    t.job_title, t.email))
+    for s in db.scalars(select(Slot).where(Slot.session_ref.in_(refs))
+                        .order_by(Slot.date, Slot.start)):
+        slots[s.session_ref].append(SlotFacts(s.date, s.start, s.end))
+    for a in db.scalars(select(Attendance).where(Attendance.session_ref.in_(refs))):
+        presences[a.session_ref].append(Presence(a.trainee_ref, a.date, a.half_day,
+                                                 a.status == "present", a.minutes))
+    result = {}
+    for ref, s in rows.items():
+        programme, client, trainer = programmes[s.programme_ref], clients[s.client_ref], \
+            trainers[s.trainer_ref]
+        row = funding.get(ref)
+        facts = SessionDocumentFacts(
+            session_ref=ref, title=programme.title, objectives=_lines(programme.objectives),
+            content=_lines(programme.content), prerequisites=programme.prerequisites,
+            audience=programme.audience, methods=programme.methods,
+            evaluation=programme.evaluation, accessibility=programme.accessibility,
+            hours_per_trainee=s.hours_per_trainee, start_date=s.start_date,
+            end_date=s.end_date, modality=s.modality, location=s.location,
+            price_ht=s.price_ht, funding=s.funding, trainees=tuple(trainees[ref]),
+            slots=tuple(slots[ref]), trainer_name=f"{trainer.first_name} {trainer.last_name}",
+            client_name=client.name, client_siret=client.siret,
+            client_address=f"{client.address}, {client.postcode} {client.city}",
+            opco=(row.opco if row else None) or client.opco,
+            validated=s.validated_at is not None, cancelled=s.cancelled_at is not None,
+            funding_status=row.status if row else ("company" if s.funding == "company"
+                                                   else "awaiting_pec"),
+            completed_at=completed.get(ref), presences=tuple(presences[ref]))
+        result[ref] = (facts, {"client": client, "trainer": trainer, "funding": row,
+                               "programme_ref": s.programme_ref})
+    return result
+
+
+def _lines(text: str) -> tuple[str, ...]:
+    return tuple(line.strip(" -•\t") for line in text.splitlines() if line.strip(" -•\t"))
+
+
+# --- planning -----------------------------------------------------------------------------------
+
+def plan_due_documents(engine: Engine, *, as_of: date, now: datetime, marketplace: Marketplace,
+                       session_refs: Sequence[str] | None = None
+                       ) -> tuple[list[PlannedSet], list[dict[str, Any]]]:
+    """The document sets due, with their HTML ready; and the sessions blocked by bad data,
+    each with a review item naming what is missing (resolved once the data is complete)."""
+    planned, blocked = [], []
+    with unit_of_work(engine) as db:
+        latest = _latest_sets(db)
+        for ref, (facts, rows) in sorted(load_document_facts(db, session_refs).items()):
+            plans = plan_documents(facts, latest.get(ref, {}))
+            missing = missing_for_documents(facts) if plans else []
+            _sync_blocked_item(db, ref, missing, now)
+            if missing:
+                blocked.append({"session_ref": ref, "manque": ", ".join(missing)})
+                continue
+            for plan in plans:
+                context = _context(facts, rows, plan, as_of, marketplace)
+                planned.append(PlannedSet(plan, facts, context, _jobs(plan, context),
+                                          INPUTS[plan.kind](facts)))
+    return planned, blocked
+
+
+def _latest_sets(db: OrmSession) -> dict[str, dict[str, tuple[int, str, dict[str, str]]]]:
+    latest: dict[str, dict[str, tuple[int, str, dict[str, str]]]] = defaultdict(dict)
+    for s in db.scalars(select(DocumentSet).order_by(DocumentSet.version)):
+        latest[s.session_ref][s.kind] = (s.version, s.fingerprint, s.inputs)
+    return latest
+
+
+def _context(facts: SessionDocumentFacts, rows: dict[str, Any], plan: DocumentPlan,
+             as_of: date, marketplace: Marketplace) -> dict[str, Any]:
+    trainees = len(facts.trainees) or 1
+    return {
+        "marketplace": marketplace, "session": _SessionView(facts, rows["programme_ref"]),
+        "client": rows["client"], "opco": facts.opco, "version": plan.version,
+        "issued_on": as_of, "valid_until": as_of + timedelta(days=30),
+        "devis_number": f"DEV-{facts.session_ref}-V{plan.version}",
+        "unit_price": quantize(facts.price_ht / trainees), "zero": ZERO,
+        "modality_label": MODALITIES.get(facts.modality, facts.modality),
+        "financing": _financing(facts, rows["funding"]), "trainees": list(facts.trainees),
+        "hours": attended_hours(facts), "signatory": marketplace.representative,
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class _SessionView:
+    """The session as templates see it: its facts plus the programme reference."""
+
+    facts: SessionDocumentFacts
+    programme_ref: str
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.facts, name)
+
+
+def _financing(facts: SessionDocumentFacts, row: SessionFunding | None) -> dict[str, Any]:
+    granted = row is not None and row.status == "funded"
+    if facts.funding == "company" or (row is not None and row.status == "company_billing"):
+        return {"label": FUNDING_LABELS["company"] if facts.funding == "company" else
+                "facturation à l'entreprise (pas d'accord OPCO validé au premier jour)",
+                "opco": None}
+    return {
+        "label": FUNDING_LABELS[facts.funding], "opco": facts.opco,
+        "dossier": row.dossier_number if granted else None,
+        "subrogation": facts.funding == "opco_subrogation", "granted": granted,
+        "opco_share": (row.opco_share if granted else row.estimated_opco_share) if row else None,
+        "reste_a_charge": (row.reste_a_charge if granted else row.estimated_reste_a_charge)
+        if row else None,
+        "basis": (row.estimate_basis if row and row.estimate_basis else
+                  "Estimation indisponible"),
+    }
+
+
+def _jobs(plan: DocumentPlan, context: dict[str, Any]) -> list[RenderJob]:
+    if plan.kind == "bundle":
+        return [RenderJob(name, render_html(name, context))
+                for name in ("convention", "programme", "devis")]
+    if plan.kind == "start_kit":
+        jobs = [RenderJob(f"convocation-{t.trainee_ref}",
+                          render_html("convocations", {**context, "trainees": [t]}))
+                for t in context["trainees"]]
+        return [*jobs, RenderJob("emargement", render_html("attendance_sheets", context))]
+    return [RenderJob(f"certificat-{t.trainee_ref}",
+                      render_html("certificates", {**context, "trainees": [t]}))
+            for t in context["trainees"]]
+
+
+# --- rendering and storing ---------------------------------------------------------------------
+
+def render_pdfs(htmls: Sequence[str], workers: int = 1) -> list[bytes]:
+    """HTML → PDF, in `workers` processes when there is more than one document."""
+    if workers <= 1 or len(htmls) < 2:
+        return [html_to_pdf(html) for html in htmls]
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(html_to_pdf, htmls, chunksize=max(1, len(htmls) // (workers * 4))))
+
+
+def set_folder(output_dir: Path, plan: DocumentPlan) -> Path:
+    return output_dir / "documents" / plan.session_ref / f"{plan.kind}-v{plan.version}"
+
+
+def produce_documents(engine: Engine, planned: Sequence[PlannedSet], *, output_dir: Path,
+                      as_of: date, now: datetime, marketplace: Marketplace,
+                      workers: int = 1) -> DocumentsReport:
+    report = DocumentsReport()
+    pdfs = iter(render_pdfs([job.html for s in planned for job in s.jobs], workers))
+    for item in planned:
+        files = {job.name: next(pdfs) for job in item.jobs}
+        folder = set_folder(output_dir, item.plan)
+        with unit_of_work(engine) as db:
+            if db.get(DocumentSet, (item.plan.session_ref, item.plan.kind, item.plan.version)):
+                continue  # another run recorded it meanwhile: never overwrite a sent version
+            paths = _write_files(folder, item, files)
+            _record_set(db, item, paths, output_dir, as_of, now, marketplace)
+        report.produced.append({"session_ref": item.plan.session_ref, "documents": item.plan.kind,
+                                "version": item.plan.version,
+                                "changement": item.plan.explanation or "première version"})
+    return report
+
+
+def _write_files(folder: Path, item: PlannedSet, files: dict[str, bytes]) -> dict[str, Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = {}
+    for name, pdf in files.items():
+        path = folder / f"{name}-{item.plan.session_ref}-v{item.plan.version}.pdf"
+        _atomic_write(path, pdf)
+        paths[name] = path
+    if item.plan.kind == "bundle":
+        archive = folder / f"dossier-{item.plan.session_ref}-v{item.plan.version}.zip"
+        temporary = archive.with_suffix(".zip.tmp")
+        with zipfile.ZipFile(temporary, "w", zipfile.ZIP_DEFLATED) as bundle:
+            for path in paths.values():
+                bundle.write(path, path.name)
+        os.replace(temporary, archive)
+        paths["dossier"] = archive
+    return paths
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    temporary = path.with_suffix(path.suffix + ".tmp")
+    temporary.write_bytes(data)
+    os.replace(temporary, path)
+
+
+def _record_set(db: OrmSession, item: PlannedSet, paths: dict[str, Path], output_dir: Path,
+                as_of: date, now: datetime, marketplace: Marketplace) -> None:
+    plan = item.plan
+    emails = _emails(db, item, paths, now, marketplace)
+    db.add(DocumentSet(session_ref=plan.session_ref, kind=plan.kind, version=plan.version,
+                       fingerprint=plan.fingerprint, inputs=item.inputs,
+                       explanation=plan.explanation or None, issued_on=as_of, created_at=now,
+                       email_keys=emails))
+    db.flush()  # the set before its files (no ORM relationship orders them)
+    for name, path in paths.items():
+        db.add(DocumentFile(session_ref=plan.session_ref, kind=plan.kind, version=plan.version,
+                            name=name, path=str(path.relative_to(output_dir)),
+                            sha256=hashlib.sha256(path.read_bytes()).hexdigest()))
+    record_decision(db, actor=ACTOR, action=f"documents.{plan.kind}", subject=plan.session_ref,
+                    reason=plan.explanation or "première version", at=now,
+                    inputs={"version": plan.version, "as_of": as_of.isoformat(),
+                            "files": sorted(p.name for p in paths.values())})
+
+
+def _emails(db: OrmSession, item: PlannedSet, paths: dict[str, Path], now: datetime,
+            marketplace: Marketplace) -> list[str]:
+    plan, context = item.plan, item.context
+    client, trainer = context["client"], None
+    trainer = _trainer_email(db, plan.session_ref)
+    base = {"session": context["session"], "client": client, "version": plan.version,
+            "explanation": plan.explanation, "marketplace": marketplace}
+    pdfs = {name: str(path) for name, path in paths.items() if path.suffix == ".pdf"}
+    sent = []
+    suffix = f"{plan.session_ref}:v{plan.version}"
+    if plan.kind == "bundle":
+        sent.append(_email(db, f"email:bundle:{suffix}", [client.contact_email], [trainer],
+                           "documents_bundle_client", list(pdfs.values()), now, base))
+        sent.append(_email(db, f"email:bundle-notice:{suffix}", [trainer], [],
+                           "documents_bundle_trainer", [], now, base))
+    elif plan.kind == "start_kit":
+        convocations = [p for n, p in pdfs.items() if n.startswith("convocation")]
+        sent.append(_email(db, f"email:convocations:{suffix}", [client.contact_email], [trainer],
+                           "convocations_client", convocations, now, base))
+        sent.append(_email(db, f"email:attendance-sheets:{suffix}", [trainer], [],
+                           "attendance_sheets_trainer", [pdfs["emargement"]], now, base))
+    else:
+        sent.append(_email(db, f"email:certificates:{suffix}", [client.contact_email], [trainer],
+                           "certificates_client", list(pdfs.values()), now, base))
+    return sent
+
+
+def _trainer_email(db: OrmSession, session_ref: str) -> str:
+    return db.scalar(select(Trainer.email).join(
+        SessionRow, SessionRow.trainer_ref == Trainer.trainer_ref)
+        .where(SessionRow.session_ref == session_ref))
+
+
+def _email(db: OrmSession, key: str, to: list[str], cc: list[str], template: str,
+           attachments: list[str], now: datetime, context: dict[str, Any]) -> str:
+    rendered = render_email(template, **context)
+    record_effect(db, key, "email", {"to": to, "cc": cc, "subject": rendered.subject,
+                                     "text": rendered.text, "attachments": attachments}, now)
+    return key
+
+
+# --- sessions whose data cannot make a legal document -------------------------------------------
+
+def _sync_blocked_item(db: OrmSession, session_ref: str, missing: list[str],
+                       now: datetime) -> None:
+    key = f"documents:{session_ref}"
+    item = db.scalar(select(ReviewItem).where(ReviewItem.key == key))
+    if missing:
+        reasons = [f"documents légaux impossibles, il manque : {', '.join(missing)}"]
+        if item is None:
+            db.add(ReviewItem(key=key, kind="documents", subject=session_ref, reasons=reasons,
+                              proposals=[], status="open", created_at=now))
+        elif (item.reasons, item.status) != (reasons, "open"):
+            item.reasons, item.status, item.resolved_at = reasons, "open", None
+    elif item is not None and item.status == "open":
+        item.status, item.resolved_at = "resolved", now
+        item.resolution = "données complétées, ou plus aucun document dû"

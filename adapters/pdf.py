@@ -1,0 +1,50 @@
+"""Documents: Jinja2 templates (templates/documents, autoescaped) rendered to PDF by WeasyPrint."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from weasyprint import HTML
+
+from backoffice.dates import format_date_fr, format_hours
+from backoffice.money import format_eur
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "documents"
+
+
+@cache
+def _environment() -> Environment:
+    environment = Environment(loader=FileSystemLoader(TEMPLATES), undefined=StrictUndefined,
+                              autoescape=select_autoescape(["html", "j2"]),
+                              trim_blocks=True, lstrip_blocks=True)
+    environment.filters["date_fr"] = _date_fr
+    environment.filters["eur"] = _eur
+    environment.filters["hours"] = _hours
+    return environment
+
+
+def _date_fr(value: date) -> str:
+    return format_date_fr(value)
+
+
+def _eur(value: Decimal) -> str:
+    return format_eur(value)
+
+
+def _hours(value: Decimal) -> str:
+    return format_hours(value)
+
+
+def render_html(template: str, context: dict[str, Any]) -> str:
+    """templates/documents/<template>.html.j2 with the context; every value is escaped."""
+    return _environment().get_template(f"{template}.html.j2").render(**context)
+
+
+def html_to_pdf(html: str) -> bytes:
+    """WeasyPrint render; relative URLs (the stylesheet, fonts) resolve in templates/documents."""
+    return HTML(string=html, base_url=str(TEMPLATES) + "/").write_pdf()

@@ -1,0 +1,128 @@
+"""What the documents say, read back from the PDFs: rendered once per database for the module
+(WeasyPrint costs about 0.2 s a page), then checked by several tests."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from adapters.database import ready_engine, unit_of_work
+from adapters.models import DocumentFile, Effect
+from tests.adapters.test_documents import (
+    WITH_ALL_SLOTS,
+    email_keys,
+    files,
+    generate,
+    pdf_text,
+    prepare,
+)
+from tests.conftest import DATABASES, clear_tables
+
+
+@pytest.fixture(scope="module", params=list(DATABASES), ids=list(DATABASES))
+def rendered(request, tmp_path_factory):
+    engine = ready_engine(DATABASES[request.param])
+    clear_tables(engine)
+    folder = tmp_path_factory.mktemp(f"documents-{request.param}")
+    prepare(engine, folder, **WITH_ALL_SLOTS)
+    out = folder / "out"
+    report = generate(engine, out)
+    yield engine, out, report
+    clear_tables(engine)
+
+
+# Every mandatory mention, per document, in one place (domain brief §1-2, D6353-1, L6353-8).
+CHECKLIST = {
+    "convention": [
+        "Convention de formation professionnelle", "Ganapati Formation SAS",
+        "SIRET 73282932000074", "Durand & Fils SAS", "SIRET 35600000049837",
+        "Déclaration d'activité n° 11755555575", "ne vaut pas agrément de l'État",
+        "« Excel avancé »", "action de formation", "Construire un tableau croisé dynamique",
+        "Séquence 2 : TCD", "fait partie intégrante de la présente convention",
+        "Exercices pratiques", "Élodie Marchand", "14 h par stagiaire",
+        "du 7 décembre 2026 au 8 décembre 2026", "09:00–12:30", "2 stagiaire(s)",
+        "N'Diaye Éloïse", "émargement", "QCM final", "certificat de réalisation",
+        "2 450,00 € HT", "261-4-4° a", "ATLAS", "subrogation", "2 100,00 €", "350,00 €",
+        "40 €", "dédit", "Pour le client", "Référent handicap",
+    ],
+    "programme": [
+        "Programme de formation : Excel avancé", "version 1 du 28 novembre 2026",
+        "Assistants de gestion", "Bases d'Excel", "Automatiser avec des macros",
+        "14 h par stagiaire", "Séquence 1 : rappels", "Exercices pratiques", "QCM final",
+        "Référent handicap", "délai d'accès", "2 450,00 € HT", "backoffice@ganapati.example",
+    ],
+    "devis": [
+        "Devis n° DEV-S-001-V1", "Émis le 28 novembre 2026", "valable jusqu'au 28 décembre 2026",
+        "Durand & Fils SAS", "SIRET 35600000049837", "Déclaration d'activité n° 11755555575",
+        "1 225,00 €", "2 450,00 €", "Total TTC", "261-4-4° a", "dossier n° AT-2026-012345",
+        "Part OPCO accordée", "350,00 €", "Bon pour accord",
+    ],
+    "convocation-T-1": [
+        "Convocation à la formation", "Éloïse N'Diaye", "Assistante", "« Excel avancé »",
+        "du 7 décembre 2026 au 8 décembre 2026", "18 avenue de l'Opéra", "13:30–17:00",
+        "Élodie Marchand", "QCM final", "backoffice@ganapati.example", "Règlement intérieur",
+    ],
+    "emargement": [
+        "Feuille d'émargement", "7 décembre 2026", "matin, 09:00–12:30", "après-midi",
+        "8 décembre 2026", "Élodie Marchand", "Dupont Marc", "N'Diaye Éloïse",
+        "Signature du formateur",
+    ],
+}
+
+
+
+
+def test_every_mandatory_mention_is_in_each_document(rendered):
+    engine, out, _ = rendered
+    stored = files(engine)
+    for name, mentions in CHECKLIST.items():
+        kind = "bundle" if name in ("convention", "programme", "devis") else "start_kit"
+        text = pdf_text(out / stored[("S-001", kind, 1, name)])
+        missing = [m for m in mentions if m not in text]
+        assert missing == [], f"{name}: {missing}"
+
+
+def test_the_bundle_is_stored_hashed_zipped_and_sent_once(rendered):
+    engine, out, first = rendered
+    assert [(p["session_ref"], p["documents"]) for p in first.produced] == [
+        ("S-001", "bundle"), ("S-001", "start_kit"), ("S-002", "bundle"),
+        ("S-002", "start_kit"), ("S-002", "certificates")]
+    with unit_of_work(engine) as db:
+        sha = {f.name: f.sha256 for f in db.scalars(select(DocumentFile).where(
+            DocumentFile.session_ref == "S-001"))}
+        bundle_mail = db.scalar(select(Effect).where(
+            Effect.idempotency_key == "email:bundle:S-001:v1"))
+    assert len(sha["convention"]) == 64
+    dossier = out / files(engine)[("S-001", "bundle", 1, "dossier")]
+    assert sorted(zipfile.ZipFile(dossier).namelist()) == [
+        "convention-S-001-v1.pdf", "devis-S-001-v1.pdf", "programme-S-001-v1.pdf"]
+    assert bundle_mail.payload["to"] == ["rh@durand.example"]
+    assert bundle_mail.payload["cc"] == ["elodie.marchand@formateurs.example"]
+    assert [Path(a).name for a in bundle_mail.payload["attachments"]] == [
+        "convention-S-001-v1.pdf", "programme-S-001-v1.pdf", "devis-S-001-v1.pdf"]
+    assert [k for k in email_keys(engine) if "S-001" in k] == [
+        "email:attendance-sheets:S-001:v1", "email:bundle-notice:S-001:v1",
+        "email:bundle:S-001:v1", "email:convocations:S-001:v1", "email:green-light:S-001"]
+
+    before = (files(engine), email_keys(engine))
+    again = generate(engine, out)
+    assert again.produced == [] and (files(engine), email_keys(engine)) == before
+
+
+def test_certificates_carry_the_hours_attended_computed_from_attendance(rendered):
+    engine, out, _ = rendered
+
+    # T-1: present the 5th morning (3.5 h), 150 minutes the 5th afternoon, absent the 6th
+    text = pdf_text(out / files(engine)[("S-002", "certificates", 1, "certificat-T-1")])
+    for mention in ("Certificat de réalisation", "Claire Morel, présidente",
+                    "atteste que Ana Silva", "salarié(e) de l'entreprise Boulangerie Martin",
+                    "a suivi l'action « Excel avancé »", "☒ action de formation",
+                    "du 5 octobre 2026 au 6 octobre 2026", "pour une durée de 6 h",
+                    "pendant une durée de 3 ans", "Fait à Paris, le 28 novembre 2026"):
+        assert mention in text, mention
+    assert "email:certificates:S-002:v1" in email_keys(engine)
+
+
