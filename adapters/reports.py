@@ -19,6 +19,8 @@ from adapters.database import unit_of_work
 from adapters.models import (
     Client,
     Completion,
+    DocumentFile,
+    DocumentSet,
     Effect,
     Pec,
     PecState,
@@ -45,6 +47,8 @@ PEC_COLUMNS = (*PEC_EXPORT_COLUMNS, "status", "attached_session_ref", "problems"
                "reste_a_charge", "superseded_by", "decided_by", "note", "decided_on")
 EMAIL_COLUMNS = ("key", "state", "attempts", "to", "cc", "subject", "created_at", "done_at",
                  "last_error")
+DOCUMENT_COLUMNS = ("session_ref", "documents", "version", "file", "path", "sha256", "issued_on",
+                    "explanation", "emails")
 REVIEW_COLUMNS = ("key", "kind", "subject", "status", "reasons", "created_at", "resolved_at",
                   "resolution")
 
@@ -57,6 +61,7 @@ def write_report(engine: Engine, out_dir: Path) -> list[Path]:
             "sessions.csv": ((*SESSION_COLUMNS, *FUNDING_COLUMNS), _session_rows(db)),
             "pecs.csv": (PEC_COLUMNS, _pec_rows(db)),
             "emails.csv": (EMAIL_COLUMNS, _email_rows(db)),
+            "documents.csv": (DOCUMENT_COLUMNS, _document_rows(db)),
             "review_queue.csv": (REVIEW_COLUMNS, _review_rows(db)),
         }
     return [_write_csv(out_dir / name, columns, rows) for name, (columns, rows) in files.items()]
@@ -122,6 +127,18 @@ def _email_rows(db: Any) -> list[dict[str, Any]]:
             "done_at": effect.done_at, "last_error": effect.last_error,
         })
     return rows
+
+
+def _document_rows(db: Any) -> list[dict[str, Any]]:
+    statement = (select(DocumentFile, DocumentSet).join(DocumentSet, (
+        DocumentSet.session_ref == DocumentFile.session_ref) & (
+        DocumentSet.kind == DocumentFile.kind) & (DocumentSet.version == DocumentFile.version))
+        .order_by(DocumentFile.session_ref, DocumentFile.kind, DocumentFile.version,
+                  DocumentFile.name))
+    return [{"session_ref": f.session_ref, "documents": f.kind, "version": f.version,
+             "file": f.name, "path": f.path, "sha256": f.sha256, "issued_on": s.issued_on,
+             "explanation": s.explanation, "emails": ";".join(s.email_keys)}
+            for f, s in db.execute(statement)]
 
 
 def _review_rows(db: Any) -> list[dict[str, Any]]:

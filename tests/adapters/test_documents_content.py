@@ -3,14 +3,17 @@
 
 from __future__ import annotations
 
+import csv
 import zipfile
 from pathlib import Path
 
 import pytest
+from pypdf import PdfReader
 from sqlalchemy import select
 
 from adapters.database import ready_engine, unit_of_work
 from adapters.models import DocumentFile, Effect
+from adapters.reports import write_report
 from tests.adapters.test_documents import (
     WITH_ALL_SLOTS,
     email_keys,
@@ -126,3 +129,24 @@ def test_certificates_carry_the_hours_attended_computed_from_attendance(rendered
     assert "email:certificates:S-002:v1" in email_keys(engine)
 
 
+
+
+def test_the_report_lists_every_file_with_its_hash(rendered, tmp_path):
+    engine, _, _ = rendered
+    write_report(engine, tmp_path)
+    with (tmp_path / "documents.csv").open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    convention = next(r for r in rows if r["file"] == "convention" and r["session_ref"] == "S-001")
+    assert (convention["documents"], convention["version"], len(convention["sha256"])) == (
+        "bundle", "1", 64)
+    assert "email:bundle:S-001:v1" in convention["emails"]
+
+
+def test_the_shared_stylesheet_is_applied(rendered):
+    engine, out, _ = rendered
+    reader = PdfReader(out / files(engine)[("S-001", "bundle", 1, "convention")])
+    fonts = {str(font.get_object()["/BaseFont"]) for page in reader.pages
+             for font in page["/Resources"]["/Font"].values()}
+    assert any(name.endswith("+DejaVu-Sans") for name in fonts), fonts  # not the serif default
+    assert any(name.endswith("+DejaVu-Sans-Bold") for name in fonts), fonts  # h1, th
+    assert len(reader.pages) >= 2  # A4 with the letterhead margins, not one endless page

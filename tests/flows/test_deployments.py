@@ -45,3 +45,4 @@ def test_the_pec_flows_are_deployed_on_demand():
     names = {name: load_flow(d["entrypoint"]).name for name, d in deployments().items()}
     assert names["reconcile-pecs"] == "reconcile-pecs"
     assert names["resolve-pec"] == "resolve-pec"
+    assert names["generate-documents"] == "generate-documents"
