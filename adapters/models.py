@@ -381,3 +381,48 @@ class DocumentFile(Base):
     name: Mapped[str] = mapped_column(String(120))
     path: Mapped[str] = mapped_column(Text)
     sha256: Mapped[str] = mapped_column(String(64))
+
+
+class NumberSeries(Base):
+    """The counter of a gap-free number series (FA invoices, AV credit notes), per year."""
+
+    __tablename__ = "number_series"
+    series: Mapped[str] = mapped_column(String(16), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last_value: Mapped[int] = mapped_column(Integer, default=0)
+    last_issued_on: Mapped[date | None] = mapped_column(Date)
+
+
+IMMUTABLE_INVOICE_FIELDS = ("number", "kind", "session_ref", "invoice_key", "funder_kind",
+                            "funder_ref", "issue_date", "due_date", "total_ht", "total_vat",
+                            "total_ttc", "document", "credit_note_of")
+
+
+class Invoice(Base):
+    """An issued invoice or credit note. Its number and content never change once issued
+    (corrections go through a credit note); only its delivery and payment state move."""
+
+    __tablename__ = "invoices"
+    __table_args__ = (UniqueConstraint("number"), UniqueConstraint("session_ref", "invoice_key"))
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    number: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(16))  # invoice | credit_note
+    session_ref: Mapped[str] = mapped_column(ForeignKey("sessions.session_ref"), index=True)
+    invoice_key: Mapped[str] = mapped_column(String(64))  # opco, company, absences, … per session
+    funder_kind: Mapped[str] = mapped_column(String(16))  # opco | company
+    funder_ref: Mapped[str] = mapped_column(String(64))  # OPCO code or client_ref
+    funder_name: Mapped[str] = mapped_column(String(200))
+    billing_email: Mapped[str] = mapped_column(String(254))
+    dossier_number: Mapped[str | None] = mapped_column(String(64))
+    issue_date: Mapped[date] = mapped_column(Date)
+    due_date: Mapped[date] = mapped_column(Date)
+    total_ht: Mapped[Decimal] = mapped_column(Money)
+    total_vat: Mapped[Decimal] = mapped_column(Money)
+    total_ttc: Mapped[Decimal] = mapped_column(Money)
+    document: Mapped[dict[str, Any]] = mapped_column(JSON)  # what the PDF and Factur-X say
+    credit_note_of: Mapped[str | None] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16), default="issued")  # issued|cancelled|paid…
+    paid_amount: Mapped[Decimal] = mapped_column(Money, default=Decimal("0.00"))
+    pdf_path: Mapped[str | None] = mapped_column(Text)
+    sha256: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -26,6 +26,8 @@ def _environment() -> Environment:
     environment.filters["date_fr"] = _date_fr
     environment.filters["eur"] = _eur
     environment.filters["hours"] = _hours
+    environment.filters["quantity"] = _quantity
+    environment.filters["unit_price"] = _unit_price
     return environment
 
 
@@ -41,6 +43,19 @@ def _hours(value: Decimal) -> str:
     return format_hours(value)
 
 
+def _quantity(value: Decimal, unit: str) -> str:
+    return format_hours(value) if unit == "HUR" else f"{value.normalize():f}".replace(".", ",")
+
+
+def _unit_price(value: Decimal) -> str:
+    """A unit price keeps its meaningful decimals (a grant per hour may have four)."""
+    decimals = max(2, -value.normalize().as_tuple().exponent)
+    if decimals == 2:
+        return format_eur(value)
+    whole = format_eur(value.quantize(Decimal(1), rounding="ROUND_DOWN")).split(",")[0]
+    return f"{whole},{f'{value:.{decimals}f}'.split('.')[1]}\u00a0€"
+
+
 def render_html(template: str, context: dict[str, Any]) -> str:
     """templates/documents/<template>.html.j2 with the context; every value is escaped."""
     return _environment().get_template(f"{template}.html.j2").render(**context)
@@ -53,8 +68,11 @@ def _stylesheet() -> tuple[CSS, FontConfiguration]:
     return CSS(filename=str(TEMPLATES / "style.css"), font_config=fonts), fonts
 
 
-def html_to_pdf(html: str) -> bytes:
-    """WeasyPrint render with the shared stylesheet; relative URLs resolve in templates/documents."""
+def html_to_pdf(html: str, pdf_variant: str | None = None) -> bytes:
+    """WeasyPrint render with the shared stylesheet; relative URLs resolve in templates/documents.
+
+    `pdf_variant="pdf/a-3b"` for invoices: Factur-X is a PDF/A-3 (WeasyPrint adds the
+    OutputIntent, which the factur-x package does not)."""
     stylesheet, fonts = _stylesheet()
     return HTML(string=html, base_url=str(TEMPLATES) + "/").write_pdf(
-        stylesheets=[stylesheet], font_config=fonts)
+        stylesheets=[stylesheet], font_config=fonts, pdf_variant=pdf_variant)

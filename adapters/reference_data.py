@@ -29,6 +29,11 @@ class Opco:
     code: str
     name: str
     billing_email: str
+    full_name: str = ""
+    billing_address: str = ""
+    billing_postcode: str = ""
+    billing_city: str = ""
+    siret: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +80,10 @@ def _default(value: Any, default: Any) -> Any:
 
 
 def load_opcos(path: Path) -> dict[str, Opco]:
-    return {row["code"]: Opco(row["code"], row["name"], row.get("billing_email", ""))
+    return {row["code"]: Opco(row["code"], row["name"], row.get("billing_email", ""),
+                              row.get("full_name", ""), row.get("billing_address", ""),
+                              row.get("billing_postcode", ""), row.get("billing_city", ""),
+                              row.get("siret", ""))
             for _, row in read_rows(path)}
 
 

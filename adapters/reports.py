@@ -22,6 +22,7 @@ from adapters.models import (
     DocumentFile,
     DocumentSet,
     Effect,
+    Invoice,
     Pec,
     PecState,
     Programme,
@@ -47,6 +48,10 @@ PEC_COLUMNS = (*PEC_EXPORT_COLUMNS, "status", "attached_session_ref", "problems"
                "reste_a_charge", "superseded_by", "decided_by", "note", "decided_on")
 EMAIL_COLUMNS = ("key", "state", "attempts", "to", "cc", "subject", "created_at", "done_at",
                  "last_error")
+INVOICE_COLUMNS = ("number", "kind", "session_ref", "funder", "funder_kind", "funder_ref",
+                   "invoice_key", "dossier_number", "total_ht", "total_vat", "total_ttc",
+                   "issue_date", "due_date", "status", "paid", "residual", "credit_note_of",
+                   "pdf_path", "sha256")
 DOCUMENT_COLUMNS = ("session_ref", "documents", "version", "file", "path", "sha256", "issued_on",
                     "explanation", "emails")
 REVIEW_COLUMNS = ("key", "kind", "subject", "status", "reasons", "created_at", "resolved_at",
@@ -62,6 +67,7 @@ def write_report(engine: Engine, out_dir: Path) -> list[Path]:
             "pecs.csv": (PEC_COLUMNS, _pec_rows(db)),
             "emails.csv": (EMAIL_COLUMNS, _email_rows(db)),
             "documents.csv": (DOCUMENT_COLUMNS, _document_rows(db)),
+            "invoices.csv": (INVOICE_COLUMNS, _invoice_rows(db)),
             "review_queue.csv": (REVIEW_COLUMNS, _review_rows(db)),
         }
     return [_write_csv(out_dir / name, columns, rows) for name, (columns, rows) in files.items()]
@@ -126,6 +132,28 @@ def _email_rows(db: Any) -> list[dict[str, Any]]:
             "subject": payload.get("subject", ""), "created_at": effect.created_at,
             "done_at": effect.done_at, "last_error": effect.last_error,
         })
+    return rows
+
+
+def _invoice_rows(db: Any) -> list[dict[str, Any]]:
+    invoices = list(db.scalars(select(Invoice).order_by(Invoice.number)))
+    credited: dict[str, Any] = {}
+    for note in invoices:
+        if note.credit_note_of:
+            credited[note.credit_note_of] = credited.get(note.credit_note_of, 0) + note.total_ttc
+    rows = []
+    for i in invoices:
+        residual = (i.total_ttc - i.paid_amount - credited.get(i.number, 0)
+                    if i.kind == "invoice" else None)
+        rows.append({"number": i.number, "kind": i.kind, "session_ref": i.session_ref,
+                     "funder": i.funder_name, "funder_kind": i.funder_kind,
+                     "funder_ref": i.funder_ref, "invoice_key": i.invoice_key,
+                     "dossier_number": i.dossier_number, "total_ht": i.total_ht,
+                     "total_vat": i.total_vat, "total_ttc": i.total_ttc,
+                     "issue_date": i.issue_date, "due_date": i.due_date, "status": i.status,
+                     "paid": i.paid_amount, "residual": residual,
+                     "credit_note_of": i.credit_note_of, "pdf_path": i.pdf_path,
+                     "sha256": i.sha256})
     return rows
 
 

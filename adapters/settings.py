@@ -5,10 +5,18 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, field
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 
-from backoffice.identifiers import bic_problem, email_problem, iban_problem, nda_problem, siret_problem
+from backoffice.identifiers import (
+    bic_problem,
+    email_problem,
+    french_vat_problem,
+    iban_problem,
+    nda_problem,
+    siret_problem,
+)
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -34,6 +42,7 @@ class Marketplace:
     email: str = "backoffice@ganapati.example"
     phone: str = "01 23 45 67 89"
     representative: str = "Claire Morel, présidente"  # signs the certificats de réalisation
+    vat_number: str = "FR44732829320"  # intra-community VAT number, printed on invoices
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +67,10 @@ class Settings:
     pec_reminder_days: tuple[int, ...] = (15, 7, 2)
     smtp_retry_pauses: tuple[float, ...] = (1.0, 5.0)  # seconds between tries within a run
     render_workers: int = 2  # processes rendering PDFs in parallel
+    payment_days: int = 30  # invoices are due this many days after issue
+    invoice_reminder_days: tuple[int, ...] = (7, 30)  # unpaid invoices chased after the due date
+    absences_on_separate_invoice: bool = False
+    cancellation_fee_rate: Decimal = Decimal("0.30")  # late cancellation (< 10 working days)
 
     @property
     def mail_backend(self) -> str:
@@ -121,6 +134,13 @@ def settings_from_env(env: dict[str, str] | None = None) -> Settings:
         marketplace=marketplace,
         smtp=smtp,
         pec_reminder_days=_days(env.get("BACKOFFICE_PEC_REMINDER_DAYS", "")),
+        payment_days=int(env.get("BACKOFFICE_PAYMENT_DAYS", "").strip() or 30),
+        invoice_reminder_days=tuple(sorted(int(d) for d in (
+            env.get("BACKOFFICE_INVOICE_REMINDER_DAYS", "").strip() or "7,30").split(","))),
+        absences_on_separate_invoice=env.get("BACKOFFICE_ABSENCES_ON_SEPARATE_INVOICE", "")
+        .strip().lower() in ("1", "yes", "true"),
+        cancellation_fee_rate=Decimal(env.get("BACKOFFICE_CANCELLATION_FEE_RATE", "").strip()
+                                      or "0.30"),
         render_workers=int(env.get("BACKOFFICE_RENDER_WORKERS", "").strip()
                            or min(2, os.cpu_count() or 1)),
         smtp_retry_pauses=tuple(float(p) for p in env.get("SMTP_RETRY_PAUSES", "1,5").split(",")
@@ -145,7 +165,8 @@ def _days(text: str) -> tuple[int, ...]:
 def _check_identity(marketplace: Marketplace) -> None:
     """The marketplace's identity goes on every legal document: refuse to start with a bad one."""
     checks = {"siret": siret_problem, "nda": nda_problem, "iban": iban_problem,
-              "bic": bic_problem, "email": email_problem}
+              "bic": bic_problem, "email": email_problem,
+              "vat_number": lambda v: french_vat_problem(v) if v else None}
     problems = [f"MARKETPLACE_{name.upper()} : {problem}"
                 for name, check in checks.items()
                 if (problem := check(getattr(marketplace, name)))]

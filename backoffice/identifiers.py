@@ -88,3 +88,14 @@ def email_problem(value: str) -> str | None:
     if not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", value):
         return "adresse e-mail invalide"
     return None
+
+
+def french_vat_problem(value: str) -> str | None:
+    """FR + 2-digit key + SIREN, the key being (12 + 3 × (SIREN mod 97)) mod 97."""
+    vat = value.replace(" ", "").upper()
+    if not re.fullmatch(r"FR\d{11}", vat):
+        return "n° de TVA invalide : FR suivi de 11 chiffres attendu"
+    siren, key = vat[4:], int(vat[2:4])
+    if siren_problem(siren) or key != (12 + 3 * (int(siren) % 97)) % 97:
+        return "n° de TVA invalide : clé ou SIREN faux"
+    return None

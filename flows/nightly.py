@@ -11,8 +11,16 @@ from tasks import context
 from tasks.documents import generate_documents_for
 from tasks.funding import reconcile_pecs_for
 from tasks.ingest import ingest_folder
+from tasks.invoicing import issue_invoices_for
 from tasks.mail import deliver_pending_emails
-from tasks.summary import RunSummary, add_documents, add_funding, add_ingest, publish_summary
+from tasks.summary import (
+    RunSummary,
+    add_documents,
+    add_funding,
+    add_ingest,
+    add_invoicing,
+    publish_summary,
+)
 
 
 @flow(name="nightly", log_prints=True)
@@ -36,9 +44,9 @@ def nightly(as_of: date | None = None) -> RunSummary:
 
     add_funding(summary, reconcile_pecs_for(day))
     add_documents(summary, generate_documents_for(day), context.settings().output_dir)
+    add_invoicing(summary, issue_invoices_for(day), context.settings().output_dir)
 
-    # Later steps join here, in process order: invoices, bank statements and matching,
-    # trainer payouts.
+    # Later steps join here, in process order: bank statements and matching, trainer payouts.
 
     mail = deliver_pending_emails()
     summary.lines.append(f"E-mails envoyés : {mail.performed}, en échec : {mail.failed}")

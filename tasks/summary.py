@@ -12,6 +12,7 @@ from prefect.cache_policies import NO_CACHE
 from adapters.documents import DocumentsReport
 from adapters.funding import FundingReport
 from adapters.ingest import IngestResult
+from adapters.invoices import InvoicingReport
 
 
 @dataclass(slots=True)
@@ -98,6 +99,14 @@ def add_documents(summary: RunSummary, report: DocumentsReport, output_dir: obje
         summary.needs_human.append(f"Session {item['session_ref']} : documents légaux "
                                    f"impossibles, il manque {item['manque']} → compléter "
                                    "l'export plateforme")
+
+
+def add_invoicing(summary: RunSummary, report: InvoicingReport, output_dir: object) -> None:
+    summary.lines.append(
+        f"Factures : {len(report.issued)} émise(s), {len(report.sent)} envoyée(s), "
+        f"{len(report.reminders)} relance(s) ; PDF dans `{output_dir}/invoices`")
+    summary.tables.setdefault("invoices", []).extend(report.issued)
+    summary.needs_human += report.problems
 
 
 @task(cache_policy=NO_CACHE)

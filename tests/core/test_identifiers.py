@@ -57,3 +57,11 @@ def test_idcc_is_up_to_four_digits_and_normalised():
 def test_bic():
     assert bic_problem("AGRIFRPPXXX") is None and bic_problem("AGRIFRPP") is None
     assert bic_problem("AGRI FRPP") is not None
+
+
+def test_french_vat_numbers():
+    from backoffice.identifiers import french_vat_problem
+
+    assert french_vat_problem("FR44732829320") is None
+    assert "clé" in french_vat_problem("FR40732829320")
+    assert french_vat_problem("FR4473282932") is not None

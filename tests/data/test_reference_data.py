@@ -63,7 +63,8 @@ def undefined_sources(ref: Reference) -> list[str]:
 
 def test_opcos_lists_exactly_the_eleven_codes_once():
     ref = read_reference("opcos.csv")
-    assert ref.header == ["code", "name", "full_name", "sectors", "billing_email", "website"]
+    assert ref.header == ["code", "name", "full_name", "sectors", "billing_email", "billing_address",
+                          "billing_postcode", "billing_city", "siret", "website"]
     codes = [row["code"] for row in ref.rows]
     assert len(codes) == len(set(codes))
     assert set(codes) == OPCO_CODES

@@ -46,3 +46,6 @@ def test_the_pec_flows_are_deployed_on_demand():
     assert names["reconcile-pecs"] == "reconcile-pecs"
     assert names["resolve-pec"] == "resolve-pec"
     assert names["generate-documents"] == "generate-documents"
+    assert names["issue-invoices"] == "issue-invoices"
+    assert names["credit-note"] == "credit-note"
+    assert names["bill-remainder-to-company"] == "bill-remainder-to-company"

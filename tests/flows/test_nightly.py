@@ -39,17 +39,19 @@ def test_nightly_ingests_the_inbox_sends_the_outbox_and_reports(pipeline_env, en
     with engine.connect() as connection:
         assert connection.scalar(select(func.count()).select_from(Session)) == 2
         assert set(connection.scalars(select(Effect.state))) == {"done"}
-    # the e-mail recorded before the run, the green light of S-001 (its PEC matches), and the
-    # documents of S-001 (S-002 has no schedule: no legal document can be made)
+    # the e-mail recorded before the run, the green light of S-001 (its PEC matches), the
+    # documents of S-001 (S-002 has no schedule: no legal document can be made), and the
+    # invoice of S-002 (completed, funded by the company)
     assert sorted(p.name.rsplit("-", 1)[0] for p in pipeline_env.outbox_dir.glob("*.eml")) == [
         "email-attendance-sheets-S-001-v1", "email-bundle-S-001-v1",
         "email-bundle-notice-S-001-v1", "email-convocations-S-001-v1", "email-green-light-S-001",
-        "email-test-hello"]
+        "email-invoice-FA-2026-000001", "email-test-hello"]
     markdown = latest_markdown("nightly-summary")
     assert "Traitement de nuit du 30 novembre 2026" in markdown
     assert "PEC : 1 feu(x) vert(s), 0 PEC à revoir" in markdown
     assert "Documents : 2 jeu(x) produit(s)" in markdown and "Session S-002" in markdown
-    assert "E-mails envoyés : 6" in markdown
+    assert "Factures : 1 émise(s), 1 envoyée(s)" in markdown
+    assert "E-mails envoyés : 7" in markdown
 
 
 def test_a_second_nightly_run_changes_nothing_and_sends_nothing(pipeline_env, engine):

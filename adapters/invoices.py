@@ -1,0 +1,442 @@
+"""Invoices against the database: issue with gap-free numbers, render, send, chase, correct.
+
+Each invoice is issued in its own transaction: the series counter is locked (SELECT … FOR
+UPDATE), incremented and the invoice inserted together, so two runs at once never duplicate a
+number and a failure leaves no gap. Its content (`document`) is frozen at issue; the database
+refuses any later change of it (migration 0004). The PDF (a Factur-X PDF/A-3) is rendered from
+that content afterwards, then the e-mail recorded in the outbox; a crash in between is resumed
+by the next run. Corrections go through credit notes, in their own series.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session as OrmSession
+
+from adapters.audit import record_decision
+from adapters.database import unit_of_work
+from adapters.documents import load_document_facts
+from adapters.email_templates import render_email
+from adapters.facturx import embed_facturx
+from adapters.models import Client, DocumentFile, Invoice, NumberSeries, Pec, SessionFunding
+from adapters.models import Session as SessionRow
+from adapters.outbox import record_effect
+from adapters.pdf import html_to_pdf, render_html
+from adapters.reference_data import ReferenceData
+from adapters.settings import Marketplace
+from backoffice.dates import business_date
+from backoffice.documents import attended_hours
+from backoffice.invoice_document import (
+    EXEMPTION_TEXT,
+    InvoiceDocument,
+    InvoiceLine,
+    InvoiceParty,
+)
+from backoffice.invoicing import (
+    COMPANY,
+    OPCO,
+    Grant,
+    InvoicePart,
+    SessionBilling,
+    SplitLine,
+    due_date,
+    invoice_number,
+    reminder_due,
+    split_session,
+)
+from backoffice.money import ZERO, quantize
+
+ACTOR = "issue-invoices"
+INVOICE_SERIES, CREDIT_SERIES = "FA", "AV"
+
+
+class InvoicingError(ValueError):
+    """An invoicing request that cannot be carried out; French message for the operator."""
+
+
+@dataclass(frozen=True, slots=True)
+class InvoicingTerms:
+    payment_days: int = 30
+    reminder_days: tuple[int, ...] = (7, 30)
+    absences_apart: bool = False
+    cancellation_fee_rate: Decimal = ZERO
+
+
+@dataclass(slots=True)
+class InvoicingReport:
+    issued: list[dict[str, Any]] = field(default_factory=list)
+    sent: list[str] = field(default_factory=list)
+    reminders: list[dict[str, Any]] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+
+# --- what each session owes -------------------------------------------------------------------
+
+def session_parts(db: OrmSession, terms: InvoicingTerms, session_refs: list[str] | None = None
+                  ) -> list[tuple[str, InvoicePart, Grant | None]]:
+    """(session_ref, part, grant) of every invoice completed or cancelled sessions give rise to."""
+    funding = {f.session_ref: f for f in db.scalars(select(SessionFunding))}
+    pecs = {p.pec_ref: p for p in db.scalars(select(Pec))}
+    cancelled = {ref: business_date(at) for ref, at in db.execute(
+        select(SessionRow.session_ref, SessionRow.cancelled_at)
+        .where(SessionRow.cancelled_at.is_not(None)))}
+    parts = []
+    for ref, (facts, _rows) in sorted(load_document_facts(db, session_refs).items()):
+        if facts.completed_at is None and not facts.cancelled:
+            continue
+        row = funding.get(ref)
+        pec = pecs.get(row.pec_ref) if row and row.pec_ref else None
+        grant = Grant(pec.opco, pec.dossier_number, pec.amount_granted_ht, pec.hours,
+                      pec.subrogation) if pec else None
+        billing = SessionBilling(
+            session_ref=ref, title=facts.title, price_ht=facts.price_ht,
+            hours_per_trainee=facts.hours_per_trainee, trainees=len(facts.trainees),
+            funding=facts.funding, funding_status=facts.funding_status,
+            attended=attended_hours(facts), cancelled_on=cancelled.get(ref),
+            start_date=facts.start_date)
+        parts += [(ref, part, grant) for part in split_session(
+            billing, grant, absences_apart=terms.absences_apart,
+            cancellation_fee_rate=terms.cancellation_fee_rate)]
+    return parts
+
+
+def due_parts(db: OrmSession, terms: InvoicingTerms
+              ) -> list[tuple[str, InvoicePart, Grant | None]]:
+    """The parts not issued yet."""
+    issued = {(i.session_ref, i.invoice_key) for i in db.scalars(select(Invoice))}
+    return [item for item in session_parts(db, terms) if (item[0], item[1].key) not in issued]
+
+
+# --- numbers --------------------------------------------------------------------------------
+
+def lock_series(db: OrmSession, series: str, issued_on: date) -> NumberSeries:
+    """The series counter for the year, locked until the transaction ends (created if new).
+
+    Everything decided after this lock sees what concurrent issuers committed before it."""
+    insert = postgresql.insert if db.get_bind().dialect.name == "postgresql" else sqlite.insert
+    db.execute(insert(NumberSeries).values(series=series, year=issued_on.year, last_value=0)
+               .on_conflict_do_nothing(index_elements=["series", "year"]))
+    return db.scalar(select(NumberSeries).where(
+        NumberSeries.series == series, NumberSeries.year == issued_on.year)
+        .with_for_update().execution_options(populate_existing=True))
+
+
+def next_number(db: OrmSession, series: str, issued_on: date) -> str:
+    """The next number of the series for the year, under a row lock; chronological or refused."""
+    counter = lock_series(db, series, issued_on)
+    if counter.last_issued_on and issued_on < counter.last_issued_on:
+        raise InvoicingError(
+            f"série {series} {issued_on.year} : une facture du {counter.last_issued_on} existe "
+            f"déjà ; une facture du {issued_on} casserait l'ordre chronologique des numéros")
+    counter.last_value += 1
+    counter.last_issued_on = issued_on
+    return invoice_number(series, issued_on.year, counter.last_value)
+
+
+# --- issuing ------------------------------------------------------------------------------------
+
+def issue_due_invoices(engine: Engine, *, as_of: date, now: datetime, marketplace: Marketplace,
+                       reference: ReferenceData, terms: InvoicingTerms) -> InvoicingReport:
+    report = InvoicingReport()
+    with unit_of_work(engine) as db:
+        due = due_parts(db, terms)
+    for session_ref, part, grant in due:
+        with unit_of_work(engine) as db:
+            lock_series(db, INVOICE_SERIES, as_of)  # first the lock, then the check
+            if db.scalar(select(Invoice.id).where(Invoice.session_ref == session_ref,
+                                                  Invoice.invoice_key == part.key)):
+                continue  # issued by a concurrent run meanwhile
+            invoice = _issue(db, session_ref, part, grant, as_of=as_of, now=now,
+                             marketplace=marketplace, reference=reference, terms=terms)
+            report.issued.append({"numéro": invoice.number, "session": session_ref,
+                                  "payeur": invoice.funder_name, "type": part.key,
+                                  "montant TTC": str(invoice.total_ttc)})
+            if part.funder == OPCO:
+                opco = reference.opcos[grant.opco]  # type: ignore[union-attr]
+                if not opco.billing_postcode or not opco.siret:
+                    report.problems.append(
+                        f"Facture {invoice.number} : adresse de facturation ou SIRET de l'OPCO "
+                        f"{opco.code} à renseigner dans data/opcos.csv (facture émise sans)")
+    return report
+
+
+def _issue(db: OrmSession, session_ref: str, part: InvoicePart, grant: Grant | None, *,
+           as_of: date, now: datetime, marketplace: Marketplace, reference: ReferenceData,
+           terms: InvoicingTerms, kind: str = "invoice", credit_note_of: str | None = None,
+           note: str | None = None) -> Invoice:
+    series = CREDIT_SERIES if kind == "credit_note" else INVOICE_SERIES
+    number = next_number(db, series, as_of)
+    facts, rows = load_document_facts(db, [session_ref])[session_ref]
+    client: Client = rows["client"]
+    if part.funder == OPCO:
+        opco = reference.opcos[grant.opco]  # type: ignore[union-attr]
+        buyer = InvoiceParty(opco.full_name or opco.name, opco.siret, opco.billing_address,
+                             opco.billing_postcode, opco.billing_city, email=opco.billing_email)
+        funder_ref, email = opco.code, opco.billing_email
+    else:
+        buyer = InvoiceParty(client.name, client.siret, client.address, client.postcode,
+                             client.city, email=client.contact_email)
+        funder_ref, email = client.client_ref, client.contact_email
+    # A credit note carries positive amounts, like the invoice it cancels: its type (381) says
+    # that they are deducted (EN 16931; French practice for an "avoir").
+    lines = tuple(InvoiceLine(line.description, line.quantity, line.unit, line.unit_price,
+                              quantize(line.amount)) for line in part.lines)
+    total = quantize(sum((line.amount for line in lines), ZERO))
+    document = InvoiceDocument(
+        number=number, kind=kind, issue_date=as_of,
+        due_date=due_date(as_of, terms.payment_days), service_start=facts.start_date,
+        service_end=facts.end_date, seller=_seller(marketplace), seller_nda=marketplace.nda,
+        buyer=buyer, lines=lines, total_ht=total, total_vat=ZERO, total_ttc=total,
+        payment_iban=marketplace.iban, payment_bic=marketplace.bic, session_ref=session_ref,
+        dossier_number=grant.dossier_number if grant else None,
+        trainees=tuple(t.full_name for t in facts.trainees), preceding_number=credit_note_of,
+        note=note)
+    invoice = Invoice(
+        number=number, kind=kind, session_ref=session_ref, invoice_key=part.key,
+        funder_kind=part.funder, funder_ref=funder_ref, funder_name=buyer.name,
+        billing_email=email, dossier_number=document.dossier_number, issue_date=as_of,
+        due_date=document.due_date, total_ht=total, total_vat=ZERO, total_ttc=total,
+        document=document_to_json(document), credit_note_of=credit_note_of, status="issued",
+        paid_amount=ZERO, created_at=now)
+    db.add(invoice)
+    record_decision(db, actor=ACTOR, action=f"{kind}.issued", subject=number, at=now,
+                    reason=f"{part.key} de la session {session_ref} : {total} € HT",
+                    inputs={"session_ref": session_ref, "as_of": as_of.isoformat(),
+                            "lines": [str(line.amount) for line in lines],
+                            "credit_note_of": credit_note_of})
+    return invoice
+
+
+def _seller(marketplace: Marketplace) -> InvoiceParty:
+    return InvoiceParty(marketplace.name, marketplace.siret, marketplace.address,
+                        marketplace.postcode, marketplace.city, email=marketplace.email,
+                        vat_number=marketplace.vat_number or None)
+
+
+# --- the document as stored (JSON) --------------------------------------------------------------
+
+def document_to_json(document: InvoiceDocument) -> dict[str, Any]:
+    def plain(value: Any) -> Any:
+        if isinstance(value, Decimal | date):
+            return str(value) if isinstance(value, Decimal) else value.isoformat()
+        if isinstance(value, list | tuple):
+            return [plain(v) for v in value]
+        if isinstance(value, dict):
+            return {k: plain(v) for k, v in value.items()}
+        return value
+    return plain(dataclasses.asdict(document))
+
+
+def document_from_json(data: dict[str, Any]) -> InvoiceDocument:
+    values = dict(data)
+    for name in ("issue_date", "due_date", "service_start", "service_end"):
+        values[name] = date.fromisoformat(values[name])
+    for name in ("total_ht", "total_vat", "total_ttc"):
+        values[name] = Decimal(values[name])
+    values["seller"], values["buyer"] = InvoiceParty(**values["seller"]), \
+        InvoiceParty(**values["buyer"])
+    values["lines"] = tuple(InvoiceLine(line["description"], Decimal(line["quantity"]),
+                                        line["unit"], Decimal(line["unit_price"]),
+                                        Decimal(line["amount"])) for line in values["lines"])
+    values["trainees"] = tuple(values["trainees"])
+    return InvoiceDocument(**values)
+
+
+# --- PDFs and e-mails ---------------------------------------------------------------------------
+
+def render_invoice_pdf(document: InvoiceDocument, marketplace: Marketplace,
+                       partial: bool = False) -> bytes:
+    html = render_html("invoice", {"invoice": document, "marketplace": marketplace,
+                                   "exemption": EXEMPTION_TEXT, "partial": partial})
+    return embed_facturx(html_to_pdf(html, pdf_variant="pdf/a-3b"), document)
+
+
+def send_pending_invoices(engine: Engine, *, output_dir: Path, now: datetime,
+                          marketplace: Marketplace) -> list[str]:
+    """Render the PDF of every invoice that has none, then record its e-mail (once)."""
+    with unit_of_work(engine) as db:
+        pending = list(db.scalars(select(Invoice.id).where(Invoice.pdf_path.is_(None))
+                                  .order_by(Invoice.number)))
+    sent = []
+    for invoice_id in pending:
+        with unit_of_work(engine) as db:
+            invoice = db.get(Invoice, invoice_id)
+            document = document_from_json(invoice.document)
+            original = db.scalar(select(Invoice).where(Invoice.number == invoice.credit_note_of))
+            partial = bool(original and original.total_ttc != invoice.total_ttc)
+            pdf = render_invoice_pdf(document, marketplace, partial=partial)
+            path = output_dir / "invoices" / str(invoice.issue_date.year) / f"{invoice.number}.pdf"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            temporary = path.with_suffix(".pdf.tmp")
+            temporary.write_bytes(pdf)
+            os.replace(temporary, path)
+            invoice.pdf_path = str(path.relative_to(output_dir))
+            invoice.sha256 = hashlib.sha256(pdf).hexdigest()
+            attachments = [str(path), *_certificates(db, invoice, output_dir)]
+            template = "credit_note" if invoice.kind == "credit_note" else "invoice"
+            rendered = render_email(template, invoice=document, marketplace=marketplace,
+                                    to_opco=invoice.funder_kind == OPCO, partial=partial)
+            record_effect(db, f"email:{invoice.kind}:{invoice.number}", "email",
+                          {"to": [invoice.billing_email], "cc": [], "subject": rendered.subject,
+                           "text": rendered.text, "attachments": attachments}, now)
+            sent.append(invoice.number)
+    return sent
+
+
+def _certificates(db: OrmSession, invoice: Invoice, output_dir: Path) -> list[str]:
+    """The OPCO invoice travels with the trainees' certificats de réalisation."""
+    if invoice.funder_kind != OPCO or invoice.kind != "invoice":
+        return []
+    files = list(db.scalars(select(DocumentFile).where(
+        DocumentFile.session_ref == invoice.session_ref, DocumentFile.kind == "certificates")
+        .order_by(DocumentFile.version.desc(), DocumentFile.name)))
+    latest = files[0].version if files else None
+    return [str(output_dir / f.path) for f in files if f.version == latest]
+
+
+# --- reminders ----------------------------------------------------------------------------------
+
+def remind_unpaid(engine: Engine, *, as_of: date, now: datetime, marketplace: Marketplace,
+                  reminder_days: Sequence[int]) -> list[dict[str, Any]]:
+    reminders = []
+    with unit_of_work(engine) as db:
+        unpaid = db.scalars(select(Invoice).where(Invoice.kind == "invoice",
+                                                  Invoice.status.in_(("issued", "partly_paid")))
+                            .order_by(Invoice.number))
+        for invoice in unpaid:
+            stage = reminder_due(invoice.due_date, as_of, reminder_days)
+            if stage is None:
+                continue
+            document = document_from_json(invoice.document)
+            rendered = render_email("invoice_reminder", invoice=document, days=stage,
+                                    residual=invoice.total_ttc - invoice.paid_amount,
+                                    marketplace=marketplace)
+            if record_effect(db, f"email:invoice-reminder:{invoice.number}:J+{stage}", "email",
+                             {"to": [invoice.billing_email], "cc": [],
+                              "subject": rendered.subject, "text": rendered.text,
+                              "attachments": []}, now):
+                reminders.append({"numéro": invoice.number, "relance": f"J+{stage}",
+                                  "payeur": invoice.funder_name})
+    return reminders
+
+
+# --- corrections by credit note ----------------------------------------------------------------
+
+def issue_credit_note(engine: Engine, *, number: str, reason: str, as_of: date, now: datetime,
+                      marketplace: Marketplace, reference: ReferenceData,
+                      terms: InvoicingTerms, amount: Decimal | None = None,
+                      reissue: bool = False, operator: str = "operator") -> list[str]:
+    """Cancel an invoice (whole, or `amount` of it) by a credit note; optionally issue it again
+    from the current data. Returns the numbers issued."""
+    if not reason.strip():
+        raise InvoicingError("un motif est obligatoire pour un avoir")
+    with unit_of_work(engine) as db:
+        invoice = _open_invoice(db, number)
+        credited = quantize(amount if amount is not None else invoice.total_ttc)
+        if not ZERO < credited <= invoice.total_ttc - _credited(db, number):
+            raise InvoicingError(f"avoir de {credited} € impossible sur {number} (reste "
+                                 f"{invoice.total_ttc - _credited(db, number)} € à annuler)")
+        part = InvoicePart(f"{invoice.invoice_key}-avoir{_count(db, invoice) + 1}",
+                           invoice.funder_kind, (SplitLine(
+                               f"Annulation {'partielle ' if credited < invoice.total_ttc else ''}"
+                               f"de la facture {number} : {reason.strip()}", Decimal(1), "C62",
+                               credited, credited),))
+        grant = _grant_of(db, invoice)
+        note = _issue(db, invoice.session_ref, part, grant, as_of=as_of, now=now,
+                      marketplace=marketplace, reference=reference, terms=terms,
+                      kind="credit_note", credit_note_of=number, note=reason.strip())
+        db.flush()
+        if _credited(db, number) == invoice.total_ttc:
+            invoice.status = "cancelled"
+        record_decision(db, actor=operator, action="invoice.credited", subject=number, at=now,
+                        reason=reason.strip(), inputs={"credit_note": note.number,
+                                                       "amount": str(credited)})
+        numbers = [note.number]
+    if reissue:
+        numbers += [i["numéro"] for i in _reissue(engine, invoice.session_ref,
+                                                  invoice.invoice_key, as_of=as_of, now=now,
+                                                  marketplace=marketplace, reference=reference,
+                                                  terms=terms)]
+    return numbers
+
+
+def _open_invoice(db: OrmSession, number: str) -> Invoice:
+    invoice = db.scalar(select(Invoice).where(Invoice.number == number))
+    if invoice is None or invoice.kind != "invoice":
+        raise InvoicingError(f"facture {number} inconnue")
+    if invoice.status == "cancelled":
+        raise InvoicingError(f"facture {number} déjà annulée par avoir")
+    return invoice
+
+
+def _credited(db: OrmSession, number: str) -> Decimal:
+    notes = db.scalars(select(Invoice.total_ttc).where(Invoice.credit_note_of == number))
+    return quantize(sum(notes, ZERO))
+
+
+def _count(db: OrmSession, invoice: Invoice) -> int:
+    return len(list(db.scalars(select(Invoice.id).where(
+        Invoice.credit_note_of == invoice.number))))
+
+
+def _grant_of(db: OrmSession, invoice: Invoice) -> Grant | None:
+    if not invoice.dossier_number:
+        return None
+    pec = db.scalar(select(Pec).where(Pec.dossier_number == invoice.dossier_number))
+    return Grant(pec.opco, pec.dossier_number, pec.amount_granted_ht, pec.hours,
+                 pec.subrogation) if pec else None
+
+
+def _reissue(engine: Engine, session_ref: str, key: str, **kwargs: Any) -> list[dict[str, Any]]:
+    """Issue again, under a new key, what the session owes for `key` from today's data."""
+    with unit_of_work(engine) as db:
+        issued = []
+        for _ref, part, grant in session_parts(db, kwargs["terms"], [session_ref]):
+            if part.key != key:
+                continue
+            versions = len(list(db.scalars(select(Invoice.id).where(
+                Invoice.session_ref == session_ref, Invoice.kind == "invoice",
+                Invoice.invoice_key.like(f"{key}%")))))
+            again = dataclasses.replace(part, key=f"{key}-{versions + 1}")
+            issued.append({"numéro": _issue(db, session_ref, again, grant, **kwargs).number})
+    return issued
+
+
+def bill_remainder_to_company(engine: Engine, *, number: str, paid: Decimal, note: str,
+                              as_of: date, now: datetime, marketplace: Marketplace,
+                              reference: ReferenceData, terms: InvoicingTerms,
+                              operator: str = "operator") -> list[str]:
+    """The OPCO refused or paid less: credit what it will not pay, bill it to the company."""
+    with unit_of_work(engine) as db:
+        invoice = _open_invoice(db, number)
+        if invoice.funder_kind != OPCO:
+            raise InvoicingError(f"{number} n'est pas une facture à un OPCO")
+        remainder = quantize(invoice.total_ttc - paid)
+    if remainder <= 0:
+        raise InvoicingError(f"l'OPCO a payé {paid} € sur {invoice.total_ttc} € : rien à refacturer")
+    numbers = issue_credit_note(engine, number=number, amount=remainder, as_of=as_of, now=now,
+                                reason=f"non payé par l'OPCO : {note}", marketplace=marketplace,
+                                reference=reference, terms=terms, operator=operator)
+    with unit_of_work(engine) as db:
+        part = InvoicePart(f"{invoice.invoice_key}-refacturation", COMPANY, (SplitLine(
+            f"Part non prise en charge par l'OPCO sur la facture {number} ({note})",
+            Decimal(1), "C62", remainder, remainder),))
+        again = _issue(db, invoice.session_ref, part, _grant_of(db, invoice), as_of=as_of,
+                       now=now, marketplace=marketplace, reference=reference, terms=terms)
+        record_decision(db, actor=operator, action="invoice.remainder_to_company",
+                        subject=number, at=now, reason=note,
+                        inputs={"paid": str(paid), "remainder": str(remainder),
+                                "credit_note": numbers[0], "invoice": again.number})
+        numbers.append(again.number)
+    return numbers

@@ -1,0 +1,165 @@
+"""Who pays what for a session, and the rules of invoice numbers, due dates and reminders.
+
+`split_session` is the one place that decides the funders' shares (domain brief §3.4, §3.7):
+with subrogation, the OPCO pays what it granted pro rata of the hours actually attended (never
+more than the grant, never for hours not attended) and the company the rest of the price;
+otherwise the company pays the whole price; a cancelled session costs the company the
+cancellation fee, if any, and never the OPCO. The parts add up to the price to the cent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from backoffice.dates import format_hours
+from backoffice.money import ZERO, format_eur, quantize
+
+OPCO = "opco"
+COMPANY = "company"
+
+
+@dataclass(frozen=True, slots=True)
+class Grant:
+    """The validated PEC's terms, as far as invoicing is concerned."""
+
+    opco: str
+    dossier_number: str
+    amount_ht: Decimal
+    hours_per_trainee: Decimal
+    subrogation: bool
+
+
+@dataclass(frozen=True, slots=True)
+class SplitLine:
+    description: str
+    quantity: Decimal
+    unit: str  # "HUR" hours, "C62" one unit
+    unit_price: Decimal
+    amount: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class InvoicePart:
+    """One invoice to issue: to whom, under which key, with which lines."""
+
+    key: str  # business key, unique per session: "opco", "company", "absences", "cancellation"
+    funder: str  # OPCO or COMPANY
+    lines: tuple[SplitLine, ...]
+
+    @property
+    def total(self) -> Decimal:
+        return quantize(sum((line.amount for line in self.lines), ZERO))
+
+
+@dataclass(frozen=True, slots=True)
+class SessionBilling:
+    session_ref: str
+    title: str
+    price_ht: Decimal
+    hours_per_trainee: Decimal
+    trainees: int
+    funding: str  # opco_subrogation | opco_reimbursement | company
+    funding_status: str  # funded | company_billing | awaiting_pec | pec_review | company
+    attended: Mapping[str, Decimal]  # hours attended per trainee
+    cancelled_on: date | None = None
+    start_date: date | None = None
+
+
+def split_session(session: SessionBilling, grant: Grant | None, *,
+                  absences_apart: bool = False, cancellation_fee_rate: Decimal = ZERO,
+                  cancellation_notice_days: int = 10) -> list[InvoicePart]:
+    """The invoices a session gives rise to; their totals add up to what is owed."""
+    if session.cancelled_on is not None:
+        return _cancellation(session, cancellation_fee_rate, cancellation_notice_days)
+    funded = session.funding_status == "funded" and grant is not None and grant.subrogation
+    if not funded:
+        return [InvoicePart(COMPANY, COMPANY, (_full_price_line(session),))]
+    return _subrogation(session, grant, absences_apart)  # type: ignore[arg-type]
+
+
+def _full_price_line(session: SessionBilling) -> SplitLine:
+    return SplitLine(f"Action de formation « {session.title} » — {session.trainees} "
+                     f"stagiaire(s), {format_hours(session.hours_per_trainee)} chacun",
+                     Decimal(1), "C62", session.price_ht, session.price_ht)
+
+
+def opco_share(session: SessionBilling, grant: Grant) -> tuple[Decimal, Decimal, Decimal]:
+    """(amount, hours paid, rate): the grant per granted hour × hours attended within the grant."""
+    granted_hours = grant.hours_per_trainee * session.trainees
+    if granted_hours <= 0 or session.trainees == 0:
+        return ZERO, ZERO, ZERO
+    granted = min(grant.amount_ht, session.price_ht)
+    rate = granted / granted_hours
+    paid_hours = sum((min(hours, grant.hours_per_trainee) for hours in session.attended.values()),
+                     ZERO)
+    return min(quantize(rate * paid_hours), granted), paid_hours, rate
+
+
+def _subrogation(session: SessionBilling, grant: Grant, absences_apart: bool
+                 ) -> list[InvoicePart]:
+    amount, paid_hours, rate = opco_share(session, grant)
+    granted = min(grant.amount_ht, session.price_ht)
+    parts = []
+    if amount > 0:
+        parts.append(InvoicePart(OPCO, OPCO, (SplitLine(
+            f"Action de formation « {session.title} » — heures réalisées prises en charge "
+            f"(dossier {grant.dossier_number})", paid_hours, "HUR", rate.quantize(Decimal("0.0001")),
+            amount),)))
+    rest = quantize(session.price_ht - granted)
+    absences = quantize(granted - amount)
+    rest_line = SplitLine(f"Reste à charge : prix de la formation ({format_eur(session.price_ht)} "
+                          f"HT) moins la prise en charge accordée par l'OPCO "
+                          f"({format_eur(granted)} HT)", Decimal(1), "C62", rest, rest)
+    absence_line = SplitLine("Heures non réalisées, non prises en charge par l'OPCO",
+                             Decimal(1), "C62", absences, absences)
+    if absences_apart:
+        if rest > 0:
+            parts.append(InvoicePart(COMPANY, COMPANY, (rest_line,)))
+        if absences > 0:
+            parts.append(InvoicePart("absences", COMPANY, (absence_line,)))
+    else:
+        lines = tuple(line for line in (rest_line, absence_line) if line.amount > 0)
+        if lines:
+            parts.append(InvoicePart(COMPANY, COMPANY, lines))
+    return parts
+
+
+def _cancellation(session: SessionBilling, rate: Decimal, notice_days: int) -> list[InvoicePart]:
+    if rate <= 0 or session.start_date is None or session.cancelled_on is None:
+        return []
+    if business_days_between(session.cancelled_on, session.start_date) >= notice_days:
+        return []
+    fee = quantize(session.price_ht * rate)
+    return [InvoicePart("cancellation", COMPANY, (SplitLine(
+        f"Dédit pour annulation moins de {notice_days} jours ouvrés avant le début de la "
+        f"formation « {session.title} » ({rate:.0%} du prix, non imputable sur les fonds de "
+        "la formation professionnelle)", Decimal(1), "C62", fee, fee),))]
+
+
+def business_days_between(start: date, end: date) -> int:
+    """Monday-to-Friday days from start (excluded) to end (included)."""
+    days, day = 0, start
+    while day < end:
+        day += timedelta(days=1)
+        days += day.weekday() < 5
+    return days
+
+
+# --- numbers, due dates, reminders ------------------------------------------------------------
+
+def invoice_number(series: str, year: int, value: int) -> str:
+    """"FA-2026-000123": the series, the year of issue, a counter with no gap per series."""
+    return f"{series}-{year}-{value:06d}"
+
+
+def due_date(issued_on: date, payment_days: int = 30) -> date:
+    return issued_on + timedelta(days=payment_days)
+
+
+def reminder_due(due: date, as_of: date, days_after: Sequence[int] = (7, 30)) -> int | None:
+    """The latest reminder stage reached (days after the due date), None before the first."""
+    reached = [d for d in days_after if due + timedelta(days=d) <= as_of]
+    return max(reached) if reached else None

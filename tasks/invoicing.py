@@ -1,0 +1,46 @@
+"""Funder invoicing: issue what is due, send it, chase what is unpaid."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from prefect import get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+
+from adapters.invoices import (
+    InvoicingReport,
+    InvoicingTerms,
+    issue_due_invoices,
+    remind_unpaid,
+    send_pending_invoices,
+)
+from adapters.reference_data import reference_data
+from tasks import context
+
+
+def invoicing_terms() -> InvoicingTerms:
+    settings = context.settings()
+    return InvoicingTerms(payment_days=settings.payment_days,
+                          reminder_days=settings.invoice_reminder_days,
+                          absences_apart=settings.absences_on_separate_invoice,
+                          cancellation_fee_rate=settings.cancellation_fee_rate)
+
+
+@task(cache_policy=NO_CACHE)
+def issue_invoices_for(as_of: date) -> InvoicingReport:
+    settings, engine, now = context.settings(), context.engine(), context.now()
+    terms = invoicing_terms()
+    report = issue_due_invoices(engine, as_of=as_of, now=now, marketplace=settings.marketplace,
+                                reference=reference_data(), terms=terms)
+    report.sent = send_pending_invoices(engine, output_dir=settings.output_dir, now=now,
+                                        marketplace=settings.marketplace)
+    report.reminders = remind_unpaid(engine, as_of=as_of, now=now,
+                                     marketplace=settings.marketplace,
+                                     reminder_days=terms.reminder_days)
+    logger = get_run_logger()
+    for item in report.issued:
+        logger.info("facture %s émise : %s, %s €", item["numéro"], item["payeur"],
+                    item["montant TTC"])
+    for item in report.reminders:
+        logger.info("relance %s de la facture %s", item["relance"], item["numéro"])
+    return report

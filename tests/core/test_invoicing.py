@@ -1,0 +1,116 @@
+"""Who pays what: one case per rule, amounts to the cent, parts adding up to the price."""
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from backoffice.invoicing import (
+    Grant,
+    SessionBilling,
+    invoice_number,
+    reminder_due,
+    split_session,
+)
+
+D = Decimal
+
+
+def billing(**changes) -> SessionBilling:
+    values = dict(session_ref="S-1", title="Excel avancé", price_ht=D("2800.00"),
+                  hours_per_trainee=D("14"), trainees=2, funding="opco_subrogation",
+                  funding_status="funded", attended={"A": D("14"), "B": D("14")})
+    return SessionBilling(**{**values, **changes})
+
+
+GRANT = Grant("ATLAS", "AT-1", D("1540.00"), D("14"), subrogation=True)
+
+
+def totals(parts) -> dict[str, Decimal]:
+    return {part.key: part.total for part in parts}
+
+
+CASES = {
+    # case: (session changes, grant, options, expected totals per invoice)
+    "full grant, all hours": ({}, Grant("ATLAS", "AT-1", D("2800.00"), D("14"), True), {},
+                              {"opco": D("2800.00")}),
+    "partial grant": ({}, GRANT, {}, {"opco": D("1540.00"), "company": D("1260.00")}),
+    # the worked example of the domain brief: B missed half a day (10.5 h of 14)
+    "absences on the company invoice": ({"attended": {"A": D("14"), "B": D("10.5")}}, GRANT, {},
+                                        {"opco": D("1347.50"), "company": D("1452.50")}),
+    "absences on their own invoice": ({"attended": {"A": D("14"), "B": D("10.5")}}, GRANT,
+                                      {"absences_apart": True},
+                                      {"opco": D("1347.50"), "company": D("1260.00"),
+                                       "absences": D("192.50")}),
+    "no subrogation": ({"funding": "opco_reimbursement"},
+                       Grant("ATLAS", "AT-1", D("1540.00"), D("14"), False), {},
+                       {"company": D("2800.00")}),
+    "company funding": ({"funding": "company", "funding_status": "company"}, None, {},
+                        {"company": D("2800.00")}),
+    "no validated PEC on day 1": ({"funding_status": "company_billing"}, GRANT, {},
+                                  {"company": D("2800.00")}),
+    "grant above the price": ({}, Grant("ATLAS", "AT-1", D("3000.00"), D("14"), True), {},
+                              {"opco": D("2800.00")}),
+    "more hours attended than granted": ({"attended": {"A": D("21"), "B": D("21")}}, GRANT, {},
+                                         {"opco": D("1540.00"), "company": D("1260.00")}),
+    "nobody came": ({"attended": {"A": D("0"), "B": D("0")}}, GRANT, {},
+                    {"company": D("2800.00")}),
+    "cancelled late, with a fee": ({"cancelled_on": date(2026, 12, 1),
+                                    "start_date": date(2026, 12, 7)}, GRANT,
+                                   {"cancellation_fee_rate": D("0.30")},
+                                   {"cancellation": D("840.00")}),
+    "cancelled early": ({"cancelled_on": date(2026, 11, 1), "start_date": date(2026, 12, 7)},
+                        GRANT, {"cancellation_fee_rate": D("0.30")}, {}),
+    "cancelled, no fee in the terms": ({"cancelled_on": date(2026, 12, 6),
+                                        "start_date": date(2026, 12, 7)}, GRANT, {}, {}),
+    # three trainees: 1000 / 42 h is not a round rate; the company takes the remaining cent
+    "rounding with three trainees": ({"price_ht": D("1000.00"), "trainees": 3,
+                                      "attended": {"A": D("14"), "B": D("13"), "C": D("7")}},
+                                     Grant("ATLAS", "AT-1", D("1000.00"), D("14"), True), {},
+                                     {"opco": D("809.52"), "company": D("190.48")}),
+}
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_who_pays_what(case):
+    changes, grant, options, expected = CASES[case]
+    parts = split_session(billing(**changes), grant, **options)
+    assert totals(parts) == expected
+    assert all(part.funder == "opco" for part in parts if part.key == "opco")
+    assert all(part.funder == "company" for part in parts if part.key != "opco")
+
+
+def test_the_opco_line_shows_hours_and_rate():
+    (opco, company) = split_session(billing(attended={"A": D("14"), "B": D("10.5")}), GRANT)
+    (line,) = opco.lines
+    assert (line.quantity, line.unit, line.unit_price) == (D("24.5"), "HUR", D("55.0000"))
+    assert "dossier AT-1" in line.description
+    assert [rest.amount for rest in company.lines] == [D("1260.00"), D("192.50")]
+
+
+hours = st.decimals(min_value=0, max_value=35, places=1)
+
+
+@given(price=st.decimals(min_value=1, max_value=100000, places=2),
+       grant=st.decimals(min_value=0, max_value=120000, places=2),
+       attended=st.lists(hours, min_size=1, max_size=6), subrogation=st.booleans(),
+       apart=st.booleans())
+def test_the_parts_always_add_up_to_the_price(price, grant, attended, subrogation, apart):
+    session = billing(price_ht=price, trainees=len(attended),
+                      attended={str(i): h for i, h in enumerate(attended)})
+    parts = split_session(session, Grant("ATLAS", "X", grant, D("14"), subrogation),
+                          absences_apart=apart)
+    assert sum(p.total for p in parts) == price
+    opco = sum(p.total for p in parts if p.funder == "opco")
+    assert opco <= min(grant, price)  # never more than the grant
+    assert all(line.amount >= 0 for p in parts for line in p.lines)
+
+
+def test_numbers_and_reminders():
+    assert invoice_number("FA", 2026, 123) == "FA-2026-000123"
+    due = date(2026, 12, 30)
+    assert reminder_due(due, date(2027, 1, 5)) is None
+    assert reminder_due(due, date(2027, 1, 6)) == 7
+    assert reminder_due(due, date(2027, 1, 29)) == 30
