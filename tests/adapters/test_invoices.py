@@ -26,6 +26,7 @@ from adapters.invoices import (
     bill_remainder_to_company,
     issue_credit_note,
     issue_due_invoices,
+    remind_unpaid,
     send_pending_invoices,
 )
 from adapters.models import Effect, Invoice
@@ -166,9 +167,15 @@ def test_the_pdf_carries_every_mention_and_its_factur_x_says_the_same(engine, tm
         assert mention in text_, mention
     xml = ElementTree.fromstring(read_facturx_xml(pdf.read_bytes()))
     ns = {"ram": "urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100"}
-    grand = xml.find(".//ram:SpecifiedTradeSettlementHeaderMonetarySummation/ram:GrandTotalAmount",
-                     ns)
-    assert Decimal(grand.text) == opco.total_ttc
+    summation = xml.find(".//ram:SpecifiedTradeSettlementHeaderMonetarySummation", ns)
+    for element, value in (("LineTotalAmount", opco.total_ht), ("TaxBasisTotalAmount",
+                                                                 opco.total_ht),
+                           ("TaxTotalAmount", opco.total_vat), ("GrandTotalAmount",
+                                                                opco.total_ttc),
+                           ("DuePayableAmount", opco.total_ttc)):
+        assert Decimal(summation.find(f"ram:{element}", ns).text) == value, element
+    line_total = xml.find(".//ram:SpecifiedLineTradeSettlement//ram:LineTotalAmount", ns)
+    assert line_total.text == "1837.50" and "1 837,50 €" in text_  # the XML says what the PDF says
     with unit_of_work(engine) as db:
         mail = db.scalar(select(Effect).where(Effect.idempotency_key ==
                                               f"email:invoice:{opco.number}"))
@@ -230,3 +237,24 @@ def test_the_report_lists_invoices_with_their_residual(engine, tmp_path):
     assert (rows[opco]["total_ttc"], rows[opco]["residual"], rows[opco]["status"]) == (
         "1837.50", "1500.00", "issued")
     assert rows["AV-2026-000001"]["credit_note_of"] == opco
+
+
+def test_unpaid_invoices_are_chased_once_at_each_stage(engine, tmp_path):
+    prepare(engine, tmp_path, **S001_DONE)
+    issue(engine)  # due on 9 January 2027
+    paid = next(n for n, i in invoices(engine).items() if i.session_ref == "S-002")
+    with engine.begin() as connection:
+        connection.execute(update(Invoice).where(Invoice.number == paid).values(status="paid"))
+
+    def chase(day: date) -> list[str]:
+        return [r["numéro"] + " " + r["relance"] for r in remind_unpaid(
+            engine, as_of=day, now=NOW, marketplace=MARKETPLACE, reminder_days=(7, 30))]
+
+    assert chase(date(2027, 1, 15)) == []
+    assert sorted(chase(date(2027, 1, 16))) == ["FA-2026-000001 J+7", "FA-2026-000002 J+7"]
+    assert chase(date(2027, 1, 17)) == []  # once
+    assert sorted(chase(date(2027, 2, 8))) == ["FA-2026-000001 J+30", "FA-2026-000002 J+30"]
+    with unit_of_work(engine) as db:
+        reminder = db.scalar(select(Effect).where(
+            Effect.idempotency_key == "email:invoice-reminder:FA-2026-000001:J+7"))
+    assert "reste impayée" in reminder.payload["text"] and "40 €" in reminder.payload["text"]
