@@ -8,18 +8,13 @@ are what the outbox stores, so a re-run sends exactly what was decided.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
-from decimal import Decimal
 from functools import cache
-from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from jinja2 import Environment
 
-from backoffice.dates import format_date_fr
-from backoffice.money import format_eur
+from adapters.templating import french_environment
 
-TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "emails"
 SUBJECT_PREFIX = "Objet :"
 
 
@@ -31,20 +26,7 @@ class RenderedEmail:
 
 @cache
 def _environment() -> Environment:
-    environment = Environment(loader=FileSystemLoader(TEMPLATES), undefined=StrictUndefined,
-                              autoescape=False, keep_trailing_newline=True,
-                              trim_blocks=True, lstrip_blocks=True)
-    environment.filters["date_fr"] = _date_fr
-    environment.filters["eur"] = _eur
-    return environment
-
-
-def _date_fr(value: date) -> str:
-    return format_date_fr(value)
-
-
-def _eur(value: Decimal) -> str:
-    return format_eur(value)
+    return french_environment("emails", html=False)
 
 
 def render_email(name: str, **context: Any) -> RenderedEmail:

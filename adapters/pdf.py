@@ -2,58 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import date
-from decimal import Decimal
 from functools import cache
-from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment
 from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 
-from backoffice.dates import format_date_fr, format_hours
-from backoffice.money import format_eur
+from adapters.templating import TEMPLATES as ALL_TEMPLATES
+from adapters.templating import french_environment
 
-TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "documents"
+TEMPLATES = ALL_TEMPLATES / "documents"
 
 
 @cache
 def _environment() -> Environment:
-    environment = Environment(loader=FileSystemLoader(TEMPLATES), undefined=StrictUndefined,
-                              autoescape=select_autoescape(["html", "j2"]),
-                              trim_blocks=True, lstrip_blocks=True)
-    environment.filters["date_fr"] = _date_fr
-    environment.filters["eur"] = _eur
-    environment.filters["hours"] = _hours
-    environment.filters["quantity"] = _quantity
-    environment.filters["unit_price"] = _unit_price
-    return environment
-
-
-def _date_fr(value: date) -> str:
-    return format_date_fr(value)
-
-
-def _eur(value: Decimal) -> str:
-    return format_eur(value)
-
-
-def _hours(value: Decimal) -> str:
-    return format_hours(value)
-
-
-def _quantity(value: Decimal, unit: str) -> str:
-    return format_hours(value) if unit == "HUR" else f"{value.normalize():f}".replace(".", ",")
-
-
-def _unit_price(value: Decimal) -> str:
-    """A unit price keeps its meaningful decimals (a grant per hour may have four)."""
-    decimals = max(2, -value.normalize().as_tuple().exponent)
-    if decimals == 2:
-        return format_eur(value)
-    whole = format_eur(value.quantize(Decimal(1), rounding="ROUND_DOWN")).split(",")[0]
-    return f"{whole},{f'{value:.{decimals}f}'.split('.')[1]}\u00a0€"
+    return french_environment("documents", html=True)
 
 
 def render_html(template: str, context: dict[str, Any]) -> str:

@@ -3,6 +3,7 @@ a private Prefect home, no telemetry, never a real Prefect server, never the use
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 from collections.abc import Iterator
@@ -22,16 +23,47 @@ for _name in ("SMTP_HOST", "BACKOFFICE_EXPORT_INBOX", "BACKOFFICE_BANK_INBOX",
     os.environ.pop(_name, None)
 
 import pytest  # noqa: E402
-from sqlalchemy import Engine, delete  # noqa: E402
+from sqlalchemy import Engine, create_engine, delete, text  # noqa: E402
 from sqlalchemy.exc import OperationalError  # noqa: E402
 
 from adapters.database import ready_engine  # noqa: E402
 from adapters.models import Base  # noqa: E402
 
-POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL",
-                              "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+POSTGRES_SERVER_URL = os.environ.get("TEST_POSTGRES_URL",
+                                     "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+# Each test run works in its own schema, so two runs on one server (a developer's and CI's)
+# never see each other's rows; the schema is dropped when the run ends.
+POSTGRES_SCHEMA = f"backoffice_test_{os.getpid()}"
+POSTGRES_URL = f"{POSTGRES_SERVER_URL}?options=-csearch_path%3D{POSTGRES_SCHEMA}"
 SQLITE_URL = f"sqlite:///{_TMP / 'test.sqlite3'}"
 DATABASES = {"sqlite": SQLITE_URL, "postgresql": POSTGRES_URL}
+
+
+def _postgres_schema(create: bool) -> None:
+    statement = (f"CREATE SCHEMA IF NOT EXISTS {POSTGRES_SCHEMA}" if create
+                 else f"DROP SCHEMA IF EXISTS {POSTGRES_SCHEMA} CASCADE")
+    admin = create_engine(POSTGRES_SERVER_URL)
+    try:
+        with admin.begin() as connection:
+            connection.execute(text(statement))
+    finally:
+        admin.dispose()
+
+
+def database_engine(name: str) -> Engine:
+    """The migrated engine of a test database ("sqlite" or "postgresql")."""
+    try:
+        if name == "postgresql":
+            _postgres_schema(create=True)
+        return ready_engine(DATABASES[name])
+    except OperationalError as exc:
+        pytest.fail(f"{name} unreachable at {DATABASES[name]} (PostgreSQL is required: start "
+                    f"it, or point TEST_POSTGRES_URL at one): {exc}")
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    with contextlib.suppress(OperationalError):  # PostgreSQL gone: nothing left to drop
+        _postgres_schema(create=False)
 
 
 def clear_tables(engine: Engine) -> None:
@@ -43,11 +75,7 @@ def clear_tables(engine: Engine) -> None:
 @pytest.fixture(params=list(DATABASES), ids=list(DATABASES))
 def engine(request: pytest.FixtureRequest) -> Iterator[Engine]:
     """A migrated, empty database: every database test runs on SQLite and on PostgreSQL."""
-    try:
-        engine = ready_engine(DATABASES[request.param])
-    except OperationalError as exc:
-        pytest.fail(f"{request.param} unreachable at {DATABASES[request.param]} (PostgreSQL is "
-                    f"required: start it, or point TEST_POSTGRES_URL at one): {exc}")
+    engine = database_engine(request.param)
     clear_tables(engine)
     yield engine
     clear_tables(engine)

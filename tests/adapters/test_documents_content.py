@@ -11,7 +11,7 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from adapters.database import ready_engine, unit_of_work
+from adapters.database import unit_of_work
 from adapters.models import DocumentFile, Effect
 from adapters.reports import write_report
 from tests.adapters.test_documents import (
@@ -22,12 +22,12 @@ from tests.adapters.test_documents import (
     pdf_text,
     prepare,
 )
-from tests.conftest import DATABASES, clear_tables
+from tests.conftest import DATABASES, clear_tables, database_engine
 
 
 @pytest.fixture(scope="module", params=list(DATABASES), ids=list(DATABASES))
 def rendered(request, tmp_path_factory):
-    engine = ready_engine(DATABASES[request.param])
+    engine = database_engine(request.param)
     clear_tables(engine)
     folder = tmp_path_factory.mktemp(f"documents-{request.param}")
     prepare(engine, folder, **WITH_ALL_SLOTS)

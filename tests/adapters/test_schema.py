@@ -14,7 +14,7 @@ from sqlalchemy import create_engine, inspect, text
 
 from adapters.database import make_engine, upgrade_to_head
 from adapters.models import Base
-from tests.conftest import POSTGRES_URL
+from tests.conftest import POSTGRES_SERVER_URL
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -39,11 +39,11 @@ def test_a_fresh_sqlite_file_is_created_and_migrated(tmp_path):
 
 
 def test_two_processes_upgrading_a_fresh_postgresql_schema_at_once():
-    admin = create_engine(POSTGRES_URL)
+    admin = create_engine(POSTGRES_SERVER_URL)
     with admin.begin() as connection:
         connection.execute(text("DROP SCHEMA IF EXISTS migration_race CASCADE"))
         connection.execute(text("CREATE SCHEMA migration_race"))
-    url = POSTGRES_URL + "?options=-csearch_path%3Dmigration_race"
+    url = POSTGRES_SERVER_URL + "?options=-csearch_path%3Dmigration_race"
     code = ("import sys, time; from adapters.database import make_engine, upgrade_to_head; "
             "engine = make_engine(sys.argv[1]); time.sleep(max(0, float(sys.argv[2]) - time.time())); "
             "upgrade_to_head(engine)")
