@@ -426,3 +426,82 @@ class Invoice(Base):
     pdf_path: Mapped[str | None] = mapped_column(Text)
     sha256: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class StatementFile(Base):
+    """A bank statement file imported once (by its SHA-256), then archived."""
+
+    __tablename__ = "statement_files"
+    __table_args__ = (UniqueConstraint("sha256"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(300))
+    profile: Mapped[str] = mapped_column(String(64))
+    account: Mapped[str] = mapped_column(String(34))
+    lines: Mapped[int] = mapped_column(Integer)
+    new_lines: Mapped[int] = mapped_column(Integer)
+    imported_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class BankLine(Base):
+    """One statement line, kept once per account and fingerprint (occurrence index included)."""
+
+    __tablename__ = "statement_lines"
+    __table_args__ = (UniqueConstraint("account", "fingerprint"),
+                      Index("ix_statement_lines_date_amount", "booking_date", "amount"))
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    file_id: Mapped[int] = mapped_column(ForeignKey("statement_files.id"))
+    line: Mapped[int] = mapped_column(Integer)
+    account: Mapped[str] = mapped_column(String(34))
+    fingerprint: Mapped[str] = mapped_column(String(80))
+    booking_date: Mapped[date] = mapped_column(Date)
+    value_date: Mapped[date | None] = mapped_column(Date)
+    amount: Mapped[Decimal] = mapped_column(Money)
+    label: Mapped[str] = mapped_column(Text)
+    counterparty: Mapped[str] = mapped_column(Text)
+    counterparty_iban: Mapped[str] = mapped_column(String(34))
+    reference: Mapped[str] = mapped_column(Text)
+    bank_id: Mapped[str] = mapped_column(String(120))
+    classification: Mapped[str] = mapped_column(String(20))
+    duplicate_of: Mapped[int | None] = mapped_column(Integer)  # probable duplicate, flagged
+
+
+class Allocation(Base):
+    """Part of a bank credit applied to (or proposed for) an invoice."""
+
+    __tablename__ = "allocations"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    line_id: Mapped[int] = mapped_column(ForeignKey("statement_lines.id"), index=True)
+    invoice_number: Mapped[str] = mapped_column(String(32), index=True)
+    amount: Mapped[Decimal] = mapped_column(Money)
+    state: Mapped[str] = mapped_column(String(16))  # applied | proposed | rejected
+    score: Mapped[int] = mapped_column(Integer)
+    method: Mapped[str] = mapped_column(Text)  # the evidence, in French
+    decided_by: Mapped[str] = mapped_column(String(120))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class PayerIban(Base):
+    """An IBAN known to belong to a funder, learned from a confirmed payment."""
+
+    __tablename__ = "payer_ibans"
+    iban: Mapped[str] = mapped_column(String(34), primary_key=True)
+    funder_ref: Mapped[str] = mapped_column(String(64))
+    learned_from_line: Mapped[int | None] = mapped_column(Integer)
+    learned_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class LegacyInvoice(Base):
+    """An open invoice issued before the pipeline existed, imported so its payment matches."""
+
+    __tablename__ = "legacy_invoices"
+    number: Mapped[str] = mapped_column(String(64), primary_key=True)
+    funder_name: Mapped[str] = mapped_column(String(200))
+    funder_kind: Mapped[str] = mapped_column(String(16))  # opco | company
+    dossier_number: Mapped[str | None] = mapped_column(String(64))
+    session_ref: Mapped[str | None] = mapped_column(String(64))
+    amount_ttc: Mapped[Decimal] = mapped_column(Money)
+    issue_date: Mapped[date] = mapped_column(Date)
+    funder_iban: Mapped[str | None] = mapped_column(String(34))
+    paid_amount: Mapped[Decimal] = mapped_column(Money, default=Decimal("0.00"))
+    status: Mapped[str] = mapped_column(String(16), default="issued")

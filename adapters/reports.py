@@ -17,6 +17,8 @@ from sqlalchemy import Engine, func, select
 
 from adapters.database import unit_of_work
 from adapters.models import (
+    Allocation,
+    BankLine,
     Client,
     Completion,
     DocumentFile,
@@ -29,6 +31,7 @@ from adapters.models import (
     ReviewItem,
     Session,
     SessionFunding,
+    StatementFile,
     Trainee,
 )
 from backoffice.dates import PARIS
@@ -52,6 +55,11 @@ INVOICE_COLUMNS = ("number", "kind", "session_ref", "funder", "funder_kind", "fu
                    "invoice_key", "dossier_number", "total_ht", "total_vat", "total_ttc",
                    "issue_date", "due_date", "status", "paid", "residual", "credit_note_of",
                    "pdf_path", "sha256")
+STATEMENT_LINE_COLUMNS = ("line_id", "file", "line", "bank_id", "account", "booking_date",
+                          "amount", "label", "counterparty", "classification", "duplicate_of",
+                          "applied", "unapplied")
+ALLOCATION_COLUMNS = ("line_id", "invoice_number", "amount", "state", "score", "method",
+                      "decided_by", "created_at")
 DOCUMENT_COLUMNS = ("session_ref", "documents", "version", "file", "path", "sha256", "issued_on",
                     "explanation", "emails")
 REVIEW_COLUMNS = ("key", "kind", "subject", "status", "reasons", "created_at", "resolved_at",
@@ -68,6 +76,8 @@ def write_report(engine: Engine, out_dir: Path) -> list[Path]:
             "emails.csv": (EMAIL_COLUMNS, _email_rows(db)),
             "documents.csv": (DOCUMENT_COLUMNS, _document_rows(db)),
             "invoices.csv": (INVOICE_COLUMNS, _invoice_rows(db)),
+            "statement_lines.csv": (STATEMENT_LINE_COLUMNS, _statement_line_rows(db)),
+            "allocations.csv": (ALLOCATION_COLUMNS, _allocation_rows(db)),
             "review_queue.csv": (REVIEW_COLUMNS, _review_rows(db)),
         }
     return [_write_csv(out_dir / name, columns, rows) for name, (columns, rows) in files.items()]
@@ -155,6 +165,32 @@ def _invoice_rows(db: Any) -> list[dict[str, Any]]:
                      "credit_note_of": i.credit_note_of, "pdf_path": i.pdf_path,
                      "sha256": i.sha256})
     return rows
+
+
+def _statement_line_rows(db: Any) -> list[dict[str, Any]]:
+    applied: dict[int, Any] = {}
+    for line_id, amount in db.execute(select(Allocation.line_id, Allocation.amount)
+                                      .where(Allocation.state == "applied")):
+        applied[line_id] = applied.get(line_id, 0) + amount
+    statement = (select(BankLine, StatementFile.name)
+                 .join(StatementFile, StatementFile.id == BankLine.file_id)
+                 .order_by(BankLine.booking_date, BankLine.id))
+    rows = []
+    for line, name in db.execute(statement):
+        done = applied.get(line.id)
+        rows.append({"line_id": line.id, "file": name, "line": line.line,
+                     "bank_id": line.bank_id, "account": line.account,
+                     "booking_date": line.booking_date, "amount": line.amount,
+                     "label": line.label, "counterparty": line.counterparty,
+                     "classification": line.classification, "duplicate_of": line.duplicate_of,
+                     "applied": done, "unapplied": line.amount - done if done else None})
+    return rows
+
+
+def _allocation_rows(db: Any) -> list[dict[str, Any]]:
+    return [{c: getattr(a, c) for c in ALLOCATION_COLUMNS if c != "invoice_number"}
+            | {"invoice_number": a.invoice_number}
+            for a in db.scalars(select(Allocation).order_by(Allocation.line_id, Allocation.id))]
 
 
 def _document_rows(db: Any) -> list[dict[str, Any]]:

@@ -3,6 +3,8 @@
     backoffice demo                       build the demo export, run the nightly flow, write reports
     backoffice ingest DIR                 ingest a platform export folder
     backoffice nightly [--as-of DATE]     the whole nightly pipeline for a business date
+    backoffice import-statements FILE...  import bank statements (CSV exports, camt.053), match
+    backoffice import-invoices CSV        open invoices of a previous tool, to match payments
     backoffice report --out DIR           CSV snapshots of the state
     backoffice migrate                    upgrade the database schema (every command does it too)
 """
@@ -35,6 +37,10 @@ def _parser() -> argparse.ArgumentParser:
     nightly = commands.add_parser("nightly", help="run the nightly pipeline")
     nightly.add_argument("--as-of", type=date.fromisoformat, default=None,
                          help="business date YYYY-MM-DD (default: today in Paris)")
+    statements = commands.add_parser("import-statements", help="import bank statements, match")
+    statements.add_argument("files", type=Path, nargs="+")
+    legacy = commands.add_parser("import-invoices", help="import open invoices of a previous tool")
+    legacy.add_argument("csv", type=Path)
     report = commands.add_parser("report", help="write CSV snapshots of the state")
     report.add_argument("--out", type=Path, required=True)
     commands.add_parser("migrate", help="upgrade the database schema to the latest migration")
@@ -56,6 +62,14 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "report":
         return _report(args.out)
+    if args.command == "import-statements":
+        from flows.payments import import_statements
+
+        summary = import_statements(files=args.files)
+        print(summary.to_markdown())
+        return 1 if any("rejeté en entier" in item for item in summary.needs_human) else 0
+    if args.command == "import-invoices":
+        return _import_invoices(args.csv)
     if args.command == "migrate":
         from tasks import context
 
@@ -78,6 +92,18 @@ def _ingest(folder: Path) -> int:
     for error in result.errors:
         print(f"ERREUR {error}", file=sys.stderr)
     return 1 if result.rejected else 0
+
+
+def _import_invoices(path: Path) -> int:
+    from adapters.payments import import_legacy_invoices
+    from tasks import context
+
+    count, errors = import_legacy_invoices(context.engine(), path)
+    for error in errors:
+        print(f"ERREUR {error}", file=sys.stderr)
+    if not errors:
+        print(f"{count} facture(s) importée(s) depuis {path}")
+    return 1 if errors else 0
 
 
 def _report(out: Path) -> int:

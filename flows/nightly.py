@@ -13,12 +13,14 @@ from tasks.funding import reconcile_pecs_for
 from tasks.ingest import ingest_folder
 from tasks.invoicing import issue_invoices_for
 from tasks.mail import deliver_pending_emails
+from tasks.payments import import_statements_from, match_bank_credits
 from tasks.summary import (
     RunSummary,
     add_documents,
     add_funding,
     add_ingest,
     add_invoicing,
+    add_payments,
     publish_summary,
 )
 
@@ -45,8 +47,13 @@ def nightly(as_of: date | None = None) -> RunSummary:
     add_funding(summary, reconcile_pecs_for(day))
     add_documents(summary, generate_documents_for(day), context.settings().output_dir)
     add_invoicing(summary, issue_invoices_for(day), context.settings().output_dir)
+    bank_inbox = context.settings().bank_inbox
+    statements = sorted(p for p in bank_inbox.glob("*") if p.is_file()) \
+        if bank_inbox.is_dir() else []
+    add_payments(summary, import_statements_from(statements, move_files=True),
+                 match_bank_credits())
 
-    # Later steps join here, in process order: bank statements and matching, trainer payouts.
+    # Trainer payouts join here (issue 7).
 
     mail = deliver_pending_emails()
     summary.lines.append(f"E-mails envoyés : {mail.performed}, en échec : {mail.failed}")

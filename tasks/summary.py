@@ -9,10 +9,12 @@ from prefect import task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
+from adapters.bank_import import FileImport
 from adapters.documents import DocumentsReport
 from adapters.funding import FundingReport
 from adapters.ingest import IngestResult
 from adapters.invoices import InvoicingReport
+from adapters.payments import MatchingReport
 
 
 @dataclass(slots=True)
@@ -107,6 +109,28 @@ def add_invoicing(summary: RunSummary, report: InvoicingReport, output_dir: obje
         f"{len(report.reminders)} relance(s) ; PDF dans `{output_dir}/invoices`")
     summary.tables.setdefault("invoices", []).extend(report.issued)
     summary.needs_human += report.problems
+
+
+def add_payments(summary: RunSummary, files: list[FileImport], matching: MatchingReport) -> None:
+    new = sum(f.new_lines for f in files)
+    summary.lines.append(
+        f"Relevés : {len(files)} fichier(s), {new} ligne(s) nouvelle(s), "
+        f"{sum(f.status == 'rejected' for f in files)} rejeté(s) ; paiements : "
+        f"{len(matching.applied)} appliqué(s), {len(matching.review)} à revoir")
+    for outcome in files:
+        if outcome.status == "rejected":
+            summary.needs_human.append(f"Relevé `{outcome.name}` rejeté en entier : "
+                                       + " ; ".join(outcome.errors[:5]))
+        if outcome.duplicates_flagged:
+            summary.needs_human.append(f"Relevé `{outcome.name}` : {outcome.duplicates_flagged} "
+                                       "ligne(s) déjà vue(s) dans un autre format, signalée(s)")
+    table = summary.tables.setdefault("payments", [])
+    table += [{"état": "appliqué", **item} for item in matching.applied]
+    table += [{"état": "à revoir", **item} for item in matching.review]
+    for item in matching.review:
+        summary.needs_human.append(f"Paiement ligne {item['ligne']} : {item['raison']} "
+                                   f"(proposé : {item['factures'] or 'rien'}) → flow "
+                                   "`decide-payment`")
 
 
 @task(cache_policy=NO_CACHE)

@@ -49,3 +49,5 @@ def test_the_pec_flows_are_deployed_on_demand():
     assert names["issue-invoices"] == "issue-invoices"
     assert names["credit-note"] == "credit-note"
     assert names["bill-remainder-to-company"] == "bill-remainder-to-company"
+    assert names["import-statements"] == "import-statements"
+    assert names["decide-payment"] == "decide-payment"

@@ -1,0 +1,132 @@
+"""Bank statement files into the database: never twice, never half, never lost.
+
+A file already imported (same SHA-256) is a no-op. A file no profile recognises, or with one
+row that cannot be read, is rejected whole: moved to the rejected folder with a report naming
+line, column and value, nothing applied. Otherwise its lines are stored once per account and
+fingerprint (an overlapping export adds only its new lines; two identical real lines of one day
+are both kept by their occurrence index), a probable duplicate from another format of the same
+account (CSV vs camt) is flagged, not dropped; then the file is archived.
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import Engine, select
+
+from adapters.bank_files import ParsedStatement, read_statement
+from adapters.database import unit_of_work
+from adapters.models import BankLine, StatementFile
+from backoffice.export_format import RowError
+from backoffice.matching import classify
+from backoffice.statements import fingerprints
+
+
+@dataclass(slots=True)
+class FileImport:
+    name: str
+    status: str  # imported | already_imported | rejected
+    lines: int = 0
+    new_lines: int = 0
+    duplicates_flagged: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+def import_statement_files(engine: Engine, paths: list[Path], *, archive_dir: Path,
+                           rejected_dir: Path, own_ibans: set[str], now: datetime,
+                           account: str = "", move_files: bool = False) -> list[FileImport]:
+    """Import each file in turn (sorted by name), each in its own transaction.
+
+    With `move_files` (the inbox), each file is moved to the archive or rejected folder once
+    processed; otherwise (files an operator named) they stay put, a rejected one is copied."""
+    return [import_statement_file(engine, path, archive_dir=archive_dir,
+                                  rejected_dir=rejected_dir, own_ibans=own_ibans, now=now,
+                                  account=account, move_files=move_files)
+            for path in sorted(paths, key=lambda p: p.name)]
+
+
+def import_statement_file(engine: Engine, path: Path, *, archive_dir: Path, rejected_dir: Path,
+                          own_ibans: set[str], now: datetime, account: str = "",
+                          move_files: bool = False) -> FileImport:
+    parsed = read_statement(path, account=account)
+    if isinstance(parsed, list):
+        return _reject(path, parsed, rejected_dir, move_files)
+    with unit_of_work(engine) as db:
+        if db.scalar(select(StatementFile.id).where(StatementFile.sha256 == parsed.sha256)):
+            outcome = FileImport(path.name, "already_imported", len(parsed.lines))
+        else:
+            outcome = _store(db, parsed, own_ibans, now)
+    if move_files:
+        _move(path, archive_dir, now)
+    return outcome
+
+
+def _store(db, parsed: ParsedStatement, own_ibans: set[str], now: datetime) -> FileImport:
+    account = parsed.account or ""
+    prints = fingerprints(parsed.lines)
+    known = set(db.scalars(select(BankLine.fingerprint).where(
+        BankLine.account == account, BankLine.fingerprint.in_(prints))))
+    record = StatementFile(sha256=parsed.sha256, name=parsed.file_name, profile=parsed.profile,
+                           account=account, lines=len(parsed.lines), new_lines=0,
+                           imported_at=now)
+    db.add(record)
+    db.flush()
+    outcome = FileImport(parsed.file_name, "imported", len(parsed.lines))
+    for line, fingerprint in zip(parsed.lines, prints, strict=True):
+        if fingerprint in known:
+            continue
+        duplicate = _probable_duplicate(db, line, parsed.profile)
+        db.add(BankLine(
+            file_id=record.id, line=line.line, account=account, fingerprint=fingerprint,
+            booking_date=line.booking_date, value_date=line.value_date, amount=line.amount,
+            label=line.label, counterparty=line.counterparty,
+            counterparty_iban=line.counterparty_iban, reference=line.reference,
+            bank_id=line.bank_id, duplicate_of=duplicate,
+            classification=classify(line.amount, f"{line.label} {line.reference}",
+                                    line.counterparty_iban, own_ibans)))
+        outcome.new_lines += 1
+        outcome.duplicates_flagged += duplicate is not None
+    record.new_lines = outcome.new_lines
+    return outcome
+
+
+def _probable_duplicate(db, line, profile: str) -> int | None:
+    """The same movement already read from another format (a CSV and a camt of one account)."""
+    candidates = db.execute(
+        select(BankLine.id, StatementFile.profile).join(
+            StatementFile, StatementFile.id == BankLine.file_id)
+        .where(BankLine.booking_date == line.booking_date, BankLine.amount == line.amount)
+        .order_by(BankLine.id)).all()
+    family = profile.split(".")[0]
+    for line_id, other in candidates:
+        if other.split(".")[0] != family:
+            return line_id
+    return None
+
+
+def _reject(path: Path, errors: list[RowError], rejected_dir: Path, move_files: bool
+            ) -> FileImport:
+    rejected_dir.mkdir(parents=True, exist_ok=True)
+    messages = [str(error) for error in errors]
+    report = rejected_dir / f"{path.name}.erreurs.txt"
+    report.write_text(f"Fichier rejeté en entier, rien n'en a été importé : {path.name}\n"
+                      + "\n".join(messages) + "\n", encoding="utf-8")
+    if move_files:
+        shutil.move(str(path), rejected_dir / path.name)
+    else:
+        shutil.copy2(path, rejected_dir / path.name)
+    return FileImport(path.name, "rejected", errors=messages)
+
+
+def _move(path: Path, folder: Path, now: datetime) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / path.name
+    if target.exists() and target.read_bytes() == path.read_bytes():
+        path.unlink()  # the very same file was archived already
+        return
+    if target.exists():  # another file of the same name archived before: keep both
+        target = folder / f"{path.stem}-{now:%Y%m%dT%H%M%S}{path.suffix}"
+    shutil.move(str(path), target)

@@ -1,0 +1,43 @@
+"""Bank statements and payments: import files, match credits to invoices."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from prefect import get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+
+from adapters.bank_import import FileImport, import_statement_files
+from adapters.payments import MatchingReport, match_payments
+from tasks import context
+
+
+@task(cache_policy=NO_CACHE)
+def import_statements_from(paths: list[Path], move_files: bool) -> list[FileImport]:
+    """Import the files (the inbox's are archived or rejected afterwards)."""
+    settings = context.settings()
+    folder = settings.bank_inbox.parent
+    outcomes = import_statement_files(
+        context.engine(), paths, archive_dir=folder / "bank-archive",
+        rejected_dir=folder / "bank-rejected", own_ibans={settings.marketplace.iban},
+        now=context.now(), move_files=move_files)
+    logger = get_run_logger()
+    for outcome in outcomes:
+        if outcome.status == "rejected":
+            logger.warning("relevé %s rejeté en entier :\n%s", outcome.name,
+                           "\n".join(outcome.errors[:50]))
+        else:
+            logger.info("relevé %s : %d lignes, %d nouvelles (%s)", outcome.name, outcome.lines,
+                        outcome.new_lines, outcome.status)
+    return outcomes
+
+
+@task(cache_policy=NO_CACHE)
+def match_bank_credits() -> MatchingReport:
+    report = match_payments(context.engine(), now=context.now())
+    logger = get_run_logger()
+    for item in report.applied:
+        logger.info("paiement ligne %s appliqué : %s", item["ligne"], item["factures"])
+    for item in report.review:
+        logger.warning("paiement ligne %s à revoir : %s", item["ligne"], item["raison"])
+    return report

@@ -1,0 +1,177 @@
+"""Bank statements and payments on SQLite and PostgreSQL: import once, match, review, decide."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from adapters.bank_import import import_statement_files
+from adapters.database import unit_of_work
+from adapters.invoices import issue_due_invoices
+from adapters.models import Allocation, BankLine, Invoice, PayerIban, ReviewItem
+from adapters.payments import (
+    PaymentDecisionError,
+    decide_payment,
+    import_legacy_invoices,
+    match_payments,
+)
+from adapters.reference_data import reference_data
+from tests.adapters.test_invoices import MARKETPLACE, S001_DONE, TERMS, prepare
+from tests.adapters.test_reports import read
+
+NOW = datetime(2027, 1, 5, 3, 30, tzinfo=UTC)
+OWN = {"FR7630006000011234567890189"}
+HEADER = "Date de l'opération;Libellé;Détail de l'écriture;Montant de l'opération;Devise\n"
+
+
+def statement(folder: Path, name: str, rows: list[str]) -> Path:
+    """A Société Générale CSV export (cp1252, ';', the account line first)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    text = '="0001234567890";01/01/2027;31/01/2027;\n\n' + HEADER + "".join(r + "\n" for r in rows)
+    path.write_bytes(text.encode("cp1252"))
+    return path
+
+
+def setup_invoices(engine, tmp_path) -> dict[str, Invoice]:
+    prepare(engine, tmp_path, **S001_DONE)
+    issue_due_invoices(engine, as_of=date(2026, 12, 10), now=NOW, marketplace=MARKETPLACE,
+                       reference=reference_data(), terms=TERMS)
+    with unit_of_work(engine) as db:
+        return {i.invoice_key if i.session_ref == "S-001" else "s2": i
+                for i in db.scalars(select(Invoice))}
+
+
+def load(engine, tmp_path, *paths):
+    outcomes = import_statement_files(engine, list(paths), archive_dir=tmp_path / "archive",
+                                      rejected_dir=tmp_path / "rejected", own_ibans=OWN, now=NOW)
+    return outcomes, match_payments(engine, now=NOW)
+
+
+def count(engine, model) -> int:
+    with engine.connect() as connection:
+        return connection.scalar(select(func.count()).select_from(model))
+
+
+def test_a_referenced_payment_is_applied_and_the_invoice_paid(engine, tmp_path):
+    invoices = setup_invoices(engine, tmp_path)
+    opco = invoices["opco"]
+    path = statement(tmp_path / "in", "sg.csv", [
+        f"04/01/2027;VIR RECU 501;VIR RECU DE: OPCO ATLAS MOTIF: {opco.number} "
+        f"AT-2026-012345;1 837,50;EUR",
+        "03/01/2027;FRAIS BANCAIRES;COMMISSION TENUE DE COMPTE;-12,00;EUR"])
+
+    outcomes, report = load(engine, tmp_path, path)
+
+    assert (outcomes[0].status, outcomes[0].new_lines) == ("imported", 2)
+    assert [a["ligne"] for a in report.applied] and report.review == []
+    with unit_of_work(engine) as db:
+        paid = db.scalar(select(Invoice).where(Invoice.number == opco.number))
+        classes = sorted(db.scalars(select(BankLine.classification)))
+    assert (paid.status, paid.paid_amount) == ("paid", Decimal("1837.50"))
+    assert classes == ["bank_fee", "funder_payment"]
+
+    again, second = load(engine, tmp_path, path)  # the same file: nothing new, nothing applied
+    assert again[0].status == "already_imported" and second.applied == second.review == []
+    assert count(engine, Allocation) == 1
+
+
+def test_an_overlapping_export_adds_only_its_new_lines_and_twins_are_kept(engine, tmp_path):
+    setup_invoices(engine, tmp_path)
+    twin = "02/01/2027;CARTE X1234;CARTE X1234 CAFE;-3,20;EUR"
+    first = statement(tmp_path / "in", "a.csv", [twin, twin, "01/01/2027;X;FRAIS;-1,00;EUR"])
+    second = statement(tmp_path / "in", "b.csv", [
+        "05/01/2027;CARTE X1234;CARTE X1234 CAFE;-3,20;EUR", twin, twin])
+
+    load(engine, tmp_path, first)
+    outcomes, _ = load(engine, tmp_path, second)
+
+    assert outcomes[0].new_lines == 1  # the 5th; the two twins of the 2nd were already there
+    assert count(engine, BankLine) == 4
+
+
+def test_an_unreadable_file_is_rejected_whole_with_a_report(engine, tmp_path):
+    path = statement(tmp_path / "in", "bad.csv", [
+        "04/01/2027;VIR;VIR RECU;1 837,50;EUR", "05/01/2027;VIR;VIR RECU;douze;EUR"])
+
+    outcomes, _ = load(engine, tmp_path, path)
+
+    assert outcomes[0].status == "rejected" and count(engine, BankLine) == 0
+    report = (tmp_path / "rejected" / "bad.csv.erreurs.txt").read_text(encoding="utf-8")
+    assert "bad.csv, ligne 5" in report and "douze" in report
+
+
+def test_an_uncertain_payment_waits_for_an_operator_who_confirms_it(engine, tmp_path):
+    invoices = setup_invoices(engine, tmp_path)
+    company = invoices["company"]
+    path = statement(tmp_path / "in", "sg.csv", [
+        f"04/01/2027;VIR RECU 777;VIR RECU DE: DURAND ET FILS REF CLIENT 4471;"
+        f"{str(company.total_ttc).replace('.', ',')};EUR"])
+
+    _, report = load(engine, tmp_path, path)
+
+    assert report.applied == [] and len(report.review) == 1
+    (line_id,) = [int(r["ligne"]) for r in report.review]
+    with unit_of_work(engine) as db:
+        item = db.scalar(select(ReviewItem).where(ReviewItem.key == f"payment:{line_id}"))
+    assert item.status == "open" and item.proposals
+    with pytest.raises(PaymentDecisionError, match="note"):
+        decide_payment(engine, line_id=line_id, accept=True, invoices=None, note="",
+                       operator="op", now=NOW)
+
+    decide_payment(engine, line_id=line_id, accept=True, invoices=[company.number],
+                   note="virement de Durand & Fils", operator="op:claire", now=NOW)
+
+    with unit_of_work(engine) as db:
+        assert db.scalar(select(Invoice.status).where(Invoice.number == company.number)) == "paid"
+        assert db.scalar(select(ReviewItem.status).where(
+            ReviewItem.key == f"payment:{line_id}")) == "resolved"
+    assert match_payments(engine, now=NOW).applied == []  # decided once, frozen
+
+
+def test_legacy_invoices_are_imported_and_matched(engine, tmp_path):
+    legacy = tmp_path / "old.csv"
+    legacy.write_text("invoice_number,funder_name,funder_kind,dossier_pec_number,session_ref,"
+                      "amount_ttc,issue_date,funder_iban\n"
+                      "F2025-0042,OPCO EP,OPCO,EP-2025-000777,OLD-12,980.00,2025-11-30,\n",
+                      encoding="utf-8")
+    assert import_legacy_invoices(engine, legacy) == (1, [])
+    assert import_legacy_invoices(engine, legacy) == (0, [])
+    bad = tmp_path / "bad.csv"
+    bad.write_text(legacy.read_text().replace("980.00", '"980,00"'), encoding="utf-8")
+    count_, errors = import_legacy_invoices(engine, bad)
+    assert count_ == 0 and (errors[0].line, errors[0].column) == (2, "amount_ttc")
+    bad.write_text(legacy.read_text().replace("980.00", "980,00"), encoding="utf-8")
+    assert "nombre de champs" in import_legacy_invoices(engine, bad)[1][0].reason
+
+    path = statement(tmp_path / "in", "sg.csv", [
+        "04/01/2027;VIR RECU;VIR RECU DE: OPCO EP MOTIF: F2025-0042 EP-2025-000777;980,00;EUR"])
+    _, report = load(engine, tmp_path, path)
+    assert len(report.applied) + len(report.review) == 1
+    assert count(engine, PayerIban) == 0
+
+
+def test_a_credit_matching_nothing_is_reviewed_once(engine, tmp_path):
+    setup_invoices(engine, tmp_path)
+    path = statement(tmp_path / "in", "sg.csv", ["04/01/2027;VIR RECU;TROP PERCU;123,45;EUR"])
+    _, first = load(engine, tmp_path, path)
+    assert [r["raison"] for r in first.review] == ["aucune facture candidate"]
+    assert match_payments(engine, now=NOW).review == []  # not queued twice
+
+
+def test_the_reports_list_lines_and_allocations(engine, tmp_path):
+    from adapters.reports import write_report
+
+    invoices = setup_invoices(engine, tmp_path)
+    path = statement(tmp_path / "in", "sg.csv", [
+        f"04/01/2027;VIR RECU;VIR RECU MOTIF: {invoices['opco'].number};2 000,00;EUR"])
+    load(engine, tmp_path, path)
+    write_report(engine, tmp_path / "report")
+    (line,) = read(tmp_path / "report" / "statement_lines.csv")
+    assert (line["amount"], line["classification"]) == ("2000.00", "funder_payment")
+    allocations = read(tmp_path / "report" / "allocations.csv")
+    assert allocations[0]["invoice_number"] == invoices["opco"].number
