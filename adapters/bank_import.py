@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, insert, select
 
 from adapters.bank_files import ParsedStatement, read_statement
 from adapters.database import unit_of_work
@@ -65,46 +65,54 @@ def import_statement_file(engine: Engine, path: Path, *, archive_dir: Path, reje
 
 
 def _store(db, parsed: ParsedStatement, own_ibans: set[str], now: datetime) -> FileImport:
+    """Insert the file's new lines in one batch; work per file, not per line."""
     account = parsed.account or ""
     prints = fingerprints(parsed.lines)
-    known = set(db.scalars(select(BankLine.fingerprint).where(
-        BankLine.account == account, BankLine.fingerprint.in_(prints))))
     record = StatementFile(sha256=parsed.sha256, name=parsed.file_name, profile=parsed.profile,
                            account=account, lines=len(parsed.lines), new_lines=0,
                            imported_at=now)
     db.add(record)
     db.flush()
     outcome = FileImport(parsed.file_name, "imported", len(parsed.lines))
+    if not parsed.lines:
+        return outcome
+    first = min(line.booking_date for line in parsed.lines)
+    last = max(line.booking_date for line in parsed.lines)
+    known = set(db.scalars(select(BankLine.fingerprint).where(
+        BankLine.account == account, BankLine.booking_date.between(first, last))))
+    other_formats = _lines_of_other_formats(db, parsed.profile, first, last)
+    rows = []
     for line, fingerprint in zip(parsed.lines, prints, strict=True):
         if fingerprint in known:
             continue
-        duplicate = _probable_duplicate(db, line, parsed.profile)
-        db.add(BankLine(
-            file_id=record.id, line=line.line, account=account, fingerprint=fingerprint,
-            booking_date=line.booking_date, value_date=line.value_date, amount=line.amount,
-            label=line.label, counterparty=line.counterparty,
-            counterparty_iban=line.counterparty_iban, reference=line.reference,
-            bank_id=line.bank_id, duplicate_of=duplicate,
-            classification=classify(line.amount, f"{line.label} {line.reference}",
-                                    line.counterparty_iban, own_ibans)))
-        outcome.new_lines += 1
+        duplicate = other_formats.get((line.booking_date, line.amount))
+        rows.append({
+            "file_id": record.id, "line": line.line, "account": account,
+            "fingerprint": fingerprint, "booking_date": line.booking_date,
+            "value_date": line.value_date, "amount": line.amount, "label": line.label,
+            "counterparty": line.counterparty, "counterparty_iban": line.counterparty_iban,
+            "reference": line.reference, "bank_id": line.bank_id, "duplicate_of": duplicate,
+            "classification": classify(line.amount, f"{line.label} {line.reference}",
+                                       line.counterparty_iban, own_ibans)})
         outcome.duplicates_flagged += duplicate is not None
-    record.new_lines = outcome.new_lines
+    if rows:
+        db.execute(insert(BankLine), rows)
+    outcome.new_lines = record.new_lines = len(rows)
     return outcome
 
 
-def _probable_duplicate(db, line, profile: str) -> int | None:
-    """The same movement already read from another format (a CSV and a camt of one account)."""
-    candidates = db.execute(
-        select(BankLine.id, StatementFile.profile).join(
-            StatementFile, StatementFile.id == BankLine.file_id)
-        .where(BankLine.booking_date == line.booking_date, BankLine.amount == line.amount)
-        .order_by(BankLine.id)).all()
+def _lines_of_other_formats(db, profile: str, first, last) -> dict:
+    """(date, amount) → the first line of that movement read from another format family
+    (a CSV and a camt of the same account): a probable duplicate, flagged, not dropped."""
     family = profile.split(".")[0]
-    for line_id, other in candidates:
+    found: dict = {}
+    statement = (select(BankLine.id, BankLine.booking_date, BankLine.amount, StatementFile.profile)
+                 .join(StatementFile, StatementFile.id == BankLine.file_id)
+                 .where(BankLine.booking_date.between(first, last)).order_by(BankLine.id))
+    for line_id, day, amount, other in db.execute(statement):
         if other.split(".")[0] != family:
-            return line_id
-    return None
+            found.setdefault((day, amount), line_id)
+    return found
 
 
 def _reject(path: Path, errors: list[RowError], rejected_dir: Path, move_files: bool

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -20,6 +21,7 @@ from adapters.payments import (
     match_payments,
 )
 from adapters.reference_data import reference_data
+from adapters.reports import write_report
 from tests.adapters.test_invoices import MARKETPLACE, S001_DONE, TERMS, prepare
 from tests.adapters.test_reports import read
 
@@ -164,8 +166,6 @@ def test_a_credit_matching_nothing_is_reviewed_once(engine, tmp_path):
 
 
 def test_the_reports_list_lines_and_allocations(engine, tmp_path):
-    from adapters.reports import write_report
-
     invoices = setup_invoices(engine, tmp_path)
     path = statement(tmp_path / "in", "sg.csv", [
         f"04/01/2027;VIR RECU;VIR RECU MOTIF: {invoices['opco'].number};2 000,00;EUR"])
@@ -175,3 +175,18 @@ def test_the_reports_list_lines_and_allocations(engine, tmp_path):
     assert (line["amount"], line["classification"]) == ("2000.00", "funder_payment")
     allocations = read(tmp_path / "report" / "allocations.csv")
     assert allocations[0]["invoice_number"] == invoices["opco"].number
+
+
+def test_the_same_movement_in_a_csv_and_a_camt_is_flagged_not_dropped(engine, tmp_path):
+    csv_file = statement(tmp_path / "in", "sg.csv", [
+        "01/04/2026;VIR RECU;VIR RECU FA-2026-000131 reste a charge;2 160,00;EUR"])
+    camt = tmp_path / "in" / "camt.xml"
+    shutil.copy(Path(__file__).parents[1] / "bank" / "samples" / "camt053_v08.xml", camt)
+
+    load(engine, tmp_path, csv_file)
+    outcomes, _ = load(engine, tmp_path, camt)
+
+    assert outcomes[0].duplicates_flagged == 1
+    with unit_of_work(engine) as db:
+        flagged = db.scalar(select(BankLine).where(BankLine.duplicate_of.is_not(None)))
+    assert flagged.amount == Decimal("2160.00") and flagged.account.startswith("FR76")
