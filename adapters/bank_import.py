@@ -95,8 +95,8 @@ def _store(db, parsed: ParsedStatement, own_ibans: set[str], now: datetime) -> F
             "classification": classify(line.amount, f"{line.label} {line.reference}",
                                        line.counterparty_iban, own_ibans)})
         outcome.duplicates_flagged += duplicate is not None
-    if rows:
-        db.execute(insert(BankLine), rows)
+    if rows:  # Core insert: one executemany, no ORM bookkeeping per row
+        db.connection().execute(insert(BankLine.__table__), rows)
     outcome.new_lines = record.new_lines = len(rows)
     return outcome
 
