@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session as OrmSession
 
 from adapters.audit import record_decision
 from adapters.database import unit_of_work
-from adapters.email_templates import render_email
+from adapters.email_templates import record_email
 from adapters.models import (
     Attendance,
     Client,
@@ -40,7 +40,6 @@ from adapters.models import (
     Trainer,
 )
 from adapters.models import Session as SessionRow
-from adapters.outbox import record_effect
 from adapters.pdf import html_to_pdf, render_html
 from adapters.settings import Marketplace
 from backoffice.documents import (
@@ -311,43 +310,36 @@ def _record_set(db: OrmSession, item: PlannedSet, paths: dict[str, Path], output
 
 def _emails(db: OrmSession, item: PlannedSet, paths: dict[str, Path], now: datetime,
             marketplace: Marketplace) -> list[str]:
-    plan, context = item.plan, item.context
-    client, trainer = context["client"], None
+    """Record the set's e-mails (outbox); returns their keys."""
+    plan, client = item.plan, item.context["client"]
     trainer = _trainer_email(db, plan.session_ref)
-    base = {"session": context["session"], "client": client, "version": plan.version,
-            "explanation": plan.explanation, "marketplace": marketplace}
+    context = {"session": item.context["session"], "client": client, "version": plan.version,
+               "explanation": plan.explanation, "marketplace": marketplace}
     pdfs = {name: str(path) for name, path in paths.items() if path.suffix == ".pdf"}
-    sent = []
     suffix = f"{plan.session_ref}:v{plan.version}"
     if plan.kind == "bundle":
-        sent.append(_email(db, f"email:bundle:{suffix}", [client.contact_email], [trainer],
-                           "documents_bundle_client", list(pdfs.values()), now, base))
-        sent.append(_email(db, f"email:bundle-notice:{suffix}", [trainer], [],
-                           "documents_bundle_trainer", [], now, base))
+        mails = [(f"email:bundle:{suffix}", [client.contact_email], [trainer],
+                  "documents_bundle_client", list(pdfs.values())),
+                 (f"email:bundle-notice:{suffix}", [trainer], [], "documents_bundle_trainer", [])]
     elif plan.kind == "start_kit":
         convocations = [p for n, p in pdfs.items() if n.startswith("convocation")]
-        sent.append(_email(db, f"email:convocations:{suffix}", [client.contact_email], [trainer],
-                           "convocations_client", convocations, now, base))
-        sent.append(_email(db, f"email:attendance-sheets:{suffix}", [trainer], [],
-                           "attendance_sheets_trainer", [pdfs["emargement"]], now, base))
+        mails = [(f"email:convocations:{suffix}", [client.contact_email], [trainer],
+                  "convocations_client", convocations),
+                 (f"email:attendance-sheets:{suffix}", [trainer], [],
+                  "attendance_sheets_trainer", [pdfs["emargement"]])]
     else:
-        sent.append(_email(db, f"email:certificates:{suffix}", [client.contact_email], [trainer],
-                           "certificates_client", list(pdfs.values()), now, base))
-    return sent
+        mails = [(f"email:certificates:{suffix}", [client.contact_email], [trainer],
+                  "certificates_client", list(pdfs.values()))]
+    for key, to, cc, template, attachments in mails:
+        record_email(db, key, to=to, cc=cc, template=template, now=now,
+                     attachments=attachments, **context)
+    return [mail[0] for mail in mails]
 
 
 def _trainer_email(db: OrmSession, session_ref: str) -> str:
     return db.scalar(select(Trainer.email).join(
         SessionRow, SessionRow.trainer_ref == Trainer.trainer_ref)
         .where(SessionRow.session_ref == session_ref))
-
-
-def _email(db: OrmSession, key: str, to: list[str], cc: list[str], template: str,
-           attachments: list[str], now: datetime, context: dict[str, Any]) -> str:
-    rendered = render_email(template, **context)
-    record_effect(db, key, "email", {"to": to, "cc": cc, "subject": rendered.subject,
-                                     "text": rendered.text, "attachments": attachments}, now)
-    return key
 
 
 # --- sessions whose data cannot make a legal document -------------------------------------------

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session as OrmSession
 
 from adapters.audit import record_decision
 from adapters.database import unit_of_work
-from adapters.email_templates import render_email
+from adapters.email_templates import record_email
 from adapters.models import (
     Client,
     ClientOpco,
@@ -32,7 +32,6 @@ from adapters.models import (
     Trainer,
 )
 from adapters.models import Session as SessionRow
-from adapters.outbox import record_effect
 from adapters.reference_data import ReferenceData
 from adapters.settings import Marketplace
 from backoffice.dates import business_date
@@ -367,10 +366,8 @@ def _switch_to_company_billing(run: _Run, due: CompanyBillingSwitch,
 
 def _email(run: _Run, key: str, to: list[str], cc: list[str], template: str,
            **context: Any) -> bool:
-    """Record an e-mail in the outbox (rendered now, sent later); False if the key exists."""
-    rendered = render_email(template, marketplace=run.marketplace, **context)
-    return record_effect(run.db, key, "email", {"to": to, "cc": cc, "subject": rendered.subject,
-                                                "text": rendered.text}, run.now)
+    return record_email(run.db, key, to=to, cc=cc, template=template, now=run.now,
+                        marketplace=run.marketplace, **context)
 
 
 # --- clients whose OPCO nobody knows -----------------------------------------------------------

@@ -27,11 +27,10 @@ from sqlalchemy.orm import Session as OrmSession
 from adapters.audit import record_decision
 from adapters.database import unit_of_work
 from adapters.documents import load_document_facts
-from adapters.email_templates import render_email
+from adapters.email_templates import record_email
 from adapters.facturx import embed_facturx
 from adapters.models import Client, DocumentFile, Invoice, NumberSeries, Pec, SessionFunding
 from adapters.models import Session as SessionRow
-from adapters.outbox import record_effect
 from adapters.pdf import html_to_pdf, render_html
 from adapters.reference_data import ReferenceData
 from adapters.settings import Marketplace
@@ -284,12 +283,11 @@ def send_pending_invoices(engine: Engine, *, output_dir: Path, now: datetime,
             invoice.pdf_path = str(path.relative_to(output_dir))
             invoice.sha256 = hashlib.sha256(pdf).hexdigest()
             attachments = [str(path), *_certificates(db, invoice, output_dir)]
-            template = "credit_note" if invoice.kind == "credit_note" else "invoice"
-            rendered = render_email(template, invoice=document, marketplace=marketplace,
-                                    to_opco=invoice.funder_kind == OPCO, partial=partial)
-            record_effect(db, f"email:{invoice.kind}:{invoice.number}", "email",
-                          {"to": [invoice.billing_email], "cc": [], "subject": rendered.subject,
-                           "text": rendered.text, "attachments": attachments}, now)
+            record_email(db, f"email:{invoice.kind}:{invoice.number}",
+                         to=[invoice.billing_email], now=now, attachments=attachments,
+                         template="credit_note" if invoice.kind == "credit_note" else "invoice",
+                         invoice=document, marketplace=marketplace,
+                         to_opco=invoice.funder_kind == OPCO, partial=partial)
             sent.append(invoice.number)
     return sent
 
@@ -318,14 +316,13 @@ def remind_unpaid(engine: Engine, *, as_of: date, now: datetime, marketplace: Ma
             stage = reminder_due(invoice.due_date, as_of, reminder_days)
             if stage is None:
                 continue
-            document = document_from_json(invoice.document)
-            rendered = render_email("invoice_reminder", invoice=document, days=stage,
-                                    residual=invoice.total_ttc - invoice.paid_amount,
-                                    marketplace=marketplace)
-            if record_effect(db, f"email:invoice-reminder:{invoice.number}:J+{stage}", "email",
-                             {"to": [invoice.billing_email], "cc": [],
-                              "subject": rendered.subject, "text": rendered.text,
-                              "attachments": []}, now):
+            residual = invoice.total_ttc - invoice.paid_amount - _credited(db, invoice.number)
+            if residual <= 0:
+                continue
+            if record_email(db, f"email:invoice-reminder:{invoice.number}:J+{stage}",
+                            to=[invoice.billing_email], now=now, template="invoice_reminder",
+                            invoice=document_from_json(invoice.document), days=stage,
+                            residual=residual, marketplace=marketplace):
                 reminders.append({"numéro": invoice.number, "relance": f"J+{stage}",
                                   "payeur": invoice.funder_name})
     return reminders
