@@ -33,7 +33,6 @@ from adapters.models import (
     DocumentFile,
     DocumentSet,
     Programme,
-    ReviewItem,
     SessionFunding,
     Slot,
     Trainee,
@@ -41,6 +40,7 @@ from adapters.models import (
 )
 from adapters.models import Session as SessionRow
 from adapters.pdf import html_to_pdf, render_html
+from adapters.review import open_item, resolve_item
 from adapters.settings import Marketplace
 from backoffice.documents import (
     INPUTS,
@@ -347,14 +347,8 @@ def _trainer_email(db: OrmSession, session_ref: str) -> str:
 def _sync_blocked_item(db: OrmSession, session_ref: str, missing: list[str],
                        now: datetime) -> None:
     key = f"documents:{session_ref}"
-    item = db.scalar(select(ReviewItem).where(ReviewItem.key == key))
     if missing:
-        reasons = [f"documents légaux impossibles, il manque : {', '.join(missing)}"]
-        if item is None:
-            db.add(ReviewItem(key=key, kind="documents", subject=session_ref, reasons=reasons,
-                              proposals=[], status="open", created_at=now))
-        elif (item.reasons, item.status) != (reasons, "open"):
-            item.reasons, item.status, item.resolved_at = reasons, "open", None
-    elif item is not None and item.status == "open":
-        item.status, item.resolved_at = "resolved", now
-        item.resolution = "données complétées, ou plus aucun document dû"
+        open_item(db, key, kind="documents", subject=session_ref, proposals=[], now=now,
+                  reasons=[f"documents légaux impossibles, il manque : {', '.join(missing)}"])
+    else:
+        resolve_item(db, key, "données complétées, ou plus aucun document dû", now)

@@ -26,13 +26,13 @@ from adapters.models import (
     Pec,
     PecState,
     Programme,
-    ReviewItem,
     SessionFunding,
     Trainee,
     Trainer,
 )
 from adapters.models import Session as SessionRow
 from adapters.reference_data import ReferenceData
+from adapters.review import open_item, resolve_item
 from adapters.settings import Marketplace
 from backoffice.dates import business_date
 from backoffice.funding_estimate import estimate_funding
@@ -200,18 +200,14 @@ def _sync_review_item(run: _Run, decision: PecDecision, pec: PecFacts) -> None:
 
 
 def _open_or_resolve(run: _Run, key: str, kind: str, subject: str, reasons: list[str] | None,
-                     proposals: list[dict[str, Any]], resolution: str) -> None:
-    """Open (or update) the review item when there are reasons, resolve it when there are none."""
-    item = run.db.scalar(select(ReviewItem).where(ReviewItem.key == key))
+                     proposals: list[dict[str, Any]], resolution: str) -> bool:
+    """Open (or update) the review item when there are reasons, resolve it when there are none;
+    True when an item was newly opened."""
     if reasons:
-        if item is None:
-            run.db.add(ReviewItem(key=key, kind=kind, subject=subject, reasons=reasons,
-                                  proposals=proposals, status="open", created_at=run.now))
-        elif (item.status, item.reasons, item.proposals) != ("open", reasons, proposals):
-            item.status, item.reasons, item.proposals = "open", reasons, proposals
-            item.resolution = item.resolved_at = None
-    elif item is not None and item.status == "open":
-        item.status, item.resolution, item.resolved_at = "resolved", resolution, run.now
+        return open_item(run.db, key, kind=kind, subject=subject, reasons=reasons,
+                         proposals=proposals, now=run.now)
+    resolve_item(run.db, key, resolution, run.now)
+    return False
 
 
 # --- the OPCO a PEC confirms ---------------------------------------------------------------------
@@ -382,11 +378,10 @@ def _flag_unknown_opcos(run: _Run, world: _World) -> None:
         reasons = ([f"{resolution.detail} ; sessions concernées : "
                     + ", ".join(sorted(waiting[client_ref]))]
                    if resolution.opco is None and waiting[client_ref] else None)
-        before = run.db.scalar(select(ReviewItem.status).where(
-            ReviewItem.key == f"opco:{client_ref}"))
-        _open_or_resolve(run, f"opco:{client_ref}", "opco", f"{client_ref} ({client.name})",
-                         reasons, [], f"OPCO connu : {resolution.opco} ({resolution.source})")
-        if reasons and before != "open":
+        opened = _open_or_resolve(run, f"opco:{client_ref}", "opco",
+                                  f"{client_ref} ({client.name})", reasons, [],
+                                  f"OPCO connu : {resolution.opco} ({resolution.source})")
+        if opened:
             run.report.unknown_opcos.append({"client_ref": client_ref, "client": client.name,
                                              "raison": reasons[0]})
 
@@ -418,9 +413,7 @@ def record_operator_decision(engine: Engine, *, pec_ref: str, accept: bool, note
         state.decided_by, state.note = "operator", note.strip()
         state.decided_on, state.updated_at = as_of, now
         verdict = f"{'acceptée' if accept else 'rejetée'} par {operator} : {note.strip()}"
-        item = db.scalar(select(ReviewItem).where(ReviewItem.key == f"pec:{pec_ref}"))
-        if item is not None and item.status == "open":
-            item.status, item.resolution, item.resolved_at = "resolved", verdict, now
+        resolve_item(db, f"pec:{pec_ref}", verdict, now)
         record_decision(db, actor=operator, action=f"pec.{state.status}", subject=pec_ref,
                         reason=verdict, at=now, inputs={
                             "previous_status": before, "session_ref": state.session_ref,

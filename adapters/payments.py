@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session as OrmSession
 from adapters.audit import record_decision
 from adapters.database import unit_of_work
 from adapters.models import Allocation, BankLine, Invoice, LegacyInvoice, PayerIban, ReviewItem
+from adapters.review import open_item, resolve_item
 from backoffice.export_format import RowError
 from backoffice.matching import Credit, MatchDecision, OpenInvoice, PayerDirectory, match_credits
 from backoffice.money import ZERO, AmountError, parse_amount, quantize
@@ -153,10 +154,9 @@ def _propose(db: OrmSession, line_id: int, decision: MatchDecision, now: datetim
     line = db.get(BankLine, line_id)
     proposals = [{"factures": [[n, str(a)] for n, a in h.allocations], "score": h.score,
                   "preuves": list(h.evidence)} for h in decision.proposals]
-    db.add(ReviewItem(
-        key=f"payment:{line_id}", kind="payment",
-        subject=f"ligne {line_id} du {line.booking_date} : {line.amount} € — {line.label[:80]}",
-        reasons=[decision.reason], proposals=proposals, status="open", created_at=now))
+    open_item(db, f"payment:{line_id}", kind="payment", reasons=[decision.reason],
+              subject=f"ligne {line_id} du {line.booking_date} : {line.amount} € — "
+                      f"{line.label[:80]}", proposals=proposals, now=now)
 
 
 # --- an operator's decision ----------------------------------------------------------------------
@@ -187,7 +187,7 @@ def decide_payment(engine: Engine, *, line_id: int, accept: bool, invoices: list
             _learn_iban(db, line, chosen[0][0] if chosen else None, now)
             verdict = "confirmée par {} : {} ({})".format(
                 operator, ", ".join(f"{n} {a} €" for n, a in chosen), note)
-        item.status, item.resolution, item.resolved_at = "resolved", verdict, now
+        resolve_item(db, f"payment:{line_id}", verdict, now)
         record_decision(db, actor=operator, action="payment.confirmed" if accept else
                         "payment.rejected", subject=str(line_id), reason=note, at=now,
                         inputs={"invoices": invoices, "amount": str(line.amount)})

@@ -1,0 +1,35 @@
+"""The review queue: what a human must decide, one item per key, opened and resolved here."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session as OrmSession
+
+from adapters.models import ReviewItem
+
+
+def open_item(db: OrmSession, key: str, *, kind: str, subject: str, reasons: list[str],
+              proposals: list[dict[str, Any]], now: datetime) -> bool:
+    """Open the item (or update its reasons); True when it was not open before."""
+    item = db.scalar(select(ReviewItem).where(ReviewItem.key == key))
+    if item is None:
+        db.add(ReviewItem(key=key, kind=kind, subject=subject, reasons=reasons,
+                          proposals=proposals, status="open", created_at=now))
+        return True
+    was_open = item.status == "open"
+    if (item.status, item.reasons, item.proposals) != ("open", reasons, proposals):
+        item.status, item.reasons, item.proposals = "open", reasons, proposals
+        item.resolution = item.resolved_at = None
+    return not was_open
+
+
+def resolve_item(db: OrmSession, key: str, resolution: str, now: datetime) -> bool:
+    """Resolve the item if it is open; True when it was."""
+    item = db.scalar(select(ReviewItem).where(ReviewItem.key == key))
+    if item is None or item.status != "open":
+        return False
+    item.status, item.resolution, item.resolved_at = "resolved", resolution, now
+    return True
