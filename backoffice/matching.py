@@ -13,6 +13,13 @@ The pipeline for one credit (`match_credit`):
      form is a weak hint when it is not; a number one digit off one of the payer's invoices (a
      typo) only when the payer is known. Other digit runs (a date 20261130, a SIRET, an 8-digit
      payer reference) are never invoice numbers;
+   * the numbers of invoices imported from a previous tool (`F2025-000123`, `2025/0456`), as the
+     open invoices have them, with any separators or none between their letter and digit runs,
+     standing alone (`XF2025-000123` is not one): looked up among the open invoices' own numbers,
+     never guessed by a pattern. One with letters counts as our exact form; one of digits only
+     (`2025/0456`, which a date could spell) only for an invoice of the identified payer, as our
+     digits-only form. They are read after the dossiers and before our numbers, and blanked, so
+     that `F2025-000123` is not also read as our counter `000123`;
    * OPCO dossier numbers and session references (`AT-2026-012345`, `S-2026-0012`), separators
      ignored: they point to *all* the open invoices of the dossier or session (the OPCO's share and
      the company's), and the amount and the payer pick between them;
@@ -32,7 +39,9 @@ Score table (points add up, then are clamped to 0..100):
 =================================================================================  ======
 reference (the weakest over the set's invoices; all of them must be referenced)
   our invoice number, exact form, in the label or the reference                       +45
+  a previous tool's number with letters, as the invoice has it                        +45
   digits-only number of one of the payer's invoices, payer known                      +40
+  a previous tool's digits-only number of one of the payer's invoices                 +40
   dossier number or session reference of the invoice                                  +25
   number one digit off one of the payer's invoices, payer known                       +15
   10-digit number, payer unknown                                                      +10
@@ -64,18 +73,28 @@ exact amount = 70; partial payment of a cited invoice by its known payer = 95 (I
 input order, and each automatic allocation lowers the residuals that later credits see, so no
 invoice ever receives more than its residual over a run. Only automatic decisions are applied;
 review decisions change nothing.
+
+Cost: the open invoices and the directory are indexed once per run (`_Book`, `_Payers`): our
+numbers, the previous tool's numbers, dossier and session references (looked up word by word),
+residuals in cents globally and per payer, each payer's invoices by age (its oldest `max_subset`
+and their subset sums kept until one of them is paid), counterparty names already identified. A
+credit then costs what its text, its payer and its amount point at, whatever the number of open
+invoices: linear for a statement (benchmarks/match_payments.py). Of many unreferenced invoices of
+the credit's amount, only those that can rank among the three proposals are scored.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from bisect import bisect_left, bisect_right, insort
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from difflib import SequenceMatcher
 from functools import lru_cache
-from itertools import combinations
+from itertools import accumulate, islice
+from math import comb
 
 from backoffice.identifiers import normalize_iban
 from backoffice.money import CENT, ZERO, format_eur
@@ -227,47 +246,149 @@ class _Payer:
     points: int
 
 
-def _identify(credit: Credit, directory: PayerDirectory) -> _Payer:
-    ibans = {normalize_iban(iban): ref for iban, ref in directory.ibans.items()}
-    iban = normalize_iban(credit.counterparty_iban)
-    if iban and iban in ibans:
-        return _Payer(ibans[iban], "payeur identifié par son IBAN", _IBAN_POINTS)
-    # (points, similarity, funder_ref, evidence) per funder, best first
-    found: list[tuple[int, float, str, str]] = []
-    name = _name_tokens(credit.counterparty)
-    label = _name_tokens(credit.label)
-    for ref in sorted(directory.names):
-        best: tuple[int, float, str, str] | None = None
-        aliases = directory.names[ref]
-        for alias in (aliases,) if isinstance(aliases, str) else aliases:  # one name given as a str
-            tokens = _name_tokens(alias)
-            if not tokens or len("".join(tokens)) < 3:
-                continue
-            if name:
-                ratio = SequenceMatcher(None, " ".join(sorted(name)), " ".join(sorted(tokens))).ratio()
-                if name == tokens or sorted(name) == sorted(tokens):
-                    hit = (_EXACT_NAME_POINTS, 1.0, ref, f"payeur identifié par son nom ({alias})")
-                elif ratio >= NAME_THRESHOLD or _contains(name, tokens):
-                    hit = (_FUZZY_NAME_POINTS, ratio, ref,
-                           f"payeur reconnu par un nom approchant ({credit.counterparty} ≈ {alias})")
-                else:
+@dataclass(frozen=True, slots=True)
+class _Alias:
+    ref: str
+    alias: str
+    tokens: tuple[str, ...]
+    matcher: SequenceMatcher  # its sorted words as the second sequence (cached by difflib)
+    chars: int | None  # its characters counted (`_char_counts`)
+
+
+_LANES = {c: lane for lane, c in enumerate("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 ")}
+_OTHER_LANE = len(_LANES)
+_GUARDS = sum(0x80 << (8 * lane) for lane in range(_OTHER_LANE + 1))
+_UNITS = sum(1 << (8 * lane) for lane in range(_OTHER_LANE + 1))
+_FULL = (1 << (8 * (_OTHER_LANE + 1))) - 1
+
+
+def _char_counts(text: str) -> int | None:
+    """How many times each character occurs in `text`, one byte each (other characters share one):
+    for `_common_chars`. None if a count would not fit in 7 bits."""
+    counts = [0] * (_OTHER_LANE + 1)
+    for c in text:
+        counts[_LANES.get(c, _OTHER_LANE)] += 1
+    if len(text) > 255 or max(counts) > 127:
+        return None
+    return int.from_bytes(bytes(counts), "little")
+
+
+def _common_chars(a: int, b: int) -> int:
+    """The characters two texts have in common, counted (an upper bound of difflib's matches, as
+    `quick_ratio`'s), computed on all the counts at once: per byte, the guard bit of a - b tells
+    which is smaller; the product by 0x0101… adds the minima into the top byte."""
+    a_not_less = ((((a | _GUARDS) - b) & _GUARDS) >> 7) * 0xFF
+    smaller = (b & a_not_less) | (a & ~a_not_less & _FULL)
+    return (smaller * _UNITS) >> (8 * _OTHER_LANE) & 0xFF
+
+
+class _Payers:
+    """The directory indexed once for a run: IBANs normalised, each alias's words looked up by
+    their sorted form (exact names), by their first word (an alias within a name or a label) and
+    by their length (difflib's ratio cannot reach NAME_THRESHOLD between very different lengths);
+    and the result for each counterparty name already seen, as statements repeat them."""
+
+    def __init__(self, directory: PayerDirectory) -> None:
+        self.ibans = {normalize_iban(iban): ref for iban, ref in directory.ibans.items()}
+        self.aliases: list[_Alias] = []  # in the order of the rule: funder_ref, then its aliases
+        self.exact: dict[tuple[str, ...], list[int]] = {}
+        self.first: dict[str, list[int]] = {}
+        self.by_length: dict[int, list[int]] = {}
+        for ref in sorted(directory.names):
+            aliases = directory.names[ref]
+            for alias in (aliases,) if isinstance(aliases, str) else aliases:  # one name as a str
+                tokens = _name_tokens(alias)
+                if not tokens or len("".join(tokens)) < 3:
                     continue
-            elif _contains(label, tokens):
-                hit = (_FUZZY_NAME_POINTS, 1.0, ref, f"payeur reconnu dans le libellé ({alias})")
-            else:
+                index = len(self.aliases)
+                joined = " ".join(sorted(tokens))
+                self.aliases.append(_Alias(ref, alias, tokens, SequenceMatcher(None, "", joined),
+                                           _char_counts(joined)))
+                self.exact.setdefault(tuple(sorted(tokens)), []).append(index)
+                self.first.setdefault(tokens[0], []).append(index)
+                self.by_length.setdefault(len(joined), []).append(index)
+        self.by_name: dict[str, _Payer] = {}
+        self.iban_cache: dict[str, str] = {}
+
+    def _within(self, words: tuple[str, ...]) -> set[int]:
+        """The aliases whose words appear in a row in `words`."""
+        found = set()
+        for i, word in enumerate(words):
+            for index in self.first.get(word, ()):
+                tokens = self.aliases[index].tokens
+                if words[i:i + len(tokens)] == tokens:
+                    found.add(index)
+        return found
+
+    def identify(self, credit: Credit) -> _Payer:
+        iban = self.iban_cache.get(credit.counterparty_iban)
+        if iban is None:
+            iban = self.iban_cache[credit.counterparty_iban] = normalize_iban(credit.counterparty_iban)
+        if iban and iban in self.ibans:
+            return _Payer(self.ibans[iban], "payeur identifié par son IBAN", _IBAN_POINTS)
+        known = self.by_name.get(credit.counterparty)
+        if known is not None:
+            return known
+        name = _name_tokens(credit.counterparty)
+        if not name:
+            return self._decide(self._label_hits(_name_tokens(credit.label)))
+        payer = self._decide(self._name_hits(name, credit.counterparty))
+        self.by_name[credit.counterparty] = payer
+        return payer
+
+    def _name_hits(self, name: tuple[str, ...], counterparty: str) -> list[tuple[int, tuple]]:
+        joined = " ".join(sorted(name))
+        size = len(joined)
+        exact = set(self.exact.get(tuple(sorted(name)), ()))
+        within = self._within(name)
+        close = set()
+        chars = _char_counts(joined)
+        for length, indexes in self.by_length.items():
+            total = size + length
+            if 2.0 * min(size, length) / total < NAME_THRESHOLD:  # difflib's upper bounds, cheap first
                 continue
-            if best is None or hit[:2] > best[:2]:
-                best = hit
-        if best is not None:
-            found.append(best)
-    if not found:
-        return _Payer(None, "payeur non identifié", 0)
-    found.sort(key=lambda hit: (-hit[0], -hit[1], hit[2]))
-    top = found[0]
-    if len(found) > 1 and found[1][:2] == top[:2]:
-        tied = ", ".join(hit[2] for hit in found if hit[:2] == top[:2])
-        return _Payer(None, f"payeur ambigu ({tied})", 0)
-    return _Payer(top[2], top[3], top[0])
+            for index in indexes:
+                alias = self.aliases[index]
+                if (chars is not None and alias.chars is not None
+                        and 2.0 * _common_chars(chars, alias.chars) / total < NAME_THRESHOLD):
+                    continue
+                alias.matcher.set_seq1(joined)
+                if alias.matcher.ratio() >= NAME_THRESHOLD:
+                    close.add(index)
+        hits = []
+        for index in sorted(exact | within | close):
+            alias = self.aliases[index]
+            if index in exact:
+                hits.append((index, (_EXACT_NAME_POINTS, 1.0, alias.ref,
+                                     f"payeur identifié par son nom ({alias.alias})")))
+            else:
+                alias.matcher.set_seq1(joined)
+                hits.append((index, (_FUZZY_NAME_POINTS, alias.matcher.ratio(), alias.ref,
+                                     f"payeur reconnu par un nom approchant ({counterparty} ≈ "
+                                     f"{alias.alias})")))
+        return hits
+
+    def _label_hits(self, label: tuple[str, ...]) -> list[tuple[int, tuple]]:
+        return [(index, (_FUZZY_NAME_POINTS, 1.0, self.aliases[index].ref,
+                         f"payeur reconnu dans le libellé ({self.aliases[index].alias})"))
+                for index in sorted(self._within(label))]
+
+    @staticmethod
+    def _decide(hits: list[tuple[int, tuple]]) -> _Payer:
+        # the best hit of each funder (the first of equals), then the best funder
+        best: dict[str, tuple] = {}
+        for _, hit in hits:
+            ref = hit[2]
+            if ref not in best or hit[:2] > best[ref][:2]:
+                best[ref] = hit
+        if not best:
+            return _Payer(None, "payeur non identifié", 0)
+        found = sorted(best.values(), key=lambda hit: (-hit[0], -hit[1], hit[2]))
+        top = found[0]
+        if len(found) > 1 and found[1][:2] == top[:2]:
+            tied = ", ".join(hit[2] for hit in found if hit[:2] == top[:2])
+            return _Payer(None, f"payeur ambigu ({tied})", 0)
+        return _Payer(top[2], top[3], top[0])
 
 
 def identify_payer(credit: Credit, directory: PayerDirectory) -> tuple[str | None, str]:
@@ -279,8 +400,212 @@ def identify_payer(credit: Credit, directory: PayerDirectory) -> tuple[str | Non
     alias's words in a row in the name, an approaching one. Without a counterparty, an alias's words
     in a row in the label. Two funders equally close: unknown ("payeur ambigu").
     """
-    payer = _identify(credit, directory)
+    payer = _Payers(directory).identify(credit)
     return payer.ref, payer.evidence
+
+
+# --- the open invoices of a run, indexed ---------------------------------------------------------
+
+_OURS = re.compile(r"FA-(\d{4})-(\d{6})")
+_RUNS = re.compile(r"[A-Z]+|\d+")
+_TOKEN = re.compile(r"[A-Z0-9]+")
+_GAP = re.compile(r"[\s\-_/.:]{1,2}")
+
+
+def _text(value: str) -> str:
+    return normalise_label(value).upper()
+
+
+def _cents(amount: Decimal) -> int:
+    cents = amount / CENT
+    if cents != cents.to_integral_value():
+        raise ValueError(f"montant au-delà du centime : {amount}")
+    return int(cents)
+
+
+def _age(inv: OpenInvoice) -> tuple[date, str]:
+    return inv.issue_date, inv.number
+
+
+class _Keys:
+    """References cited with any separators, or none, between their letter and digit runs
+    ("AT-2026-012345", "AT2026012345", "AT 2026/012345"), standing alone: found by looking the
+    words of a text up, never by trying each reference's pattern on it."""
+
+    def __init__(self) -> None:
+        self.entries: dict[str, list] = {}  # runs joined → payloads
+        self.cuts: dict[str, frozenset[int]] = {}  # runs joined → where its runs meet
+        self.prefixes: set[str] = set()  # every key cut after one of its runs
+        self.odd: dict[str, str] = {}  # keys with non-ASCII digits → a reference (regex search)
+
+    def add(self, reference: str, payload: object) -> bool:
+        # plain ASCII (most references): only letters and digits count, whatever the spacing or case
+        runs = _RUNS.findall(reference.upper() if reference.isascii() else _text(reference))
+        key = "".join(runs)
+        if len(key) < 5:
+            return False
+        if key not in self.entries:
+            self.entries[key] = []
+            if key.isascii():
+                ends = list(accumulate(map(len, runs)))
+                self.cuts[key] = frozenset(ends[:-1])
+                self.prefixes.update(key[:end] for end in ends)
+            else:
+                self.odd[key] = reference
+        self.entries[key].append(payload)
+        return True
+
+    def find(self, text: str, words: list[re.Match[str]]) -> dict[str, list[tuple[int, int]]]:
+        """Each key cited in `text` (its words `words`) → the spans citing it, left to right."""
+        found: dict[str, list[tuple[int, int]]] = {}
+        if not self.entries:
+            return found
+        prefixes, cuts = self.prefixes, self.cuts
+        for i, word in enumerate(words):
+            key = word[0]
+            if key not in prefixes:
+                continue
+            j, joints = i, []
+            while True:
+                if key in cuts and all(joint in cuts[key] for joint in joints):
+                    found.setdefault(key, []).append((word.start(), words[j].end()))
+                if j + 1 == len(words) or not _GAP.fullmatch(text, words[j].end(), words[j + 1].start()):
+                    break
+                joints.append(len(key))
+                j += 1
+                key += words[j][0]
+                if key not in prefixes:
+                    break
+        for key, reference in self.odd.items():
+            pattern = _ref_pattern(reference)
+            if pattern is not None:
+                spans = [match.span() for match in pattern.finditer(text)]
+                if spans:
+                    found[key] = spans
+        return found
+
+
+@lru_cache(maxsize=4096)
+def _ref_pattern(reference: str) -> re.Pattern[str] | None:
+    """A reference with any separators (or none) between its letter/digit runs."""
+    runs = _RUNS.findall(_text(reference))
+    if len("".join(runs)) < 5:
+        return None
+    return re.compile(r"(?<![A-Z0-9])" + _SEP.join(runs) + r"(?![A-Z0-9])")
+
+
+def _blank(text: str, spans: Iterable[tuple[int, int]]) -> str:
+    """`text` with these spans, in this order, each unless it overlaps one already blanked, turned
+    into spaces (as successive `re.sub`s of the references would)."""
+    chars, done = list(text), []
+    for start, end in spans:
+        if any(start < other_end and other_start < end for other_start, other_end in done):
+            continue
+        done.append((start, end))
+        chars[start:end] = " " * (end - start)
+    return "".join(chars)
+
+
+class _Book:
+    """The open invoices of a run, oldest first, with their residuals (updated after each automatic
+    allocation) and the indexes that let a credit see only what concerns it: numbers, references,
+    amounts in cents (global and per payer), each payer's invoices by age."""
+
+    def __init__(self, open_invoices: Iterable[OpenInvoice]) -> None:
+        self.invoices = sorted((inv for inv in open_invoices if inv.residual > 0), key=_age)
+        self.error: ValueError | None = None
+        self.ids: dict[str, int] = {}
+        for i, inv in enumerate(self.invoices):
+            if inv.number in self.ids and self.error is None:
+                self.error = ValueError(f"facture en double dans les factures ouvertes : {inv.number}")
+            self.ids.setdefault(inv.number, i)
+        self.residual = [inv.residual for inv in self.invoices]
+        self.cents = []
+        for inv in self.invoices:
+            try:
+                self.cents.append(_cents(inv.residual))
+            except ValueError as error:
+                self.cents.append(0)
+                self.error = self.error or error
+        self.dates = [inv.issue_date for inv in self.invoices]
+        self.by_cents: dict[int, list[int]] = {}
+        self.payer_cents: dict[tuple[str, int], list[int]] = {}
+        self.payer_ids: dict[str, list[int]] = {}
+        self.slot: list[int] = []  # position of each invoice in its payer's list
+        self.ours: dict[str, int] = {}  # "2026000123" → our invoice FA-2026-000123
+        self.counters: dict[str, dict[str, list[int]]] = {}  # payer → "000123" → its invoices
+        self.fulls: dict[str, dict[str, int]] = {}  # payer → "2026000123" → its invoice
+        self.refs = _Keys()  # dossier and session references → (invoice, 0/1, kind, reference)
+        self.legacy = _Keys()  # other numbers (a previous tool's) → invoices
+        alphabet = set("0123456789")
+        for i, inv in enumerate(self.invoices):
+            self.by_cents.setdefault(self.cents[i], []).append(i)
+            self.payer_cents.setdefault((inv.funder_ref, self.cents[i]), []).append(i)
+            ids = self.payer_ids.setdefault(inv.funder_ref, [])
+            self.slot.append(len(ids))
+            ids.append(i)
+            if ours := _OURS.fullmatch(inv.number):
+                self.ours.setdefault(ours[1] + ours[2], i)
+                self.counters.setdefault(inv.funder_ref, {}).setdefault(ours[2], []).append(i)
+                self.fulls.setdefault(inv.funder_ref, {}).setdefault(ours[1] + ours[2], i)
+                alphabet.update(ours[1] + ours[2])
+            elif any(c.isdigit() for c in inv.number):
+                self.legacy.add(inv.number, i)
+            for order, (kind, value) in enumerate((("dossier", inv.dossier_number),
+                                                   ("session", inv.session_ref))):
+                if value:
+                    self.refs.add(value, (i, order, kind, value))
+        self.alphabet = "".join(sorted(alphabet))
+        # each payer's next open invoice from a position (closed ones are skipped, path halving)
+        self.next_open = {ref: list(range(len(ids) + 1)) for ref, ids in self.payer_ids.items()}
+        # payer → its oldest open invoices (up to a size), their cents and subset sums: they change only
+        # when one of them is paid
+        self.pools: dict[str, tuple[int, list[int], list[int], tuple, set[int]]] = {}
+        self.open_count = {ref: len(ids) for ref, ids in self.payer_ids.items()}
+
+    def is_open(self, i: int) -> bool:
+        return self.residual[i] > 0
+
+    def oldest(self, payer: str) -> Iterator[int]:
+        """The payer's open invoices, oldest first."""
+        ids, nxt = self.payer_ids.get(payer, ()), self.next_open.get(payer, [0])
+        pos = 0
+        while True:
+            while nxt[pos] != pos:
+                nxt[pos] = nxt[nxt[pos]]
+                pos = nxt[pos]
+            if pos >= len(ids):
+                return
+            yield ids[pos]
+            pos += 1
+
+    def pool(self, payer: str, size: int) -> tuple[int, list[int], list[int], tuple, set[int]]:
+        """(size, the payer's oldest `size` open invoices, their cents, `_subset_sums`, as a set)."""
+        cached = self.pools.get(payer)
+        if cached is None or cached[0] != size:
+            ids = list(islice(self.oldest(payer), max(0, size)))
+            cents = [self.cents[i] for i in ids]
+            cached = self.pools[payer] = (size, ids, cents, _subset_sums(cents), set(ids))
+        return cached
+
+    def apply(self, number: str, amount: Decimal) -> None:
+        i = self.ids[number]
+        if amount > self.residual[i]:  # pragma: no cover - guaranteed by _allocate
+            raise AssertionError(f"allocation au-delà du reste dû de {number}")
+        payer, old = self.invoices[i].funder_ref, self.cents[i]
+        pool = self.pools.get(payer)
+        if pool is not None and i in pool[4]:
+            del self.pools[payer]
+        self.residual[i] -= amount
+        self.cents[i] = new = _cents(self.residual[i]) if self.residual[i] > 0 else 0
+        for bucket in (self.by_cents[old], self.payer_cents[(payer, old)]):
+            del bucket[bisect_left(bucket, i)]
+        if self.residual[i] > 0:
+            insort(self.by_cents.setdefault(new, []), i)
+            insort(self.payer_cents.setdefault((payer, new), []), i)
+        else:
+            self.open_count[payer] -= 1
+            self.next_open[payer][self.slot[i]] = self.slot[i] + 1
 
 
 # --- references in the text ---------------------------------------------------------------------
@@ -298,29 +623,6 @@ MAX_COMBINATIONS = 50_000
 _LATE_CAP = 40  # a payment cannot settle an invoice issued after it: at most a weak proposal
 
 
-def _text(value: str) -> str:
-    return normalise_label(value).upper()
-
-
-@lru_cache(maxsize=4096)
-def _ref_pattern(reference: str) -> re.Pattern[str] | None:
-    """A dossier or session reference with any separators (or none) between its letter/digit runs."""
-    runs = re.findall(r"[A-Z]+|\d+", _text(reference))
-    if len("".join(runs)) < 5:
-        return None
-    return re.compile(r"(?<![A-Z0-9])" + _SEP.join(runs) + r"(?![A-Z0-9])")
-
-
-def _one_edit(a: str, b: str) -> bool:
-    """Exactly one digit substituted, inserted or dropped."""
-    if a == b or abs(len(a) - len(b)) > 1:
-        return False
-    if len(a) == len(b):
-        return sum(x != y for x, y in zip(a, b, strict=True)) == 1
-    short, long_ = sorted((a, b), key=len)
-    return any(long_[:i] + long_[i + 1:] == short for i in range(len(long_)))
-
-
 @dataclass(slots=True)
 class _References:
     """What the text of a credit points at."""
@@ -335,113 +637,197 @@ class _References:
             self.strength[number] = strength
             self.evidence[number] = evidence
 
-
-def _split_number(number: str) -> tuple[str, str] | None:
-    """("2026", "000123") for "FA-2026-000123"; None for another format."""
-    found = re.fullmatch(r"FA-(\d{4})-(\d{6})", number)
-    return (found[1], found[2]) if found else None
+    def cite(self, cited: str, exact: Iterable[str], near: Iterable[str] = ()) -> None:
+        self.named.setdefault(cited, set()).update(exact)
+        self.near.setdefault(cited, set()).update(near)
 
 
-def _find_references(credit: Credit, invoices: Sequence[OpenInvoice], payer: str | None) -> _References:
+def _one_edit_variants(digits: str, size: int, alphabet: str) -> set[str]:
+    """The strings of length `size` exactly one digit substituted, inserted or dropped away."""
+    found: set[str] = set()
+    if len(digits) == size:
+        for k in range(size):
+            head, tail = digits[:k], digits[k + 1:]
+            found.update([head + c + tail for c in alphabet])
+        found.discard(digits)
+    elif len(digits) == size + 1:
+        found.update([digits[:k] + digits[k + 1:] for k in range(len(digits))])
+    elif len(digits) == size - 1:
+        for k in range(size):
+            head, tail = digits[:k], digits[k:]
+            found.update([head + c + tail for c in alphabet])
+    return found
+
+
+def _find_references(credit: Credit, book: _Book, payer: str | None) -> _References:
     refs = _References()
-    ours = {n: parts for inv in invoices if (parts := _split_number(n := inv.number))}
-    by_full = {year + counter: number for number, (year, counter) in ours.items()}
-    payer_numbers = [inv.number for inv in invoices if inv.funder_ref == payer and inv.number in ours]
+    invoices, is_open = book.invoices, book.is_open
     for where, attr in _FIELDS:
         text = _text(getattr(credit, attr))
         if not text:
             continue
         # dossier and session references first, blanked so that their digits are not read as
         # invoice numbers ("AT-2026-012345" holds the run "012345")
-        cited_refs: list[re.Pattern[str]] = []
-        for inv in invoices:
-            for kind, value in (("dossier", inv.dossier_number), ("session", inv.session_ref)):
-                pattern = _ref_pattern(value) if value else None
-                if pattern is not None and pattern.search(text):
-                    refs.add(inv.number, _DOSSIER, f"{kind} {value} dans {where}")
-                    cited_refs.append(pattern)
-        for pattern in cited_refs:
-            text = pattern.sub(" ", text)
+        words = _TOKEN.findall(text)
+        found = (book.refs.find(text, list(_TOKEN.finditer(text)))
+                 if not book.refs.prefixes.isdisjoint(words) or book.refs.odd else {})
+        hits = sorted((payload, key) for key, spans in found.items()
+                      for payload in book.refs.entries[key] if is_open(payload[0]))
+        blanked: list[tuple[int, int]] = []
+        for (i, _, kind, value), key in hits:
+            refs.add(invoices[i].number, _DOSSIER, f"{kind} {value} dans {where}")
+            if key in found:
+                blanked += found.pop(key)
+        if blanked:
+            text = _blank(text, blanked)
+            words = _TOKEN.findall(text)
+        # numbers of a previous tool, as the open invoices have them: letters and digits exact; digits
+        # only, for an invoice of the known payer (a date or a SIRET is no invoice of the payer)
+        blanked = []
+        found = (book.legacy.find(text, list(_TOKEN.finditer(text)))
+                 if not book.legacy.prefixes.isdisjoint(words) or book.legacy.odd else {})
+        for key, spans in found.items():
+            cited = text[spans[0][0]:spans[0][1]]
+            numbers = [invoices[i].number for i in book.legacy.entries[key]
+                       if not key.isdigit() or invoices[i].funder_ref == payer]
+            if not numbers:
+                continue
+            refs.cite(cited, (number for number in numbers if is_open(book.ids[number])))
+            blanked += spans
+            for number in numbers:
+                if not is_open(book.ids[number]):
+                    continue
+                if key.isdigit():
+                    refs.add(number, _DIGITS_KNOWN, f"numéro {cited} (facture {number}) dans {where}")
+                else:
+                    refs.add(number, _EXACT, f"numéro de facture {number} dans {where}")
+        text = _blank(text, blanked) if blanked else text
+        # our numbers: the exact form, then the digits alone
         tokens: list[tuple[str, str, str]] = []  # (token as cited, digits compared, kind)
-        for found in _INVOICE_FORM.finditer(text):
-            tokens.append((f"FA-{found[1]}-{found[2]}", found[1] + found[2], "form"))
-        rest = _INVOICE_FORM.sub(" ", text)
-        for found in _DIGITS.finditer(rest):
-            tokens.append((found[1], found[1], "digits"))
+        for match in _INVOICE_FORM.finditer(text):
+            tokens.append((f"FA-{match[1]}-{match[2]}", match[1] + match[2], "form"))
+        rest = _INVOICE_FORM.sub(" ", text) if tokens else text
+        for match in _DIGITS.finditer(rest):
+            tokens.append((match[1], match[1], "digits"))
         for cited, digits, kind in tokens:
-            exact = by_full.get(digits) if kind == "form" or len(digits) == 10 else None
+            exact = None
+            if kind == "form" or len(digits) == 10:
+                i = book.ours.get(digits)
+                exact = invoices[i].number if i is not None and is_open(i) else None
             if kind == "form" and len(digits) == 10 and exact:
                 refs.add(exact, _EXACT, f"numéro de facture {exact} dans {where}")
             elif kind == "digits" and len(digits) == 10 and exact:
-                if payer is not None and exact in payer_numbers:
+                if payer is not None and invoices[book.ids[exact]].funder_ref == payer:
                     refs.add(exact, _DIGITS_KNOWN, f"numéro {cited} (facture {exact}) dans {where}")
                 elif payer is None:
                     refs.add(exact, _DIGITS_UNKNOWN,
                              f"numéro {cited} (facture {exact} ?) dans {where}, payeur inconnu")
             elif kind == "digits" and len(digits) == 6 and payer is not None:
-                exact = next((n for n in payer_numbers if ours[n][1] == digits), None)
+                i = next((i for i in book.counters.get(payer, {}).get(digits, ()) if is_open(i)), None)
+                exact = invoices[i].number if i is not None else None
                 if exact:
                     refs.add(exact, _DIGITS_KNOWN, f"numéro {cited} (facture {exact}) dans {where}")
             near = set()
             if exact is None and payer is not None:
-                for number in payer_numbers:
-                    theirs = ours[number][1] if len(digits) == 6 and kind == "digits" else "".join(
-                        ours[number])
-                    if _one_edit(digits, theirs):
-                        near.add(number)
-                        refs.add(number, _NEAR, f"numéro {cited} à un chiffre près de {number} "
-                                                f"dans {where} (à confirmer)")
+                close: list[int] = []
+                if len(digits) == 6 and kind == "digits":
+                    counters = book.counters.get(payer, {})
+                    for variant in counters.keys() & _one_edit_variants(digits, 6, book.alphabet):
+                        close += (i for i in counters[variant] if is_open(i))
+                else:
+                    fulls = book.fulls.get(payer, {})
+                    for variant in fulls.keys() & _one_edit_variants(digits, 10, book.alphabet):
+                        if is_open(fulls[variant]) and book.ours[variant] == fulls[variant]:
+                            close.append(fulls[variant])
+                for i in sorted(close):
+                    number = invoices[i].number
+                    near.add(number)
+                    refs.add(number, _NEAR, f"numéro {cited} à un chiffre près de {number} "
+                                            f"dans {where} (à confirmer)")
             # what counts as citing an invoice number: our form, a 10-digit "20AA……" run, or a
             # digit run that names or nearly names one of the payer's invoices
-            cites = kind == "form" or (len(digits) == 10 and digits.startswith("20")) or exact or near
-            if cites:
-                refs.named.setdefault(cited, set()).update({exact} if exact else set())
-                refs.near.setdefault(cited, set()).update(near)
+            if kind == "form" or (len(digits) == 10 and digits.startswith("20")) or exact or near:
+                refs.cite(cited, {exact} if exact else (), near)
     return refs
 
 
 # --- hypotheses ---------------------------------------------------------------------------------
 
-def _cents(amount: Decimal) -> int:
-    cents = amount / CENT
-    if cents != cents.to_integral_value():
-        raise ValueError(f"montant au-delà du centime : {amount}")
-    return int(cents)
+def _subset_sums(cents: Sequence[int]) -> tuple[list[int], list[int], dict[int, list[int]]]:
+    """Meet in the middle: the sums (and index bit masks) of every subset of the first half of
+    `cents`, and the second half's subsets by sum: 2 x 64 subsets for a dozen invoices, not 4,096."""
+    half = len(cents) // 2
+    sides = []
+    for part in (range(half), range(half, len(cents))):
+        sums, masks = [0], [0]
+        for i in part:
+            value, bit = cents[i], 1 << i
+            sums += [total + value for total in sums]
+            masks += [mask | bit for mask in masks]
+        sides.append((sums, masks))
+    by_sum: dict[int, list[int]] = {}
+    for total, mask in zip(*sides[1], strict=True):
+        by_sum.setdefault(total, []).append(mask)
+    return sides[0][0], sides[0][1], by_sum
 
 
-def _age(inv: OpenInvoice) -> tuple[date, str]:
-    return inv.issue_date, inv.number
-
-
-def _exact_subsets(pool: Sequence[OpenInvoice], target: int, *, limit: int,
-                   min_size: int = 1) -> tuple[list[frozenset[str]], bool]:
-    """Sets of invoices (oldest `limit` of the pool) whose residuals add up to `target` cents,
-    fewer invoices first, within MAX_COMBINATIONS tries; and whether the search was complete."""
-    items = sorted(pool, key=_age)
-    complete = len(items) <= limit
-    items = items[:limit]
-    cents = [_cents(inv.residual) for inv in items]
-    found: list[frozenset[str]] = []
-    tried = 0
-    for size in range(min_size, len(items) + 1):
-        for combo in combinations(range(len(items)), size):
-            tried += 1
-            if tried > MAX_COMBINATIONS:
-                return found, False
-            if sum(cents[i] for i in combo) == target:
-                found.append(frozenset(items[i].number for i in combo))
+def _exact_subsets(cents: Sequence[int], target: int, *, min_size: int = 1,
+                   sums: tuple[list[int], list[int], dict[int, list[int]]] | None = None,
+                   ) -> tuple[list[tuple[int, ...]], bool]:
+    """The index sets of `cents` adding up to `target`, in the order `itertools.combinations` would
+    try them (fewer first), as far as MAX_COMBINATIONS tries go; and whether they all went.
+    `sums`: `_subset_sums(cents)`, when already known."""
+    n = len(cents)
+    offsets, complete = _tries(n, min_size)
+    if n == 1:
+        return ([(0,)] if cents[0] == target and min_size <= 1 else []), complete
+    if n < min_size:
+        return [], complete
+    left_sums, left_masks, right = sums or _subset_sums(cents)
+    if right.keys().isdisjoint([target - total for total in left_sums]):
+        return [], complete
+    found = []
+    for total, mask in zip(left_sums, left_masks, strict=True):
+        for other in right.get(target - total, ()):
+            combo = tuple(i for i in range(n) if (mask | other) >> i & 1)
+            if len(combo) >= min_size:
+                found.append(combo)
+    if len(found) > 1:
+        found.sort(key=lambda combo: (len(combo), combo))
+    if not complete:
+        found = [combo for combo in found if offsets[len(combo)] + _lex_rank(combo, n) < MAX_COMBINATIONS]
     return found, complete
 
 
-def _allocate(invoices: Sequence[OpenInvoice], amount: Decimal) -> tuple[tuple[str, Decimal], ...]:
-    """Oldest first, each invoice up to its residual, until the credit is spent."""
+@lru_cache(maxsize=256)
+def _tries(n: int, min_size: int) -> tuple[dict[int, int], bool]:
+    """Where each size starts in the order of the combinations tried, and whether all fit the budget."""
+    offsets, tried = {}, 0
+    for size in range(min_size, n + 1):
+        offsets[size] = tried
+        tried += comb(n, size)
+    return offsets, tried <= MAX_COMBINATIONS
+
+
+def _lex_rank(combo: tuple[int, ...], n: int) -> int:
+    """The position of `combo` among the combinations of its size of range(n), in lexicographic order."""
+    rank, previous, k = 0, -1, len(combo)
+    for position, value in enumerate(combo):
+        for skipped in range(previous + 1, value):
+            rank += comb(n - 1 - skipped, k - 1 - position)
+        previous = value
+    return rank
+
+
+def _allocate(invoices: Iterable[tuple[str, Decimal]], amount: Decimal) -> tuple[tuple[str, Decimal], ...]:
+    """Oldest first (as given), each invoice up to its residual, until the credit is spent."""
     left = amount
     allocations = []
-    for inv in sorted(invoices, key=_age):
-        applied = min(left, inv.residual)
+    for number, residual in invoices:
+        applied = min(left, residual)
         if applied <= 0:
             break
-        allocations.append((inv.number, applied))
+        allocations.append((number, applied))
         left -= applied
     return tuple(allocations)
 
@@ -451,19 +837,42 @@ class _Context:
     credit: Credit
     payer: _Payer
     refs: _References
-    by_number: Mapping[str, OpenInvoice]
-    payer_exact: tuple[frozenset[str], ...]  # exact sets among the payer's open invoices
+    book: _Book
+    target: int
+    payer_combos: frozenset[frozenset[str]]  # exact sets of 2+ among the payer's oldest invoices
+    payer_exact_count: int  # the payer's invoices of this amount, and those sets
     payer_complete: bool
     ref_exact: tuple[frozenset[str], ...]  # exact sets among the referenced invoices
-    global_exact: tuple[str, ...]  # open invoices whose residual is the amount
+    global_exact: int  # how many open invoices have the amount as residual
+    named_items: list[tuple[str, set[str]]]  # refs.named, sorted
+
+    def in_payer_exact(self, numbers: frozenset[str]) -> bool:
+        if len(numbers) > 1:
+            return numbers in self.payer_combos
+        i = self.book.ids[next(iter(numbers))]
+        return (self.payer.ref is not None and self.book.invoices[i].funder_ref == self.payer.ref
+                and self.book.cents[i] == self.target)
 
 
 def _score(ctx: _Context, numbers: frozenset[str]) -> Hypothesis:
-    credit, payer, refs = ctx.credit, ctx.payer, ctx.refs
-    invoices = sorted((ctx.by_number[n] for n in numbers), key=_age)
-    allocations = _allocate(invoices, credit.amount)
-    allocated = sum((amount for _, amount in allocations), ZERO)
-    residuals = sum((inv.residual for inv in invoices), ZERO)
+    credit, payer, refs, book = ctx.credit, ctx.payer, ctx.refs, ctx.book
+    ids = sorted([book.ids[n] for n in numbers]) if len(numbers) > 1 else [book.ids[n] for n in numbers]
+    invoices = [book.invoices[i] for i in ids]
+    # oldest first, each invoice up to its residual, until the credit is spent (as `_allocate`)
+    allocations = []
+    left, allocated, residuals, spent = credit.amount, ZERO, ZERO, False
+    for inv, i in zip(invoices, ids, strict=True):
+        residual = book.residual[i]
+        residuals += residual
+        if not spent:
+            applied = min(left, residual)
+            if applied <= 0:
+                spent = True
+                continue
+            allocations.append((inv.number, applied))
+            left -= applied
+            allocated += applied
+    allocations = tuple(allocations)
     points, evidence = 0, []
 
     strengths = [refs.strength.get(inv.number, 0) for inv in invoices]
@@ -502,14 +911,14 @@ def _score(ctx: _Context, numbers: frozenset[str]) -> Hypothesis:
         evidence.append(f"trop-perçu de {format_eur(credit.amount - allocated)} "
                         "conservé en crédit non affecté")
 
-    cited_elsewhere = [token for token, named in sorted(refs.named.items()) if not named & numbers]
+    cited_elsewhere = [token for token, named in ctx.named_items if not named & numbers]
     contradicted = [token for token in cited_elsewhere if not refs.near[token] & numbers]
     if contradicted:
         points -= 20
         evidence.append(f"le texte cite un autre numéro de facture ({', '.join(contradicted)})")
+    single = len(numbers) == 1
     if exact and not cited_elsewhere:
-        single = len(numbers) == 1
-        if (payer.ref is not None and numbers in ctx.payer_exact and len(ctx.payer_exact) == 1
+        if (payer.ref is not None and ctx.payer_exact_count == 1 and ctx.in_payer_exact(numbers)
                 and (single or ctx.payer_complete)):
             points += 35
             evidence.append("seule facture du payeur à ce montant" if single
@@ -518,11 +927,11 @@ def _score(ctx: _Context, numbers: frozenset[str]) -> Hypothesis:
             points += 20
             evidence.append("seule facture citée à ce montant" if single
                             else "seule combinaison des factures citées à ce montant")
-        elif payer.ref is None and single and ctx.global_exact == tuple(numbers):
+        elif payer.ref is None and single and ctx.global_exact == 1:
             points += 10
             evidence.append("seule facture ouverte de ce montant")
 
-    if exact and len(numbers) > 1 and not ctx.payer_complete and numbers in ctx.payer_exact:
+    if exact and not single and not ctx.payer_complete and numbers in ctx.payer_combos:
         evidence.append("recherche de combinaisons limitée aux plus anciennes factures du payeur")
 
     score = max(0, min(100, points))
@@ -535,9 +944,9 @@ def _score(ctx: _Context, numbers: frozenset[str]) -> Hypothesis:
                       score=score, evidence=tuple(evidence), payer=payer.ref)
 
 
-def _rank(hypothesis: Hypothesis, by_number: Mapping[str, OpenInvoice]) -> tuple:
+def _rank(hypothesis: Hypothesis, book: _Book) -> tuple:
     """Best first: score, then more of the credit applied, fewer invoices, older invoices."""
-    dates = tuple(sorted(by_number[n].issue_date for n, _ in hypothesis.allocations))
+    dates = tuple(sorted(book.dates[book.ids[n]] for n, _ in hypothesis.allocations))
     return (-hypothesis.score, hypothesis.unapplied, len(hypothesis.allocations), dates,
             tuple(n for n, _ in hypothesis.allocations), hypothesis.evidence)
 
@@ -547,48 +956,127 @@ def _review(line_id: str, reason: str, hypotheses: Sequence[Hypothesis] = ()) ->
                          proposals=tuple(hypotheses[:3]), reason=reason)
 
 
+_KEPT = 3  # of the interchangeable single invoices of an amount, those that can be proposed
+
+
+def _interchangeable(bucket: Sequence[int], late_from: int, pointed: set[str], invoices: list[OpenInvoice],
+                     payers: Sequence[int] = ()) -> list[list[int]]:
+    """Two groups: the oldest `_KEPT` invoices of `bucket` issued by the payment, and the oldest
+    `_KEPT` issued after it, leaving out those the text points at, and `payers` (a part of `bucket`).
+    Single invoices of the amount that the text does not point at score alike within such a group
+    and rank by age: the others could never be among the proposals."""
+    groups = []
+    cut = bisect_left(bucket, late_from)
+    for lo, hi in ((0, cut), (cut, len(bucket))):
+        kept: list[int] = []
+        position = lo
+        while position < hi and len(kept) < _KEPT:
+            i = bucket[position]
+            mine = bisect_left(payers, i)
+            if mine < len(payers) and payers[mine] == i:
+                # skip the run of `payers` starting here at once: bucket and payers stay aligned
+                # until the first invoice of another funder
+                step, limit = 1, min(hi - position, len(payers) - mine)
+                while step < limit:
+                    middle = (step + limit) // 2
+                    if bucket[position + middle] == payers[mine + middle]:
+                        step = middle + 1
+                    else:
+                        limit = middle
+                position += step
+                continue
+            if invoices[i].number not in pointed:
+                kept.append(i)
+            position += 1
+        if kept:
+            groups.append(kept)
+    return groups
+
+
+def _distinct(scored: list[tuple[tuple, Hypothesis]]) -> list[Hypothesis]:
+    """Best first; of two sets that allocate alike (a partial payment), the better one."""
+    scored.sort(key=lambda pair: pair[0])
+    hypotheses: list[Hypothesis] = []
+    seen: set[tuple[tuple[str, Decimal], ...]] = set()
+    for _, hypothesis in scored:
+        if hypothesis.allocations not in seen:
+            seen.add(hypothesis.allocations)
+            hypotheses.append(hypothesis)
+    return hypotheses
+
+
 def match_credit(credit: Credit, open_invoices: Iterable[OpenInvoice], directory: PayerDirectory, *,
                  certain: int = 90, margin: int = 25, max_subset: int = 12) -> MatchDecision:
     """The decision for one credit against the open invoices (see the module's docstring)."""
+    return _match(credit, _Book(open_invoices), _Payers(directory),
+                  certain=certain, margin=margin, max_subset=max_subset)
+
+
+def _match(credit: Credit, book: _Book, payers: _Payers, *,
+           certain: int = 90, margin: int = 25, max_subset: int = 12) -> MatchDecision:
     if credit.amount <= 0:
         return _review(credit.line_id, "ligne non créditrice : hors rapprochement des factures")
-    _cents(credit.amount)
-    invoices = sorted((inv for inv in open_invoices if inv.residual > 0), key=_age)
-    by_number: dict[str, OpenInvoice] = {}
-    for inv in invoices:
-        if inv.number in by_number:
-            raise ValueError(f"facture en double dans les factures ouvertes : {inv.number}")
-        by_number[inv.number] = inv
-    payer = _identify(credit, directory)
-    refs = _find_references(credit, invoices, payer.ref)
     target = _cents(credit.amount)
+    if book.error is not None:
+        raise book.error
+    payer = payers.identify(credit)
+    refs = _find_references(credit, book, payer.ref)
+    invoices, ids, cents = book.invoices, book.ids, book.cents
 
-    referenced = [inv for inv in invoices if refs.strength.get(inv.number, 0) >= _DOSSIER]
-    ref_exact, _ = _exact_subsets(referenced, target, limit=max_subset)
-    payer_pool = [inv for inv in invoices if payer.ref is not None and inv.funder_ref == payer.ref]
-    payer_singles = [frozenset({inv.number}) for inv in payer_pool if _cents(inv.residual) == target]
-    payer_combos, payer_complete = _exact_subsets(payer_pool, target, limit=max_subset, min_size=2)
-    payer_exact = payer_singles + payer_combos
-    global_exact = tuple(inv.number for inv in invoices if _cents(inv.residual) == target)
+    referenced = sorted(ids[n] for n, s in refs.strength.items() if s >= _DOSSIER)[:max_subset]
+    ref_exact = [frozenset(invoices[referenced[k]].number for k in combo)
+                 for combo in _exact_subsets([cents[i] for i in referenced], target)[0]]
+    combos: list[frozenset[str]] = []
+    payer_complete = True
+    payer_bucket: Sequence[int] = ()
+    if payer.ref is not None:
+        _, payer_pool, pool_cents, sums, _ = book.pool(payer.ref, max_subset)
+        found, payer_complete = _exact_subsets(pool_cents, target, min_size=2, sums=sums)
+        payer_complete = payer_complete and book.open_count.get(payer.ref, 0) <= max_subset
+        combos = [frozenset(invoices[payer_pool[k]].number for k in combo) for combo in found]
+        payer_bucket = book.payer_cents.get((payer.ref, target), ())
+    global_bucket = book.by_cents.get(target, ())
 
     candidates: set[frozenset[str]] = {frozenset({number}) for number in refs.strength}
-    named = [inv.number for inv in invoices if refs.strength.get(inv.number, 0) >= _STRONG]
+    named = sorted(ids[n] for n, s in refs.strength.items() if s >= _STRONG)
     if len(named) > 1:
-        candidates.add(frozenset(named))
-    candidates.update(ref_exact, payer_exact, (frozenset({n}) for n in global_exact))
-    if not candidates and payer_pool:
-        spread = _allocate(payer_pool, credit.amount)
-        candidates.add(frozenset(number for number, _ in spread))
+        candidates.add(frozenset(invoices[i].number for i in named))
+    candidates.update(ref_exact, combos)
+    # the invoices of the amount: those the text points at in any way, each; of the others, only
+    # the few that can rank among the proposals
+    pointed = set(refs.strength).union(*refs.named.values(), *refs.near.values())
+    candidates.update(frozenset({n}) for n in pointed if cents[ids[n]] == target and book.is_open(ids[n]))
+    late_from = bisect_right(book.dates, credit.booking_date)
+    groups = _interchangeable(payer_bucket, late_from, pointed, invoices)
+    groups += _interchangeable(global_bucket, late_from, pointed, invoices, payer_bucket)
+    if not candidates and not groups and payer.ref is not None:
+        spread = _allocate(((invoices[i].number, book.residual[i]) for i in book.oldest(payer.ref)),
+                           credit.amount)
+        if spread:
+            candidates.add(frozenset(number for number, _ in spread))
 
-    ctx = _Context(credit, payer, refs, by_number, tuple(payer_exact), payer_complete,
-                   tuple(ref_exact), global_exact)
-    hypotheses: list[Hypothesis] = []
-    seen: set[tuple[tuple[str, Decimal], ...]] = set()
-    for hypothesis in sorted((_score(ctx, numbers) for numbers in candidates),
-                             key=lambda h: _rank(h, by_number)):
-        if hypothesis.allocations not in seen:  # two sets may allocate alike (a partial payment)
-            seen.add(hypothesis.allocations)
-            hypotheses.append(hypothesis)
+    ctx = _Context(credit, payer, refs, book, target, frozenset(combos),
+                   len(payer_bucket) + len(combos), payer_complete, tuple(ref_exact), len(global_bucket),
+                   sorted(refs.named.items()))
+    scored = [(_rank(h, book), h) for h in (_score(ctx, numbers) for numbers in candidates)]
+    # the interchangeable invoices one by one, the next of a group only while the last one is among
+    # the first three (the next one ranks right after it)
+    last = []
+    for group in groups:
+        hypothesis = _score(ctx, frozenset({invoices[group.pop(0)].number}))
+        scored.append((_rank(hypothesis, book), hypothesis))
+        last.append((group, hypothesis))
+    while True:
+        hypotheses = _distinct(scored)
+        first = {id(h) for h in hypotheses[:3]}
+        more = [pair for pair in last if pair[0] and id(pair[1]) in first]
+        if not more:
+            break
+        last = [pair for pair in last if not any(pair is other for other in more)]
+        for group, _ in more:
+            hypothesis = _score(ctx, frozenset({invoices[group.pop(0)].number}))
+            scored.append((_rank(hypothesis, book), hypothesis))
+            last.append((group, hypothesis))
     if not hypotheses:
         return _review(credit.line_id, "aucune facture candidate")
     best = hypotheses[0]
@@ -616,19 +1104,16 @@ def match_credits(credits: Iterable[Credit], open_invoices: Iterable[OpenInvoice
     """The decisions for a statement, by (booking date, line id), whatever the input order.
 
     Each automatic decision's allocations are deducted from the residuals before the next credit
-    is matched, so an invoice never receives more than its residual over the run.
+    is matched, so an invoice never receives more than its residual over the run. The invoices and
+    the directory are indexed once for the run (`_Book`, `_Payers`): a credit costs what its text,
+    its payer and its amount point at, not the number of open invoices.
     """
-    invoices = sorted(open_invoices, key=_age)
-    residual = {inv.number: inv.residual for inv in invoices}
+    book, payers = _Book(open_invoices), _Payers(directory)
     decisions = []
     for credit in sorted(credits, key=_credit_order):
-        still_open = [replace(inv, residual=residual[inv.number]) for inv in invoices
-                      if residual[inv.number] > 0]
-        decision = match_credit(credit, still_open, directory, **options)
+        decision = _match(credit, book, payers, **options)
         if decision.auto and decision.best is not None:
             for number, amount in decision.best.allocations:
-                if amount > residual[number]:  # pragma: no cover - guaranteed by _allocate
-                    raise AssertionError(f"allocation au-delà du reste dû de {number}")
-                residual[number] -= amount
+                book.apply(number, amount)
         decisions.append(decision)
     return decisions
