@@ -95,9 +95,12 @@ def load_document_facts(db: OrmSession, session_refs: Iterable[str] | None = Non
         query = query.where(SessionRow.session_ref.in_(list(session_refs)))
     rows = {s.session_ref: s for s in db.scalars(query)}
     refs = list(rows)
-    programmes = {p.programme_ref: p for p in db.scalars(select(Programme))}
-    clients = {c.client_ref: c for c in db.scalars(select(Client))}
-    trainers = {t.trainer_ref: t for t in db.scalars(select(Trainer))}
+    programmes = {p.programme_ref: p for p in db.scalars(select(Programme).where(
+        Programme.programme_ref.in_({s.programme_ref for s in rows.values()})))}
+    clients = {c.client_ref: c for c in db.scalars(select(Client).where(
+        Client.client_ref.in_({s.client_ref for s in rows.values()})))}
+    trainers = {t.trainer_ref: t for t in db.scalars(select(Trainer).where(
+        Trainer.trainer_ref.in_({s.trainer_ref for s in rows.values()})))}
     funding = {f.session_ref: f for f in db.scalars(
         select(SessionFunding).where(SessionFunding.session_ref.in_(refs)))}
     completed = {c.session_ref: c.declared_at for c in db.scalars(

@@ -95,9 +95,7 @@ def session_parts(db: OrmSession, terms: InvoicingTerms, session_refs: list[str]
         if facts.completed_at is None and not facts.cancelled:
             continue
         row = funding.get(ref)
-        pec = pecs.get(row.pec_ref) if row and row.pec_ref else None
-        grant = Grant(pec.opco, pec.dossier_number, pec.amount_granted_ht, pec.hours,
-                      pec.subrogation) if pec else None
+        grant = _grant(pecs.get(row.pec_ref) if row and row.pec_ref else None)
         billing = SessionBilling(
             session_ref=ref, title=facts.title, price_ht=facts.price_ht,
             hours_per_trainee=facts.hours_per_trainee, trainees=len(facts.trainees),
@@ -390,9 +388,14 @@ def _count(db: OrmSession, invoice: Invoice) -> int:
 def _grant_of(db: OrmSession, invoice: Invoice) -> Grant | None:
     if not invoice.dossier_number:
         return None
-    pec = db.scalar(select(Pec).where(Pec.dossier_number == invoice.dossier_number))
-    return Grant(pec.opco, pec.dossier_number, pec.amount_granted_ht, pec.hours,
-                 pec.subrogation) if pec else None
+    return _grant(db.scalar(select(Pec).where(Pec.dossier_number == invoice.dossier_number)))
+
+
+def _grant(pec: Pec | None) -> Grant | None:
+    """What invoicing needs of a validated PEC."""
+    if pec is None:
+        return None
+    return Grant(pec.opco, pec.dossier_number, pec.amount_granted_ht, pec.hours, pec.subrogation)
 
 
 def _reissue(engine: Engine, session_ref: str, key: str, **kwargs: Any) -> list[dict[str, Any]]:

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterable, Sequence
-from datetime import date, datetime
-from decimal import Decimal
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -231,6 +230,4 @@ def _cell(value: Any) -> str:
         return "yes" if value else "no"
     if isinstance(value, datetime):
         return value.astimezone(PARIS).isoformat(timespec="seconds")
-    if isinstance(value, date | Decimal):
-        return str(value)
-    return str(value)
+    return str(value)  # dates ISO, Decimal with its two decimals

@@ -6,7 +6,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Annotated
 
-from prefect import flow, get_run_logger, runtime, task
+from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from pydantic import Field
 
@@ -71,7 +71,7 @@ def credit_note(number: str, reason: Annotated[str, Field(min_length=3)],
     """
     day = context.business_day(as_of)
     numbers = _credit(number, reason, amount, reissue, day,
-                      f"operator:{runtime.flow_run.name or 'local'}")
+                      context.operator())
     get_run_logger().info("émis : %s", ", ".join(numbers))
     issue_invoices(as_of=day)  # render and send what was issued
     return numbers
@@ -89,6 +89,6 @@ def bill_remainder(number: str, paid: Decimal, note: Annotated[str, Field(min_le
         as_of: Date d'émission (par défaut : aujourd'hui, heure de Paris).
     """
     day = context.business_day(as_of)
-    numbers = _remainder(number, paid, note, day, f"operator:{runtime.flow_run.name or 'local'}")
+    numbers = _remainder(number, paid, note, day, context.operator())
     issue_invoices(as_of=day)
     return numbers

@@ -6,7 +6,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
-from prefect import flow, runtime, task
+from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 from pydantic import Field
 
@@ -56,4 +56,4 @@ def decide_payment_proposal(line_id: int, decision: PaymentChoice,
         invoices: Pour confirm : les factures à solder, si ce ne sont pas celles proposées.
     """
     return _decide(line_id, decision == PaymentChoice.confirm, invoices or None, note,
-                   f"operator:{runtime.flow_run.name or 'local'}")
+                   context.operator())

@@ -6,7 +6,7 @@ from datetime import date
 from enum import StrEnum
 from typing import Annotated
 
-from prefect import flow, runtime
+from prefect import flow
 from pydantic import Field
 
 from adapters.funding import FundingReport
@@ -57,7 +57,7 @@ def resolve_pec(
         as_of: Date métier de la décision (par défaut : aujourd'hui, heure de Paris).
     """
     day = context.business_day(as_of)
-    operator = f"operator:{runtime.flow_run.name or 'local'}"
+    operator = context.operator()
     message = decide_pec(pec_ref, decision == PecDecisionChoice.accept, note, session_ref,
                          operator, day)
     reconcile_pecs(as_of=day)

@@ -46,6 +46,11 @@ def business_day(as_of: date | None) -> date:
     return resolve_business_date(as_of, runtime.flow_run.scheduled_start_time)
 
 
+def operator() -> str:
+    """Who an operator's decision is attributed to in the audit log: the flow run's name."""
+    return f"operator:{runtime.flow_run.name or 'local'}"
+
+
 def now() -> datetime:
     """The wall clock, for audit timestamps only; business dates come from `as_of`."""
     return datetime.now(UTC)
