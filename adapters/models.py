@@ -20,6 +20,7 @@ from sqlalchemy import (
     ForeignKeyConstraint,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     Numeric,
     String,
@@ -387,7 +388,7 @@ class NumberSeries(Base):
     """The counter of a gap-free number series (FA invoices, AV credit notes), per year."""
 
     __tablename__ = "number_series"
-    series: Mapped[str] = mapped_column(String(16), primary_key=True)
+    series: Mapped[str] = mapped_column(String(80), primary_key=True)  # AF-<trainer_ref> too
     year: Mapped[int] = mapped_column(Integer, primary_key=True)
     last_value: Mapped[int] = mapped_column(Integer, default=0)
     last_issued_on: Mapped[date | None] = mapped_column(Date)
@@ -505,3 +506,74 @@ class LegacyInvoice(Base):
     funder_iban: Mapped[str | None] = mapped_column(String(34))
     paid_amount: Mapped[Decimal] = mapped_column(Money, default=Decimal("0.00"))
     status: Mapped[str] = mapped_column(String(16), default="issued")
+
+
+class PayoutBatch(Base):
+    """One pain.001 file: the transfers executed on one date. Frozen once created: its bytes are
+    kept, so exporting it again gives the same file, never a second batch."""
+
+    __tablename__ = "payout_batches"
+    __table_args__ = (UniqueConstraint("execution_date", "sequence"),)
+    id: Mapped[str] = mapped_column(String(35), primary_key=True)  # the MsgId
+    execution_date: Mapped[date] = mapped_column(Date)
+    sequence: Mapped[int] = mapped_column(Integer)
+    version: Mapped[str] = mapped_column(String(2))  # pain.001.001.03 | .09
+    transfers: Mapped[int] = mapped_column(Integer)
+    total: Mapped[Decimal] = mapped_column(Money)
+    xml: Mapped[bytes] = mapped_column(LargeBinary)
+    sha256: Mapped[str] = mapped_column(String(64))
+    path: Mapped[str] = mapped_column(Text)  # relative to the output folder
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Payout(Base):
+    """What the marketplace pays a trainer for a session (one per session, or one per tranche
+    when paying pro rata). The id is the transfer's EndToEndId; the creditor's details are
+    copied when the payout is decided, so the file never changes afterwards."""
+
+    __tablename__ = "payouts"
+    __table_args__ = (UniqueConstraint("session_ref", "sequence"),)
+    id: Mapped[str] = mapped_column(String(20), primary_key=True)  # PO-2026-000042
+    session_ref: Mapped[str] = mapped_column(ForeignKey("sessions.session_ref"), index=True)
+    sequence: Mapped[int] = mapped_column(Integer)  # 1, then 2… for later tranches or a retry
+    trainer_ref: Mapped[str] = mapped_column(ForeignKey("trainers.trainer_ref"), index=True)
+    amount_ht: Mapped[Decimal] = mapped_column(Money)
+    vat: Mapped[Decimal] = mapped_column(Money)
+    amount: Mapped[Decimal] = mapped_column(Money)
+    trainer_invoice: Mapped[str] = mapped_column(String(80))
+    self_billed: Mapped[bool] = mapped_column(Boolean, default=False)
+    creditor_name: Mapped[str] = mapped_column(String(140))
+    iban: Mapped[str] = mapped_column(String(34))
+    bic: Mapped[str | None] = mapped_column(String(11))
+    street: Mapped[str | None] = mapped_column(Text)
+    postcode: Mapped[str | None] = mapped_column(String(16))
+    city: Mapped[str | None] = mapped_column(String(120))
+    remittance: Mapped[str] = mapped_column(String(200))
+    decided_on: Mapped[date] = mapped_column(Date)
+    execution_date: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16))  # scheduled|exported|executed|failed|replaced
+    batch_id: Mapped[str | None] = mapped_column(ForeignKey("payout_batches.id"), index=True)
+    executed_on: Mapped[date | None] = mapped_column(Date)
+    executed_line_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    returned_line_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    failure: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class SelfBilledInvoice(Base):
+    """An invoice the marketplace issued in a trainer's name under a self-billing mandate
+    (CGI 289 I-2, "Autofacturation"): one gap-free series per trainer."""
+
+    __tablename__ = "self_billed_invoices"
+    __table_args__ = (UniqueConstraint("payout_id"),)
+    number: Mapped[str] = mapped_column(String(80), primary_key=True)
+    payout_id: Mapped[str] = mapped_column(ForeignKey("payouts.id"))
+    trainer_ref: Mapped[str] = mapped_column(ForeignKey("trainers.trainer_ref"), index=True)
+    session_ref: Mapped[str] = mapped_column(ForeignKey("sessions.session_ref"), index=True)
+    issue_date: Mapped[date] = mapped_column(Date)
+    amount_ht: Mapped[Decimal] = mapped_column(Money)
+    vat: Mapped[Decimal] = mapped_column(Money)
+    amount_ttc: Mapped[Decimal] = mapped_column(Money)
+    pdf_path: Mapped[str | None] = mapped_column(Text)
+    sha256: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

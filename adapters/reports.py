@@ -24,6 +24,7 @@ from adapters.models import (
     DocumentSet,
     Effect,
     Invoice,
+    Payout,
     Pec,
     PecState,
     Programme,
@@ -61,6 +62,8 @@ ALLOCATION_COLUMNS = ("line_id", "invoice_number", "amount", "state", "score", "
                       "decided_by", "created_at")
 DOCUMENT_COLUMNS = ("session_ref", "documents", "version", "file", "path", "sha256", "issued_on",
                     "explanation", "emails")
+PAYOUT_COLUMNS = ("payout_id", "session_ref", "trainer_ref", "amount", "status", "batch",
+                  "execution_date", "executed_date", "trainer_invoice")
 REVIEW_COLUMNS = ("key", "kind", "subject", "status", "reasons", "created_at", "resolved_at",
                   "resolution")
 
@@ -77,6 +80,7 @@ def write_report(engine: Engine, out_dir: Path) -> list[Path]:
             "invoices.csv": (INVOICE_COLUMNS, _invoice_rows(db)),
             "statement_lines.csv": (STATEMENT_LINE_COLUMNS, _statement_line_rows(db)),
             "allocations.csv": (ALLOCATION_COLUMNS, _allocation_rows(db)),
+            "payouts.csv": (PAYOUT_COLUMNS, _payout_rows(db)),
             "review_queue.csv": (REVIEW_COLUMNS, _review_rows(db)),
         }
     return [_write_csv(out_dir / name, columns, rows) for name, (columns, rows) in files.items()]
@@ -202,6 +206,14 @@ def _document_rows(db: Any) -> list[dict[str, Any]]:
              "file": f.name, "path": f.path, "sha256": f.sha256, "issued_on": s.issued_on,
              "explanation": s.explanation, "emails": ";".join(s.email_keys)}
             for f, s in db.execute(statement)]
+
+
+def _payout_rows(db: Any) -> list[dict[str, Any]]:
+    return [{"payout_id": p.id, "session_ref": p.session_ref, "trainer_ref": p.trainer_ref,
+             "amount": p.amount, "status": p.status, "batch": p.batch_id,
+             "execution_date": p.execution_date, "executed_date": p.executed_on,
+             "trainer_invoice": p.trainer_invoice}
+            for p in db.scalars(select(Payout).order_by(Payout.id))]
 
 
 def _review_rows(db: Any) -> list[dict[str, Any]]:

@@ -246,6 +246,15 @@ def _iban(text: str, whose: str) -> str:
     return iban.compact
 
 
+def iban_problem(text: str) -> str | None:
+    """Why a creditor's IBAN cannot receive a SEPA transfer (checksum, BBAN, zone), or None."""
+    try:
+        _iban(text, "du bénéficiaire")
+    except ValueError as exc:
+        return str(exc)
+    return None
+
+
 def _bic(text: str, whose: str) -> str:
     try:
         return BIC(text).compact

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
@@ -17,6 +18,7 @@ from backoffice.identifiers import (
     nda_problem,
     siret_problem,
 )
+from backoffice.payouts import NdaPolicy, PayoutMode
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -71,6 +73,9 @@ class Settings:
     invoice_reminder_days: tuple[int, ...] = (7, 30)  # unpaid invoices chased after the due date
     absences_on_separate_invoice: bool = False
     cancellation_fee_rate: Decimal = Decimal("0.30")  # late cancellation (< 10 working days)
+    payout_mode: PayoutMode = PayoutMode.when_paid  # or pro_rata of what the funders paid
+    nda_policy: NdaPolicy = NdaPolicy.warn  # a trainer without NDA: warn, or block the payout
+    sepa_version: str = "03"  # pain.001.001.03, or "09" (ISO 2019, structured addresses)
 
     @property
     def mail_backend(self) -> str:
@@ -141,11 +146,23 @@ def settings_from_env(env: dict[str, str] | None = None) -> Settings:
         .strip().lower() in ("1", "yes", "true"),
         cancellation_fee_rate=Decimal(env.get("BACKOFFICE_CANCELLATION_FEE_RATE", "").strip()
                                       or "0.30"),
+        payout_mode=PayoutMode(_choice(env, "BACKOFFICE_PAYOUT_MODE", PayoutMode)),
+        nda_policy=NdaPolicy(_choice(env, "BACKOFFICE_NDA_POLICY", NdaPolicy)),
+        sepa_version=_choice(env, "BACKOFFICE_SEPA_VERSION", ("03", "09")),
         render_workers=int(env.get("BACKOFFICE_RENDER_WORKERS", "").strip()
                            or min(2, os.cpu_count() or 1)),
         smtp_retry_pauses=tuple(float(p) for p in env.get("SMTP_RETRY_PAUSES", "1,5").split(",")
                                 if p.strip()),
     )
+
+
+def _choice(env: dict[str, str], name: str, allowed: Iterable[str]) -> str:
+    """The setting's value, or the first allowed one when empty; anything else is refused."""
+    values = [str(value) for value in allowed]
+    value = env.get(name, "").strip() or values[0]
+    if value not in values:
+        raise SettingsError(f"{name}={value!r} : valeurs possibles {', '.join(values)}")
+    return value
 
 
 def _days(text: str) -> tuple[int, ...]:

@@ -61,7 +61,7 @@ def statement_rows(invoices: list[DemoInvoice], day: date) -> list[str]:
                     f"{_amount(company[1].total_ttc)};EUR")
     rows.append(f"{when};VIR RECU;VIR RECU REMBOURSEMENT TROP PERCU;123,45;EUR")
     rows.append(f"{when};COMMISSION;COMMISSION TENUE DE COMPTE;-18,00;EUR")
-    rows.append(f"{when};VIR SEPA EMIS;VIR SEPA EMIS FORMATEUR PO-2026-000001;-640,00;EUR")
+    rows.append(f"{when};VIR SEPA EMIS;VIR SEPA EMIS LOYER BUREAUX DECEMBRE;-640,00;EUR")
     return rows
 
 
@@ -72,3 +72,59 @@ def write_demo_statement(invoices: list[DemoInvoice], folder: Path, day: date) -
              *statement_rows(invoices, day)]
     path.write_bytes(("\r\n".join(lines) + "\r\n").encode("cp1252"))
     return path
+
+
+@dataclass(frozen=True, slots=True)
+class DemoTransfer:
+    """A payout as the bank books it: one transaction of a batch-booked debit."""
+    payout_id: str
+    creditor_name: str
+    creditor_iban: str
+    amount: Decimal
+    remittance: str
+
+
+def camt_payout_statement(account_iban: str, batch_id: str, transfers: list[DemoTransfer],
+                          day: date) -> bytes:
+    """A camt.053.001.02 of `day` booking the batch as one debit with one TxDtls per transfer
+    (BtchBookg=true), each carrying our EndToEndId — what a French bank sends back."""
+    from xml.sax.saxutils import escape
+
+    total = sum((t.amount for t in transfers), Decimal("0.00"))
+    details = "".join(f"""
+          <TxDtls>
+            <Refs><PmtInfId>{batch_id}</PmtInfId><EndToEndId>{t.payout_id}</EndToEndId></Refs>
+            <AmtDtls><TxAmt><Amt Ccy="EUR">{t.amount:.2f}</Amt></TxAmt></AmtDtls>
+            <RltdPties>
+              <Cdtr><Nm>{escape(t.creditor_name)}</Nm></Cdtr>
+              <CdtrAcct><Id><IBAN>{t.creditor_iban}</IBAN></Id></CdtrAcct>
+            </RltdPties>
+            <RmtInf><Ustrd>{escape(t.remittance)}</Ustrd></RmtInf>
+          </TxDtls>""" for t in transfers)
+    xml = f"""<?xml version="1.0" encoding="UTF-8"?>
+<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.02">
+  <BkToCstmrStmt>
+    <GrpHdr><MsgId>CAMT053-{day:%Y%m%d}-{batch_id[-11:]}</MsgId><CreDtTm>{day.isoformat()}T20:00:00</CreDtTm></GrpHdr>
+    <Stmt>
+      <Id>{day:%Y%m%d}-0001</Id>
+      <CreDtTm>{day.isoformat()}T20:00:00</CreDtTm>
+      <Acct><Id><IBAN>{account_iban}</IBAN></Id><Ccy>EUR</Ccy></Acct>
+      <Ntry>
+        <Amt Ccy="EUR">{total:.2f}</Amt>
+        <CdtDbtInd>DBIT</CdtDbtInd>
+        <Sts>BOOK</Sts>
+        <BookgDt><Dt>{day.isoformat()}</Dt></BookgDt>
+        <ValDt><Dt>{day.isoformat()}</Dt></ValDt>
+        <AcctSvcrRef>{day:%y%m%d}{batch_id[-2:]}0001</AcctSvcrRef>
+        <BkTxCd><Domn><Cd>PMNT</Cd><Fmly><Cd>ICDT</Cd><SubFmlyCd>ESCT</SubFmlyCd></Fmly></Domn></BkTxCd>
+        <NtryDtls>
+          <Btch><PmtInfId>{batch_id}</PmtInfId><NbOfTxs>{len(transfers)}</NbOfTxs>
+            <TtlAmt Ccy="EUR">{total:.2f}</TtlAmt></Btch>{details}
+        </NtryDtls>
+        <AddtlNtryInf>VIREMENTS SEPA EMIS REMISE {batch_id} {len(transfers)} OPERATIONS</AddtlNtryInf>
+      </Ntry>
+    </Stmt>
+  </BkToCstmrStmt>
+</Document>
+"""
+    return xml.encode("utf-8")

@@ -14,6 +14,7 @@ from tasks.ingest import ingest_folder
 from tasks.invoicing import issue_invoices_for
 from tasks.mail import deliver_pending_emails
 from tasks.payments import import_statements_from, match_bank_credits
+from tasks.payouts import add_payouts, schedule_and_export_payouts, track_payout_executions
 from tasks.summary import (
     RunSummary,
     add_documents,
@@ -53,7 +54,7 @@ def nightly(as_of: date | None = None) -> RunSummary:
     add_payments(summary, import_statements_from(statements, move_files=True),
                  match_bank_credits())
 
-    # Trainer payouts join here (issue 7).
+    add_payouts(summary, schedule_and_export_payouts(day, track_payout_executions()))
 
     mail = deliver_pending_emails()
     summary.lines.append(f"E-mails envoyés : {mail.performed}, en échec : {mail.failed}")

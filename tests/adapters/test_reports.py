@@ -31,8 +31,8 @@ def test_the_report_lists_sessions_pecs_and_emails(engine, tmp_path):
     paths = write_report(engine, tmp_path / "report")
 
     assert sorted(p.name for p in paths) == [
-        "allocations.csv", "documents.csv", "emails.csv", "invoices.csv", "pecs.csv",
-        "review_queue.csv", "sessions.csv", "statement_lines.csv"]
+        "allocations.csv", "documents.csv", "emails.csv", "invoices.csv", "payouts.csv",
+        "pecs.csv", "review_queue.csv", "sessions.csv", "statement_lines.csv"]
     sessions = read(tmp_path / "report" / "sessions.csv")
     assert [(s["session_ref"], s["status"]) for s in sessions] == [("S-001", "validated"),
                                                                    ("S-002", "completed")]

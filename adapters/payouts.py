@@ -1,0 +1,436 @@
+"""Trainer payouts in the database: decide and schedule, export SEPA batches, track execution.
+
+Every step runs under one lock, the payout number series ("PO", per year), taken first: two runs
+at the same time queue behind each other and the second finds the work done. Each step is one
+transaction, so a crash leaves either nothing or the whole step:
+
+  1. `schedule_payouts`: for each session with funder invoices, the core (`backoffice.payouts`)
+     decides; a payout is recorded with its number (the transfer's EndToEndId), the trainer's
+     bank details copied, and — under a self-billing mandate — the self-billed invoice's number.
+     At most one payout per session and tranche (unique constraint), ever.
+  2. `export_batches`: the scheduled payouts go into one batch per execution date; the pain.001
+     file is built, validated and stored with the batch, then written to the output folder. A
+     batch is frozen: writing it again gives the same bytes.
+  3. `track_executions`: a debit on a statement quoting a payout id (camt TxDtls EndToEndId, or a
+     CSV label), or a batch id for the whole batch, marks the payouts executed and records the
+     trainer's confirmation e-mail (once, by key). A returned transfer marks its payout failed and
+     opens a review item; `retry_payout` lets the next run pay again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session as OrmSession
+
+from adapters.audit import record_decision
+from adapters.database import unit_of_work
+from adapters.email_templates import record_email
+from adapters.invoices import lock_series, next_number
+from adapters.models import (
+    BankLine,
+    Client,
+    Invoice,
+    Payout,
+    PayoutBatch,
+    Programme,
+    ReviewItem,
+    SelfBilledInvoice,
+    Session,
+    Trainer,
+    TrainerInvoice,
+)
+from adapters.pdf import html_to_pdf, render_html
+from adapters.review import open_item, resolve_item
+from adapters.sepa import Debtor, Transfer, build_pain001, iban_problem
+from adapters.settings import Marketplace
+from backoffice import payouts as rules
+from backoffice.dates import business_date
+from backoffice.identifiers import siret_problem
+from backoffice.matching import OTHER_CREDIT, OTHER_DEBIT, OWN_TRANSFER
+from backoffice.money import ZERO, quantize
+
+ACTOR = "pipeline"
+PAYOUT_SERIES = "PO"
+SELF_BILLING_PREFIX = "AF"
+REVIEW_KIND = "payout"
+ACTIVE = ("scheduled", "exported", "executed")  # what counts as paid or being paid
+
+
+@dataclass
+class PayoutReport:
+    scheduled: list[dict[str, str]] = field(default_factory=list)
+    waiting: list[dict[str, str]] = field(default_factory=list)
+    review: list[dict[str, str]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    batches: list[dict[str, str]] = field(default_factory=list)
+    executed: list[dict[str, str]] = field(default_factory=list)
+    failed: list[dict[str, str]] = field(default_factory=list)
+
+
+def review_key(session_ref: str) -> str:
+    return f"payout:{session_ref}"
+
+
+# --- 1. deciding ------------------------------------------------------------------------------
+
+def schedule_payouts(engine: Engine, *, as_of: date, now: datetime,
+                     mode: rules.PayoutMode = rules.PayoutMode.when_paid,
+                     nda_policy: rules.NdaPolicy = rules.NdaPolicy.warn,
+                     report: PayoutReport | None = None) -> PayoutReport:
+    """Decide, for every session with funder invoices, what its trainer is owed now."""
+    report = report if report is not None else PayoutReport()
+    with unit_of_work(engine) as db:
+        lock_series(db, PAYOUT_SERIES, as_of)  # first the lock, then the facts
+        facts = load_payout_facts(db)
+        open_reviews = set(db.scalars(select(ReviewItem.key).where(
+            ReviewItem.kind == REVIEW_KIND, ReviewItem.status == "open")))
+        sequences = dict(db.execute(select(Payout.session_ref, func.max(Payout.sequence))
+                                    .group_by(Payout.session_ref)).all())
+        trainers = {t.trainer_ref: t for t in db.scalars(select(Trainer))}
+        for session_ref, session_facts in sorted(facts.items()):
+            decision = rules.decide_payout(session_facts, mode=mode, nda_policy=nda_policy)
+            key = review_key(session_ref)
+            report.warnings += [f"Session {session_ref} : {w}" for w in decision.warnings]
+            if decision.outcome is rules.Outcome.review:
+                open_item(db, key, kind=REVIEW_KIND, subject=f"Virement formateur {session_ref}",
+                          reasons=list(decision.reasons), proposals=[], now=now)
+                report.review.append({"session": session_ref,
+                                      "motif": " ; ".join(decision.reasons)})
+                continue
+            if key in open_reviews:
+                resolve_item(db, key, "le problème a disparu des données", now)
+            if decision.outcome is rules.Outcome.wait:
+                report.waiting.append({"session": session_ref,
+                                       "motif": " ; ".join(decision.reasons)})
+            elif decision.outcome is rules.Outcome.pay:
+                payout = _record_payout(db, session_facts, decision, trainers[
+                    session_facts.trainer.trainer_ref], sequences.get(session_ref, 0) + 1,
+                    as_of=as_of, now=now)
+                report.scheduled.append({
+                    "virement": payout.id, "session": session_ref,
+                    "formateur": payout.trainer_ref, "montant": str(payout.amount),
+                    "facture": payout.trainer_invoice,
+                    "exécution prévue": payout.execution_date.isoformat()})
+    return report
+
+
+def load_payout_facts(db: OrmSession, session_refs: list[str] | None = None
+                      ) -> dict[str, rules.SessionPayoutFacts]:
+    """The facts of every session that has funder invoices (or of the given sessions)."""
+    invoices = select(Invoice).where(Invoice.kind == "invoice")
+    if session_refs is not None:
+        invoices = invoices.where(Invoice.session_ref.in_(session_refs))
+    by_session: dict[str, list[Invoice]] = defaultdict(list)
+    for invoice in db.scalars(invoices.order_by(Invoice.number)):
+        by_session[invoice.session_ref].append(invoice)
+    if not by_session:
+        return {}
+    credited = dict(db.execute(select(Invoice.credit_note_of, func.sum(Invoice.total_ttc))
+                               .where(Invoice.kind == "credit_note")
+                               .group_by(Invoice.credit_note_of)).all())
+    sessions = {s.session_ref: s for s in db.scalars(select(Session).where(
+        Session.session_ref.in_(list(by_session))))}
+    trainers = {t.trainer_ref: _trainer_facts(t) for t in db.scalars(select(Trainer).where(
+        Trainer.trainer_ref.in_({s.trainer_ref for s in sessions.values()})))}
+    deposited: dict[str, list[rules.TrainerInvoiceFacts]] = defaultdict(list)
+    for row in db.scalars(select(TrainerInvoice).order_by(TrainerInvoice.received_at,
+                                                          TrainerInvoice.number)):
+        if row.session_ref in sessions and row.trainer_ref == sessions[row.session_ref].trainer_ref:
+            deposited[row.session_ref].append(rules.TrainerInvoiceFacts(
+                row.number, row.amount_ht, row.vat, row.amount_ttc))
+    paid: dict[str, tuple[Decimal, Decimal]] = {}
+    failures: dict[str, str] = {}
+    for payout in db.scalars(select(Payout).order_by(Payout.id)):
+        if payout.status in ACTIVE:
+            ht, vat = paid.get(payout.session_ref, (ZERO, ZERO))
+            paid[payout.session_ref] = (ht + payout.amount_ht, vat + payout.vat)
+        elif payout.status == "failed":
+            failures[payout.session_ref] = (f"virement {payout.id} rejeté par la banque "
+                                            f"({payout.failure}) : à relancer (retry-payout)")
+    facts = {}
+    for session_ref, rows in by_session.items():
+        session = sessions[session_ref]
+        already_ht, already_vat = paid.get(session_ref, (ZERO, ZERO))
+        facts[session_ref] = rules.SessionPayoutFacts(
+            session_ref=session_ref, fee_ht=session.trainer_fee_ht,
+            trainer=trainers[session.trainer_ref],
+            funder_invoices=tuple(rules.FunderInvoice(
+                i.number, i.total_ttc, credited.get(i.number) or ZERO, i.paid_amount)
+                for i in rows),
+            trainer_invoices=tuple(deposited.get(session_ref, ())),
+            already_ht=already_ht, already_vat=already_vat,
+            unresolved_failure=failures.get(session_ref))
+    return facts
+
+
+def _trainer_facts(trainer: Trainer) -> rules.TrainerFacts:
+    return rules.TrainerFacts(
+        trainer_ref=trainer.trainer_ref, holder_name=holder_name(trainer),
+        iban_problem=iban_problem(trainer.iban), siret_problem=siret_problem(trainer.siret),
+        nda=trainer.nda, vat_regime=trainer.vat_regime, self_billing=trainer.self_billing)
+
+
+def holder_name(trainer: Trainer) -> str:
+    """The account holder: the export has no separate field, so the trainer's own name."""
+    return f"{trainer.first_name} {trainer.last_name}".strip()
+
+
+def _record_payout(db: OrmSession, facts: rules.SessionPayoutFacts,
+                   decision: rules.PayoutDecision, trainer: Trainer, sequence: int, *,
+                   as_of: date, now: datetime) -> Payout:
+    number = next_number(db, PAYOUT_SERIES, as_of)
+    invoice_number = decision.trainer_invoice
+    if decision.self_billed:
+        invoice_number = next_number(db, f"{SELF_BILLING_PREFIX}-{trainer.trainer_ref}", as_of)
+    payout = Payout(
+        id=number, session_ref=facts.session_ref, sequence=sequence,
+        trainer_ref=trainer.trainer_ref, amount_ht=decision.amount_ht, vat=decision.vat,
+        amount=decision.amount, trainer_invoice=invoice_number, self_billed=decision.self_billed,
+        creditor_name=holder_name(trainer), iban=trainer.iban.replace(" ", "").upper(),
+        bic=trainer.bic, street=trainer.address, postcode=trainer.postcode, city=trainer.city,
+        remittance=rules.remittance(facts.session_ref, invoice_number), decided_on=as_of,
+        execution_date=rules.execution_date(as_of), status="scheduled", created_at=now)
+    db.add(payout)
+    if decision.self_billed:
+        db.flush()  # the payout row first: the self-billed invoice refers to it
+        db.add(SelfBilledInvoice(
+            number=invoice_number, payout_id=number, trainer_ref=trainer.trainer_ref,
+            session_ref=facts.session_ref, issue_date=as_of, amount_ht=decision.amount_ht,
+            vat=decision.vat, amount_ttc=decision.amount, created_at=now))
+    record_decision(db, actor=ACTOR, action="payout.scheduled", subject=number, at=now,
+                    reason=f"session {facts.session_ref} : {decision.amount} € au formateur "
+                           f"{trainer.trainer_ref}, facture {invoice_number}",
+                    inputs={"session_ref": facts.session_ref, "as_of": as_of.isoformat(),
+                            "amount_ht": str(decision.amount_ht), "vat": str(decision.vat),
+                            "sequence": sequence, "self_billed": decision.self_billed})
+    return payout
+
+
+def render_self_billed_invoices(engine: Engine, *, output_dir: Path, now: datetime,
+                                marketplace: Marketplace) -> list[str]:
+    """Render the PDF of every self-billed invoice that has none, then record its copy to the
+    trainer (the mandate requires it), once."""
+    with unit_of_work(engine) as db:
+        pending = list(db.scalars(select(SelfBilledInvoice.number).where(
+            SelfBilledInvoice.pdf_path.is_(None)).order_by(SelfBilledInvoice.number)))
+    for number in pending:
+        with unit_of_work(engine) as db:
+            invoice = db.get(SelfBilledInvoice, number)
+            trainer = db.get(Trainer, invoice.trainer_ref)
+            session = db.get(Session, invoice.session_ref)
+            payout = db.get(Payout, invoice.payout_id)
+            html = render_html("self_billed_invoice", {
+                "invoice": invoice, "trainer": trainer, "session": session,
+                "programme": db.get(Programme, session.programme_ref),
+                "client": db.get(Client, session.client_ref), "marketplace": marketplace,
+                "vat_mention": rules.VAT_REGIMES.get(trainer.vat_regime, ""),
+                "tranche": f"versement n° {payout.sequence}" if payout.sequence > 1 else ""})
+            pdf = html_to_pdf(html)
+            path = output_dir / "self-billing" / str(invoice.issue_date.year) / f"{number}.pdf"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            temporary = path.with_suffix(".pdf.tmp")
+            temporary.write_bytes(pdf)
+            os.replace(temporary, path)
+            invoice.pdf_path = str(path.relative_to(output_dir))
+            invoice.sha256 = hashlib.sha256(pdf).hexdigest()
+            record_email(db, f"email:self-billed:{number}", to=[trainer.email], now=now,
+                         template="self_billed_invoice", attachments=[str(path)],
+                         invoice=invoice, trainer=trainer, marketplace=marketplace)
+    return pending
+
+
+# --- 2. exporting -----------------------------------------------------------------------------
+
+def export_batches(engine: Engine, *, as_of: date, now: datetime, output_dir: Path,
+                   marketplace: Marketplace, version: str = "03",
+                   report: PayoutReport | None = None) -> PayoutReport:
+    """Put every scheduled payout in the batch of its execution date, then write the files."""
+    report = report if report is not None else PayoutReport()
+    created_on = business_date(now)
+    with unit_of_work(engine) as db:
+        lock_series(db, PAYOUT_SERIES, as_of)
+        waiting = list(db.scalars(select(Payout).where(
+            Payout.status == "scheduled", Payout.batch_id.is_(None)).order_by(Payout.id)))
+        by_date: dict[date, list[Payout]] = defaultdict(list)
+        for payout in waiting:  # a date already past (late export, backfill) moves forward
+            by_date[rules.execution_date(payout.decided_on, created_on)].append(payout)
+        debtor = Debtor(marketplace.name, marketplace.iban, marketplace.bic)
+        for execution_on, payouts in sorted(by_date.items()):
+            batch = _new_batch(db, execution_on, payouts, debtor, now=now, version=version)
+            report.batches.append({"lot": batch.id, "exécution": execution_on.isoformat(),
+                                   "virements": str(batch.transfers),
+                                   "total": str(batch.total), "fichier": batch.path})
+    write_batch_files(engine, output_dir)
+    return report
+
+
+def _new_batch(db: OrmSession, execution_on: date, payouts: list[Payout], debtor: Debtor, *,
+               now: datetime, version: str) -> PayoutBatch:
+    sequence = (db.scalar(select(func.max(PayoutBatch.sequence)).where(
+        PayoutBatch.execution_date == execution_on)) or 0) + 1
+    msg_id = rules.batch_id(execution_on, sequence)
+    transfers = [Transfer(
+        end_to_end_id=p.id, creditor_name=p.creditor_name, creditor_iban=p.iban,
+        creditor_bic=p.bic, amount=p.amount, remittance=p.remittance,
+        creditor_address=(p.street or "", p.postcode or "", p.city) if p.city else None)
+        for p in payouts]
+    xml = build_pain001(debtor, transfers, msg_id=msg_id, execution_date=execution_on,
+                        created_at=now, version=version)  # type: ignore[arg-type]
+    batch = PayoutBatch(
+        id=msg_id, execution_date=execution_on, sequence=sequence, version=version,
+        transfers=len(payouts), total=quantize(sum((p.amount for p in payouts), ZERO)), xml=xml,
+        sha256=hashlib.sha256(xml).hexdigest(),
+        path=f"sepa/{execution_on.year}/{msg_id}.xml", created_at=now)
+    db.add(batch)
+    db.flush()
+    for payout in payouts:
+        payout.batch_id, payout.status, payout.execution_date = msg_id, "exported", execution_on
+    record_decision(db, actor=ACTOR, action="payout.batch_exported", subject=msg_id, at=now,
+                    reason=f"{len(payouts)} virements, {batch.total} €, exécution le "
+                           f"{execution_on.isoformat()}",
+                    inputs={"payouts": [p.id for p in payouts], "sha256": batch.sha256})
+    return batch
+
+
+def write_batch_files(engine: Engine, output_dir: Path) -> list[Path]:
+    """Write each batch's stored file where it is missing or differs (after a crash, say)."""
+    written = []
+    with unit_of_work(engine) as db:
+        batches = list(db.execute(select(PayoutBatch.path, PayoutBatch.sha256)).all())
+    for relative, sha256 in batches:
+        path = output_dir / relative
+        if path.is_file() and hashlib.sha256(path.read_bytes()).hexdigest() == sha256:
+            continue
+        with unit_of_work(engine) as db:
+            xml = db.scalar(select(PayoutBatch.xml).where(PayoutBatch.path == relative))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_suffix(".xml.tmp")
+        temporary.write_bytes(xml)
+        os.replace(temporary, path)
+        written.append(path)
+    return written
+
+
+# --- 3. execution -----------------------------------------------------------------------------
+
+def track_executions(engine: Engine, *, now: datetime, marketplace: Marketplace,
+                     report: PayoutReport | None = None) -> PayoutReport:
+    """Mark payouts executed (or failed) from the statement lines that show them."""
+    report = report if report is not None else PayoutReport()
+    with unit_of_work(engine) as db:
+        lock_series(db, PAYOUT_SERIES, business_date(now))
+        pending = {p.id: p for p in db.scalars(select(Payout).where(
+            Payout.status.in_(("exported", "executed"))))}
+        if not pending:
+            return report
+        since = min(p.execution_date for p in pending.values())
+        seen = set(db.scalars(select(Payout.executed_line_id).where(
+            Payout.executed_line_id.is_not(None)))) | set(db.scalars(select(
+                Payout.returned_line_id).where(Payout.returned_line_id.is_not(None))))
+        # our transfers (classified own_transfer, or other_debit when only the camt TxDtls
+        # carries the payout id) and the returns (other_credit)
+        lines = db.scalars(select(BankLine).where(
+            BankLine.classification.in_((OWN_TRANSFER, OTHER_DEBIT, OTHER_CREDIT)),
+            BankLine.booking_date >= since).order_by(BankLine.booking_date, BankLine.id))
+        for line in lines:
+            if line.id in seen:
+                continue
+            text = " ".join((line.reference, line.label, line.bank_id))
+            if line.amount < 0:
+                _debit(db, line, text, pending, now=now, marketplace=marketplace, report=report)
+            else:
+                _return(db, line, text, pending, now=now, report=report)
+    return report
+
+
+def _debit(db: OrmSession, line: BankLine, text: str, pending: dict[str, Payout], *,
+           now: datetime, marketplace: Marketplace, report: PayoutReport) -> None:
+    payouts = [pending[i] for i in rules.payout_ids_in(text) if i in pending]
+    if not payouts:
+        batches = set(rules.batch_ids_in(text))
+        payouts = sorted((p for p in pending.values() if p.batch_id in batches),
+                         key=lambda p: p.id)
+    payouts = [p for p in payouts if p.status == "exported"]
+    if not payouts:
+        return
+    expected = quantize(sum((p.amount for p in payouts), ZERO))
+    if -line.amount != expected:
+        ids = ", ".join(p.id for p in payouts)
+        open_item(db, f"payout-line:{line.id}", kind=REVIEW_KIND,
+                  subject=f"Débit {line.amount} € du {line.booking_date.isoformat()}",
+                  reasons=[f"la ligne cite {ids} mais leur total est {expected} €"],
+                  proposals=[], now=now)
+        report.review.append({"session": ", ".join(p.session_ref for p in payouts),
+                              "motif": f"débit de {line.amount} € pour {ids} ({expected} €)"})
+        return
+    for payout in payouts:
+        _executed(db, payout, line, now=now, marketplace=marketplace)
+        report.executed.append({"virement": payout.id, "session": payout.session_ref,
+                                "montant": str(payout.amount),
+                                "exécuté le": line.booking_date.isoformat()})
+
+
+def _executed(db: OrmSession, payout: Payout, line: BankLine, *, now: datetime,
+              marketplace: Marketplace) -> None:
+    payout.status, payout.executed_on, payout.executed_line_id = \
+        "executed", line.booking_date, line.id
+    trainer = db.get(Trainer, payout.trainer_ref)
+    record_email(db, f"email:payout-executed:{payout.id}", to=[trainer.email],
+                 template="payout_executed", now=now, payout=payout, trainer=trainer,
+                 marketplace=marketplace)
+    record_decision(db, actor=ACTOR, action="payout.executed", subject=payout.id, at=now,
+                    reason=f"débit du {line.booking_date.isoformat()} sur le relevé",
+                    inputs={"line_id": line.id, "amount": str(line.amount)})
+
+
+def _return(db: OrmSession, line: BankLine, text: str, pending: dict[str, Payout], *,
+            now: datetime, report: PayoutReport) -> None:
+    for payout_id in rules.payout_ids_in(text):
+        payout = pending.get(payout_id)
+        if payout is None or payout.amount != line.amount:
+            continue
+        payout.status, payout.returned_line_id = "failed", line.id
+        payout.failure = line.label or "retour de virement"
+        open_item(db, review_key(payout.session_ref), kind=REVIEW_KIND,
+                  subject=f"Virement formateur {payout.session_ref}",
+                  reasons=[f"virement {payout.id} ({payout.amount} €) revenu le "
+                           f"{line.booking_date.isoformat()} : {payout.failure}"],
+                  proposals=[{"flow": "retry-payout", "payout_id": payout.id}], now=now)
+        record_decision(db, actor=ACTOR, action="payout.returned", subject=payout.id, at=now,
+                        reason=payout.failure, inputs={"line_id": line.id})
+        report.failed.append({"virement": payout.id, "session": payout.session_ref,
+                              "montant": str(payout.amount), "motif": payout.failure})
+        return
+
+
+class PayoutError(ValueError):
+    """An operator's request on a payout that cannot be done (French message)."""
+
+
+def retry_payout(engine: Engine, *, payout_id: str, note: str, now: datetime,
+                 operator: str) -> str:
+    """After a returned transfer (and the trainer's bank details corrected in the platform),
+    let the next run pay the session again, with a new payout."""
+    if len(note.strip()) < 3:
+        raise PayoutError("une note est obligatoire")
+    with unit_of_work(engine) as db:
+        payout = db.get(Payout, payout_id)
+        if payout is None:
+            raise PayoutError(f"virement {payout_id} inconnu")
+        if payout.status != "failed":
+            raise PayoutError(f"virement {payout_id} : statut {payout.status}, seul un virement "
+                              "rejeté peut être relancé")
+        payout.status = "replaced"
+        resolve_item(db, review_key(payout.session_ref), f"relancé : {note.strip()}", now)
+        record_decision(db, actor=operator, action="payout.retried", subject=payout_id, at=now,
+                        reason=note.strip(), inputs={"session_ref": payout.session_ref})
+    return (f"Virement {payout_id} remplacé : la session {payout.session_ref} sera payée à "
+            "nouveau au prochain traitement, avec les coordonnées bancaires à jour.")

@@ -1,0 +1,57 @@
+"""Trainer payouts on demand, and an operator's retry after a returned transfer."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from prefect import flow, task
+from prefect.cache_policies import NO_CACHE
+from pydantic import Field
+
+from adapters.payouts import retry_payout
+from tasks import context
+from tasks.mail import deliver_pending_emails
+from tasks.payouts import add_payouts, schedule_and_export_payouts, track_payout_executions
+from tasks.summary import RunSummary, publish_summary
+
+
+@flow(name="pay-trainers", log_prints=True)
+def pay_trainers(as_of: date | None = None) -> RunSummary:
+    """Track the transfers seen on the statements, decide what trainers are owed, write the
+    SEPA files of the next business day, and send the confirmations.
+
+    Args:
+        as_of: Date métier (par défaut : aujourd'hui, heure de Paris). Les virements décidés ce
+            jour-là partent le jour ouvré TARGET2 suivant.
+    """
+    day = context.business_day(as_of)
+    summary = RunSummary(f"Virements formateurs du {day.isoformat()}")
+    report = track_payout_executions()
+    add_payouts(summary, schedule_and_export_payouts(day, report))
+    mail = deliver_pending_emails()
+    summary.lines.append(f"E-mails envoyés : {mail.performed}, en échec : {mail.failed}")
+    publish_summary("payouts-summary", summary)
+    return summary
+
+
+@task(cache_policy=NO_CACHE)
+def _retry(payout_id: str, note: str, operator: str) -> str:
+    return retry_payout(context.engine(), payout_id=payout_id, note=note, now=context.now(),
+                        operator=operator)
+
+
+@flow(name="retry-payout", log_prints=True)
+def retry_returned_payout(payout_id: Annotated[str, Field(pattern=r"^PO-\d{4}-\d{6}$")],
+                          note: Annotated[str, Field(min_length=3)]) -> str:
+    """After a transfer came back (wrong IBAN, closed account), pay the session again.
+
+    Args:
+        payout_id: Le virement revenu (ex. PO-2026-000042), tel qu'il figure dans la file de revue.
+        note: Ce qui a été corrigé (obligatoire, gardée dans le journal d'audit). Corriger
+            d'abord l'IBAN dans la plateforme : le prochain traitement reprend les coordonnées
+            bancaires du dernier export.
+    """
+    return _retry(payout_id, note, context.operator())
+
+

@@ -1,0 +1,243 @@
+"""Trainer payouts on SQLite and PostgreSQL: decide, export a valid SEPA file once, see the debit
+on a statement, e-mail the trainer once; returns, retries, self-billing, mismatches."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+import pypdf
+import pytest
+from sqlalchemy import func, select
+
+from adapters.database import unit_of_work
+from adapters.models import Effect, Payout, PayoutBatch, ReviewItem, SelfBilledInvoice
+from adapters.payouts import (
+    PayoutError,
+    export_batches,
+    render_self_billed_invoices,
+    retry_payout,
+    schedule_payouts,
+    track_executions,
+    write_batch_files,
+)
+from adapters.sepa import validate_pain001
+from backoffice.payouts import NdaPolicy, PayoutMode
+from demo.statements import DemoTransfer, camt_payout_statement
+from tests.adapters.test_invoices import MARKETPLACE, prepare
+from tests.adapters.test_payments import NOW, load, setup_invoices, statement
+from tests.export_samples import SMALL_EXPORT
+
+AS_OF = date(2027, 1, 5)  # a Tuesday; NOW is its early morning in Paris
+NEXT_DAY = date(2027, 1, 6)
+
+
+def amount_text(value: Decimal) -> str:
+    return f"{value:.2f}".replace(".", ",")
+
+
+def pay(engine, tmp_path, name, invoices) -> None:
+    """A statement paying the invoices in full, each quoting its number (applied automatically)."""
+    rows = [f"04/01/2027;VIR RECU;VIR RECU MOTIF: {i.number};{amount_text(i.total_ttc)};EUR"
+            for i in invoices]
+    _, report = load(engine, tmp_path, statement(tmp_path / "in", name, rows))
+    assert len(report.applied) == len(invoices), report.review
+
+
+def run(engine, tmp_path, as_of=AS_OF, now=NOW, **options):
+    report = schedule_payouts(engine, as_of=as_of, now=now, **options)
+    render_self_billed_invoices(engine, output_dir=tmp_path / "out", now=now,
+                                marketplace=MARKETPLACE)
+    return export_batches(engine, as_of=as_of, now=now, output_dir=tmp_path / "out",
+                          marketplace=MARKETPLACE, report=report)
+
+
+def payouts(engine) -> dict[str, Payout]:
+    with unit_of_work(engine) as db:
+        return {p.id: p for p in db.scalars(select(Payout))}
+
+
+def emails(engine, prefix: str) -> list[Effect]:
+    with unit_of_work(engine) as db:
+        return list(db.scalars(select(Effect).where(Effect.idempotency_key.startswith(prefix))))
+
+
+def test_a_fully_paid_session_is_paid_once_in_a_valid_file_then_confirmed_once(engine, tmp_path):
+    invoices = setup_invoices(engine, tmp_path)
+    pay(engine, tmp_path, "sg1.csv", [invoices["s2"]])
+
+    report = run(engine, tmp_path)
+
+    assert [p["session"] for p in report.scheduled] == ["S-002"]
+    assert "S-001" in [w["session"] for w in report.waiting]  # its invoices are not paid
+    assert any("TR-02" in w and "NDA" in w for w in report.warnings)
+    (payout,) = payouts(engine).values()
+    assert (payout.id, payout.amount_ht, payout.vat, payout.amount) == (
+        "PO-2027-000001", Decimal("1100.00"), Decimal("220.00"), Decimal("1320.00"))
+    assert (payout.trainer_invoice, payout.status, payout.execution_date) == (
+        "F-2026-017", "exported", NEXT_DAY)
+    (batch,) = report.batches
+    assert batch["lot"] == "VIR-FORMATEURS-20270106-01"
+    xml = (tmp_path / "out" / batch["fichier"]).read_bytes()
+    validate_pain001(xml, "03")
+    assert b"<EndToEndId>PO-2027-000001</EndToEndId>" in xml
+    assert b"<Ustrd>Honoraires session S-002 facture F-2026-017</Ustrd>" in xml
+    assert b"<ReqdExctnDt>2027-01-06</ReqdExctnDt>" in xml
+
+    again = run(engine, tmp_path, now=NOW.replace(hour=9))  # same day, later: nothing new
+    assert again.scheduled == again.batches == []
+    (tmp_path / "out" / batch["fichier"]).unlink()  # lost file: written again, same bytes
+    write_batch_files(engine, tmp_path / "out")
+    assert (tmp_path / "out" / batch["fichier"]).read_bytes() == xml
+
+    debit = statement(tmp_path / "in", "sg2.csv", [
+        "06/01/2027;VIR SEPA EMIS;VIR SEPA EMIS REMISE VIR-FORMATEURS-20270106-01;-1 320,00;EUR"])
+    load(engine, tmp_path, debit)
+    tracked = track_executions(engine, now=NOW, marketplace=MARKETPLACE)
+
+    assert [e["virement"] for e in tracked.executed] == ["PO-2027-000001"]
+    assert payouts(engine)["PO-2027-000001"].executed_on == NEXT_DAY
+    (email,) = emails(engine, "email:payout-executed:")
+    assert email.payload["to"] == ["jf.legall@formateurs.example"]
+    assert "S-002" in email.payload["subject"] and "1\u202f320,00\xa0€" in email.payload["text"]
+    assert "6 janvier 2027" in email.payload["text"]
+    assert track_executions(engine, now=NOW, marketplace=MARKETPLACE).executed == []
+    assert len(emails(engine, "email:payout-executed:")) == 1
+
+
+def test_a_batch_booked_camt_debit_executes_each_transfer_by_its_end_to_end_id(engine, tmp_path):
+    invoices = setup_invoices(engine, tmp_path)
+    pay(engine, tmp_path, "sg1.csv", [invoices["s2"]])
+    run(engine, tmp_path)
+    (payout,) = payouts(engine).values()
+    camt = tmp_path / "in" / "camt.xml"
+    camt.write_bytes(camt_payout_statement(MARKETPLACE.iban, payout.batch_id, [DemoTransfer(
+        payout.id, payout.creditor_name, payout.iban, payout.amount, payout.remittance)],
+        NEXT_DAY))
+
+    outcomes, _ = load(engine, tmp_path, camt)
+    tracked = track_executions(engine, now=NOW, marketplace=MARKETPLACE)
+
+    assert outcomes[0].status == "imported"
+    assert [e["virement"] for e in tracked.executed] == [payout.id]
+
+
+def test_a_returned_transfer_fails_goes_to_review_and_an_operator_retries(engine, tmp_path):
+    invoices = setup_invoices(engine, tmp_path)
+    pay(engine, tmp_path, "sg1.csv", [invoices["s2"]])
+    run(engine, tmp_path)
+    load(engine, tmp_path, statement(tmp_path / "in", "sg2.csv", [
+        "06/01/2027;VIR SEPA EMIS;VIR SEPA EMIS PO-2027-000001;-1 320,00;EUR",
+        "08/01/2027;RETOUR VIR;RETOUR VIR SEPA PO-2027-000001 COMPTE CLOTURE;1 320,00;EUR"]))
+
+    tracked = track_executions(engine, now=NOW, marketplace=MARKETPLACE)
+
+    assert [e["virement"] for e in tracked.executed] == ["PO-2027-000001"]
+    assert [f["virement"] for f in tracked.failed] == ["PO-2027-000001"]
+    assert payouts(engine)["PO-2027-000001"].status == "failed"
+    with unit_of_work(engine) as db:
+        item = db.scalar(select(ReviewItem).where(ReviewItem.key == "payout:S-002"))
+    assert item.status == "open" and "COMPTE CLOTURE" in item.reasons[0]
+    blocked = run(engine, tmp_path)  # no second payout while the return is not dealt with
+    assert blocked.scheduled == [] and "retry-payout" in blocked.review[0]["motif"]
+    with pytest.raises(PayoutError, match="inconnu"):
+        retry_payout(engine, payout_id="PO-2027-000002", note="x" * 5, now=NOW, operator="op")
+
+    retry_payout(engine, payout_id="PO-2027-000001", note="IBAN corrigé", now=NOW, operator="op")
+    with pytest.raises(PayoutError, match="seul un virement rejeté"):  # once
+        retry_payout(engine, payout_id="PO-2027-000001", note="encore", now=NOW, operator="op")
+    retried = run(engine, tmp_path)
+
+    assert [p["virement"] for p in retried.scheduled] == ["PO-2027-000002"]
+    assert payouts(engine)["PO-2027-000002"].sequence == 2
+    with unit_of_work(engine) as db:
+        assert db.scalar(select(ReviewItem.status).where(
+            ReviewItem.key == "payout:S-002")) == "resolved"
+
+
+def test_a_self_billing_trainer_gets_an_autofacturation_invoice_in_its_own_series(
+        engine, tmp_path):
+    invoices = setup_invoices(engine, tmp_path)
+    pay(engine, tmp_path, "sg1.csv", [invoices["opco"], invoices["company"]])
+
+    report = run(engine, tmp_path)
+
+    (scheduled,) = report.scheduled
+    assert (scheduled["session"], scheduled["facture"]) == ("S-001", "AF-TR-01-2027-000001")
+    with unit_of_work(engine) as db:
+        invoice = db.scalar(select(SelfBilledInvoice))
+    assert (invoice.amount_ht, invoice.vat, invoice.amount_ttc) == (
+        Decimal("1500.00"), Decimal("0.00"), Decimal("1500.00"))
+    text = "".join(page.extract_text() for page in pypdf.PdfReader(
+        tmp_path / "out" / invoice.pdf_path).pages)
+    for expected in ("Autofacturation", "AF-TR-01-2027-000001", "Élodie Marchand",
+                     "art. 293 B du CGI", "S-001", "1\u202f500,00"):
+        assert expected in text
+    (copy,) = emails(engine, "email:self-billed:")
+    assert copy.payload["attachments"] == [str(tmp_path / "out" / invoice.pdf_path)]
+    assert render_self_billed_invoices(engine, output_dir=tmp_path / "out", now=NOW,
+                                       marketplace=MARKETPLACE) == []
+
+
+def test_a_trainer_invoice_of_another_amount_waits_in_review_until_corrected(engine, tmp_path):
+    wrong = SMALL_EXPORT["trainer_invoices.csv"].replace("1100.00,220.00,1320.00",
+                                                         "1200.00,240.00,1440.00")
+    invoices = setup_invoices(engine, tmp_path)
+    prepare(engine, tmp_path, name="export-wrong", trainer_invoices_csv=wrong)
+    pay(engine, tmp_path, "sg1.csv", [invoices["s2"]])
+
+    first = run(engine, tmp_path)
+
+    assert first.scheduled == [] and "attendu 1100.00 € HT" in first.review[0]["motif"]
+    corrected = wrong + "S-002,TR-02,F-2026-018,1100.00,220.00,1320.00,2027-01-04T09:00:00+01:00\n"
+    prepare(engine, tmp_path, name="export-fixed", trainer_invoices_csv=corrected)
+    second = run(engine, tmp_path)
+    assert [p["facture"] for p in second.scheduled] == ["F-2026-018"]
+    with unit_of_work(engine) as db:
+        assert db.scalar(select(ReviewItem.status).where(
+            ReviewItem.key == "payout:S-002")) == "resolved"
+
+
+def test_settings_block_without_nda_and_pay_pro_rata(engine, tmp_path):
+    invoices = setup_invoices(engine, tmp_path)
+    pay(engine, tmp_path, "sg1.csv", [invoices["s2"], invoices["opco"]])
+
+    blocked = schedule_payouts(engine, as_of=AS_OF, now=NOW, nda_policy=NdaPolicy.block)
+    assert [r["session"] for r in blocked.review] == ["S-002"]
+
+    tranche = schedule_payouts(engine, as_of=AS_OF, now=NOW, mode=PayoutMode.pro_rata)
+    by_session = {p.session_ref: p for p in payouts(engine).values()}
+    opco, company = invoices["opco"].total_ttc, invoices["company"].total_ttc
+    share = (Decimal("1500.00") * opco / (opco + company)).quantize(Decimal("0.01"), "ROUND_DOWN")
+    assert by_session["S-001"].amount == share and len(tranche.scheduled) == 2
+    assert schedule_payouts(engine, as_of=AS_OF, now=NOW, mode=PayoutMode.pro_rata).scheduled == []
+
+
+def test_a_late_export_moves_the_execution_date_forward(engine, tmp_path):
+    invoices = setup_invoices(engine, tmp_path)
+    pay(engine, tmp_path, "sg1.csv", [invoices["s2"]])
+    schedule_payouts(engine, as_of=AS_OF, now=NOW)
+
+    late = datetime(2027, 1, 9, 8, 0, tzinfo=UTC)  # a Saturday
+    report = export_batches(engine, as_of=date(2027, 1, 9), now=late, output_dir=tmp_path,
+                            marketplace=MARKETPLACE)
+
+    assert report.batches[0]["exécution"] == "2027-01-11"
+    with unit_of_work(engine) as db:
+        assert db.scalar(select(func.count()).select_from(PayoutBatch)) == 1
+
+
+def test_the_payouts_report(engine, tmp_path):
+    from adapters.reports import write_report
+    from tests.adapters.test_reports import read
+
+    invoices = setup_invoices(engine, tmp_path)
+    pay(engine, tmp_path, "sg1.csv", [invoices["s2"]])
+    run(engine, tmp_path)
+    write_report(engine, tmp_path / "report")
+
+    (row,) = read(tmp_path / "report" / "payouts.csv")
+    assert row == {"payout_id": "PO-2027-000001", "session_ref": "S-002", "trainer_ref": "TR-02",
+                   "amount": "1320.00", "status": "exported",
+                   "batch": "VIR-FORMATEURS-20270106-01", "execution_date": "2027-01-06",
+                   "executed_date": "", "trainer_invoice": "F-2026-017"}
