@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
+from pathlib import Path
 
 from sqlalchemy import Engine, select
 
 from adapters.database import unit_of_work
-from adapters.models import Invoice
+from adapters.models import Invoice, Payout, PayoutBatch
 from adapters.reports import write_report
 from demo.generator import DEMO_AS_OF, write_demo_export
-from demo.statements import DemoInvoice, write_demo_statement
+from demo.statements import (
+    DemoInvoice,
+    DemoTransfer,
+    camt_payout_statement,
+    write_demo_statement,
+)
 from flows.nightly import nightly
 from tasks import context
 
@@ -25,9 +31,29 @@ def demo_invoices(engine: Engine) -> list[DemoInvoice]:
                                     .order_by(Invoice.number))]
 
 
+def write_demo_payout_statement(engine: Engine, folder: Path, account_iban: str
+                                ) -> tuple[Path, date] | None:
+    """The bank's camt.053 of the execution day of the first payout batch: one batch-booked debit
+    with one transaction per transfer, each quoting its EndToEndId."""
+    with unit_of_work(engine) as db:
+        batch = db.scalar(select(PayoutBatch).order_by(PayoutBatch.id))
+        if batch is None:
+            return None
+        transfers = [DemoTransfer(p.id, p.creditor_name, p.iban, p.amount, p.remittance)
+                     for p in db.scalars(select(Payout).where(Payout.batch_id == batch.id)
+                                         .order_by(Payout.id))]
+        day = batch.execution_date
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"camt053-{day:%Y%m%d}.xml"
+    path.write_bytes(camt_payout_statement(account_iban, batch.id, transfers, day))
+    return path, day
+
+
 def run_demo(seed: int = 2026) -> int:
     """Write the demo export into the inbox, run the nightly flow on the demo date, then on the
-    next day with a bank statement paying some invoices, and write the reports.
+    next day with a bank statement paying some invoices (the trainers of the sessions now paid
+    are put in a SEPA file), then on the execution day with the bank's camt.053 showing the
+    transfers (the trainers are told), and write the reports.
 
     Deterministic: a second run finds nothing new and changes nothing.
     """
@@ -41,14 +67,21 @@ def run_demo(seed: int = 2026) -> int:
     statement = write_demo_statement(demo_invoices(context.engine()), settings.bank_inbox,
                                      PAYMENT_DAY)
     summary = nightly(as_of=PAYMENT_DAY)
+    # the execution day: the bank's camt.053 shows the batch of trainer transfers
+    camt = write_demo_payout_statement(context.engine(), settings.bank_inbox,
+                                       settings.marketplace.iban)
+    if camt is not None:
+        summary = nightly(as_of=camt[1])
     report_dir = settings.output_dir / "report"
     reports = write_report(context.engine(), report_dir)
     print(summary.to_markdown())
     print("Export de démonstration :", settings.export_inbox,
           "(" + ", ".join(f"{name} {count}" for name, count in counts.items()) + ")")
     print("Base de données :", settings.database_url)
-    print("Relevé bancaire de démonstration :", statement.name, "(archivé dans",
+    print("Relevés bancaires de démonstration :", statement.name,
+          f"et {camt[0].name}" if camt else "", "(archivés dans",
           settings.bank_inbox.parent / "bank-archive", ")")
+    print("Fichiers SEPA des virements formateurs :", settings.output_dir / "sepa")
     print("E-mails (.eml) :", settings.outbox_dir)
     print("Rapports CSV :", report_dir, f"({len(reports)} fichiers)")
     return 0

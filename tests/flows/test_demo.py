@@ -7,6 +7,7 @@ import csv
 import pytest
 
 from adapters.database import ready_engine
+from adapters.sepa import validate_pain001
 from flows.demo import run_demo
 from tests.adapters.test_ingest import snapshot
 
@@ -38,6 +39,20 @@ def test_the_demo_runs_and_a_second_run_changes_nothing(data_dirs, prefect_harne
     sent = [row["key"] for row in read_csv(report / "emails.csv")
             if row["key"].startswith("email:invoice:")]
     assert sorted(sent) == sorted(f"email:invoice:{n}" for n in numbers)  # each sent once
+
+    # the sessions paid on the statement's day: their trainers in one valid SEPA file for the
+    # next business day, then executed when the bank's camt.053 shows it, each told once
+    payouts = read_csv(report / "payouts.csv")
+    assert len(payouts) >= 3
+    assert {(p["status"], p["batch"], p["execution_date"], p["executed_date"]) for p in payouts} \
+        == {("executed", "VIR-FORMATEURS-20261202-01", "2026-12-02", "2026-12-02")}
+    assert any(p["trainer_invoice"].startswith("AF-") for p in payouts)  # a self-billed one
+    validate_pain001((data_dirs / "output" / "sepa" / "2026" / "VIR-FORMATEURS-20261202-01.xml")
+                     .read_bytes(), "03")
+    confirmations = [row["key"] for row in read_csv(report / "emails.csv")
+                     if row["key"].startswith("email:payout-executed:")]
+    assert sorted(confirmations) == sorted(f"email:payout-executed:{p['payout_id']}"
+                                           for p in payouts)
 
 
 def read_csv(path):
