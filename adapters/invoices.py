@@ -131,14 +131,19 @@ def lock_series(db: OrmSession, series: str, issued_on: date) -> NumberSeries:
 
 def next_number(db: OrmSession, series: str, issued_on: date) -> str:
     """The next number of the series for the year, under a row lock; chronological or refused."""
-    counter = lock_series(db, series, issued_on)
+    return take_number(lock_series(db, series, issued_on), issued_on)
+
+
+def take_number(counter: NumberSeries, issued_on: date) -> str:
+    """The next number of a counter locked by `lock_series` in this transaction (for many
+    numbers at once); chronological or refused."""
     if counter.last_issued_on and issued_on < counter.last_issued_on:
         raise InvoicingError(
-            f"série {series} {issued_on.year} : une facture du {counter.last_issued_on} existe "
-            f"déjà ; une facture du {issued_on} casserait l'ordre chronologique des numéros")
+            f"série {counter.series} {issued_on.year} : une facture du {counter.last_issued_on} "
+            f"existe déjà ; une facture du {issued_on} casserait l'ordre chronologique des numéros")
     counter.last_value += 1
     counter.last_issued_on = issued_on
-    return invoice_number(series, issued_on.year, counter.last_value)
+    return invoice_number(counter.series, issued_on.year, counter.last_value)
 
 
 # --- issuing ------------------------------------------------------------------------------------

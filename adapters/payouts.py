@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session as OrmSession
 from adapters.audit import record_decision
 from adapters.database import unit_of_work
 from adapters.email_templates import record_email
-from adapters.invoices import lock_series, next_number
+from adapters.invoices import lock_series, next_number, take_number
 from adapters.models import (
     BankLine,
     Client,
@@ -88,7 +88,7 @@ def schedule_payouts(engine: Engine, *, as_of: date, now: datetime,
     """Decide, for every session with funder invoices, what its trainer is owed now."""
     report = report if report is not None else PayoutReport()
     with unit_of_work(engine) as db:
-        lock_series(db, PAYOUT_SERIES, as_of)  # first the lock, then the facts
+        counter = lock_series(db, PAYOUT_SERIES, as_of)  # first the lock, then the facts
         facts = load_payout_facts(db)
         open_reviews = set(db.scalars(select(ReviewItem.key).where(
             ReviewItem.kind == REVIEW_KIND, ReviewItem.status == "open")))
@@ -113,7 +113,7 @@ def schedule_payouts(engine: Engine, *, as_of: date, now: datetime,
             elif decision.outcome is rules.Outcome.pay:
                 payout = _record_payout(db, session_facts, decision, trainers[
                     session_facts.trainer.trainer_ref], sequences.get(session_ref, 0) + 1,
-                    as_of=as_of, now=now)
+                    take_number(counter, as_of), as_of=as_of, now=now)
                 report.scheduled.append({
                     "virement": payout.id, "session": session_ref,
                     "formateur": payout.trainer_ref, "montant": str(payout.amount),
@@ -184,9 +184,8 @@ def holder_name(trainer: Trainer) -> str:
 
 
 def _record_payout(db: OrmSession, facts: rules.SessionPayoutFacts,
-                   decision: rules.PayoutDecision, trainer: Trainer, sequence: int, *,
-                   as_of: date, now: datetime) -> Payout:
-    number = next_number(db, PAYOUT_SERIES, as_of)
+                   decision: rules.PayoutDecision, trainer: Trainer, sequence: int, number: str,
+                   *, as_of: date, now: datetime) -> Payout:
     invoice_number = decision.trainer_invoice
     if decision.self_billed:
         invoice_number = next_number(db, f"{SELF_BILLING_PREFIX}-{trainer.trainer_ref}", as_of)
@@ -199,8 +198,7 @@ def _record_payout(db: OrmSession, facts: rules.SessionPayoutFacts,
         remittance=rules.remittance(facts.session_ref, invoice_number), decided_on=as_of,
         execution_date=rules.execution_date(as_of), status="scheduled", created_at=now)
     db.add(payout)
-    if decision.self_billed:
-        db.flush()  # the payout row first: the self-billed invoice refers to it
+    if decision.self_billed:  # inserted after the payout (the unit of work follows the FKs)
         db.add(SelfBilledInvoice(
             number=invoice_number, payout_id=number, trainer_ref=trainer.trainer_ref,
             session_ref=facts.session_ref, issue_date=as_of, amount_ht=decision.amount_ht,
