@@ -241,3 +241,19 @@ def test_the_payouts_report(engine, tmp_path):
                    "amount": "1320.00", "status": "exported",
                    "batch": "VIR-FORMATEURS-20270106-01", "execution_date": "2027-01-06",
                    "executed_date": "", "trainer_invoice": "F-2026-017"}
+
+
+def test_the_iso_2019_file_carries_the_trainers_structured_address(engine, tmp_path):
+    invoices = setup_invoices(engine, tmp_path)
+    pay(engine, tmp_path, "sg1.csv", [invoices["opco"], invoices["company"]])
+    schedule_payouts(engine, as_of=AS_OF, now=NOW)
+
+    report = export_batches(engine, as_of=AS_OF, now=NOW, output_dir=tmp_path / "out",
+                            marketplace=MARKETPLACE, version="09")
+
+    xml = (tmp_path / "out" / report.batches[0]["fichier"]).read_bytes()
+    validate_pain001(xml, "09")
+    assert b"<ReqdExctnDt><Dt>2027-01-06</Dt></ReqdExctnDt>" in xml
+    for part in (b"<StrtNm>3 rue des Lilas</StrtNm>", b"<PstCd>69003</PstCd>",
+                 b"<TwnNm>Lyon</TwnNm>", b"<Nm>Elodie Marchand</Nm>"):
+        assert part in xml
