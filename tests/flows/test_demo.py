@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import csv
+import hashlib
+import io
+import zipfile
+from pathlib import Path
 
 import pytest
 
 from adapters.database import ready_engine
 from adapters.sepa import validate_pain001
+from flows.audit_pack import audit_pack
 from flows.demo import run_demo
 from tests.adapters.test_ingest import snapshot
 
@@ -53,6 +58,33 @@ def test_the_demo_runs_and_a_second_run_changes_nothing(data_dirs, prefect_harne
                      if row["key"].startswith("email:payout-executed:")]
     assert sorted(confirmations) == sorted(f"email:payout-executed:{p['payout_id']}"
                                            for p in payouts)
+
+    # the audit pack of a paid session, through its flow: every file hashed in the manifest
+    paid = next(p["session_ref"] for p in payouts if p["trainer_invoice"].startswith("AF-"))
+    pack = audit_pack(session_ref=paid)
+    assert_manifest_matches(Path(pack), expected=(
+        "documents/convention-", "documents/programme-", "documents/devis-",
+        "documents/convocation-", "documents/emargement-", "documents/certificat-", "pec/",
+        "factures/FA-", "formateur/AF-", "formateur/virements.csv",
+        "paiements/lignes-de-releve.csv"))
+    first_bytes = Path(pack).read_bytes()
+    assert audit_pack(session_ref=paid) == pack  # made again: the same bytes
+    assert Path(pack).read_bytes() == first_bytes
+
+
+def assert_manifest_matches(path, expected):
+    with zipfile.ZipFile(path) as archive:
+        manifest = list(csv.DictReader(io.StringIO(archive.read("manifest.csv").decode())))
+        names = set(archive.namelist()) - {"manifest.csv"}
+        assert {row["file"] for row in manifest if row["file"]} == names
+        for row in manifest:
+            if row["file"]:
+                data = archive.read(row["file"])
+                assert hashlib.sha256(data).hexdigest() == row["sha256"]
+                assert int(row["bytes"]) == len(data) and row["proves"]
+        assert not [row for row in manifest if row["proves"].startswith("MANQUE")]
+    for prefix in expected:
+        assert any(name.startswith(prefix) for name in names), prefix
 
 
 def read_csv(path):
