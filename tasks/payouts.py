@@ -80,4 +80,7 @@ def add_payouts(summary: RunSummary, report: PayoutReport) -> None:
     for item in report.failed:
         summary.needs_human.append(f"Virement {item['virement']} revenu ({item['motif']}) : "
                                    "corriger l'IBAN dans la plateforme, puis flow `retry-payout`")
+    summary.needs_human += [f"Session {item['session']} : financeurs payés, {item['motif']} "
+                            "(la demander au formateur)" for item in report.waiting
+                            if "facture du formateur attendue" in item["motif"]]
     summary.needs_human += report.warnings
