@@ -17,7 +17,6 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-import os
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session as OrmSession
 
 from adapters.database import unit_of_work
+from adapters.files import write_atomically
 from adapters.models import (
     Allocation,
     BankLine,
@@ -238,11 +238,10 @@ def _write_zip(path: Path, entries: dict[str, tuple[bytes, str]], missing: list[
     writer = csv.DictWriter(buffer, fieldnames=MANIFEST_COLUMNS, lineterminator="\n")
     writer.writeheader()
     writer.writerows(manifest)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_suffix(".zip.tmp")
-    with zipfile.ZipFile(temporary, "w", zipfile.ZIP_DEFLATED) as archive:
+    data = io.BytesIO()
+    with zipfile.ZipFile(data, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr(zipfile.ZipInfo("manifest.csv", ZIP_TIME),
                          buffer.getvalue().encode("utf-8"), zipfile.ZIP_DEFLATED)
-        for name, (data, _) in sorted(entries.items()):
-            archive.writestr(zipfile.ZipInfo(name, ZIP_TIME), data, zipfile.ZIP_DEFLATED)
-    os.replace(temporary, path)
+        for name, (content, _) in sorted(entries.items()):
+            archive.writestr(zipfile.ZipInfo(name, ZIP_TIME), content, zipfile.ZIP_DEFLATED)
+    write_atomically(path, data.getvalue())

@@ -10,7 +10,7 @@ immutable, a change makes a new version.
 from __future__ import annotations
 
 import hashlib
-import os
+import io
 import zipfile
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session as OrmSession
 from adapters.audit import record_decision
 from adapters.database import unit_of_work
 from adapters.email_templates import record_email
+from adapters.files import write_atomically
 from adapters.models import (
     Attendance,
     Client,
@@ -273,23 +274,16 @@ def _write_files(folder: Path, item: PlannedSet, files: dict[str, bytes]) -> dic
     paths = {}
     for name, pdf in files.items():
         path = folder / f"{name}-{item.plan.session_ref}-v{item.plan.version}.pdf"
-        _atomic_write(path, pdf)
+        write_atomically(path, pdf)
         paths[name] = path
     if item.plan.kind == "bundle":
         archive = folder / f"dossier-{item.plan.session_ref}-v{item.plan.version}.zip"
-        temporary = archive.with_suffix(".zip.tmp")
-        with zipfile.ZipFile(temporary, "w", zipfile.ZIP_DEFLATED) as bundle:
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as bundle:
             for path in paths.values():
                 bundle.write(path, path.name)
-        os.replace(temporary, archive)
-        paths["dossier"] = archive
+        paths["dossier"] = write_atomically(archive, buffer.getvalue())
     return paths
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    temporary = path.with_suffix(path.suffix + ".tmp")
-    temporary.write_bytes(data)
-    os.replace(temporary, path)
 
 
 def _record_set(db: OrmSession, item: PlannedSet, paths: dict[str, Path], output_dir: Path,

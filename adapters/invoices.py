@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -29,6 +28,7 @@ from adapters.database import unit_of_work
 from adapters.documents import load_document_facts
 from adapters.email_templates import record_email
 from adapters.facturx import embed_facturx
+from adapters.files import write_atomically
 from adapters.models import Client, DocumentFile, Invoice, NumberSeries, Pec, SessionFunding
 from adapters.models import Session as SessionRow
 from adapters.pdf import html_to_pdf, render_html
@@ -278,11 +278,8 @@ def send_pending_invoices(engine: Engine, *, output_dir: Path, now: datetime,
             original = db.scalar(select(Invoice).where(Invoice.number == invoice.credit_note_of))
             partial = bool(original and original.total_ttc != invoice.total_ttc)
             pdf = render_invoice_pdf(document, marketplace, partial=partial)
-            path = output_dir / "invoices" / str(invoice.issue_date.year) / f"{invoice.number}.pdf"
-            path.parent.mkdir(parents=True, exist_ok=True)
-            temporary = path.with_suffix(".pdf.tmp")
-            temporary.write_bytes(pdf)
-            os.replace(temporary, path)
+            path = write_atomically(output_dir / "invoices" / str(invoice.issue_date.year)
+                                    / f"{invoice.number}.pdf", pdf)
             invoice.pdf_path = str(path.relative_to(output_dir))
             invoice.sha256 = hashlib.sha256(pdf).hexdigest()
             attachments = [str(path), *_certificates(db, invoice, output_dir)]

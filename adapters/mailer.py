@@ -14,11 +14,9 @@ from __future__ import annotations
 
 import hashlib
 import mimetypes
-import os
 import re
 import smtplib
 import ssl
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -32,6 +30,8 @@ from pathlib import Path
 from typing import Any, Literal, Protocol
 
 import yagmail
+
+from adapters.files import write_atomically
 
 __all__ = [
     "EmlMailer",
@@ -214,22 +214,6 @@ def build_message(
 # --------------------------------------------------------------------------- .eml outbox
 
 
-def _write_atomically(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file in the same folder + os.replace."""
-    descriptor, temporary = tempfile.mkstemp(
-        dir=path.parent, prefix=f".{path.stem}.", suffix=".tmp"
-    )
-    try:
-        with os.fdopen(descriptor, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
 class EmlMailer:
     """The embedded default: one RFC 5322 ``.eml`` file per e-mail in ``outbox_dir``.
 
@@ -250,9 +234,8 @@ class EmlMailer:
         """Write the e-mail (CRLF line endings, ASCII only) and return the file path."""
         message = build_message(email, self.sender, self.sender_name)
         data = message.as_bytes(policy=policy.SMTP)
-        self.outbox_dir.mkdir(parents=True, exist_ok=True)
         path = self.path_for(email.key)
-        _write_atomically(path, data)
+        write_atomically(path, data)
         return str(path)
 
 

@@ -20,7 +20,6 @@ transaction, so a crash leaves either nothing or the whole step:
 from __future__ import annotations
 
 import hashlib
-import os
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -33,6 +32,7 @@ from sqlalchemy.orm import Session as OrmSession
 from adapters.audit import record_decision
 from adapters.database import unit_of_work
 from adapters.email_templates import record_email
+from adapters.files import write_atomically
 from adapters.invoices import lock_series, next_number, take_number
 from adapters.models import (
     BankLine,
@@ -232,11 +232,8 @@ def render_self_billed_invoices(engine: Engine, *, output_dir: Path, now: dateti
                 "vat_mention": rules.VAT_REGIMES.get(trainer.vat_regime, ""),
                 "tranche": f"versement n° {payout.sequence}" if payout.sequence > 1 else ""})
             pdf = html_to_pdf(html)
-            path = output_dir / "self-billing" / str(invoice.issue_date.year) / f"{number}.pdf"
-            path.parent.mkdir(parents=True, exist_ok=True)
-            temporary = path.with_suffix(".pdf.tmp")
-            temporary.write_bytes(pdf)
-            os.replace(temporary, path)
+            path = write_atomically(output_dir / "self-billing" / str(invoice.issue_date.year)
+                                    / f"{number}.pdf", pdf)
             invoice.pdf_path = str(path.relative_to(output_dir))
             invoice.sha256 = hashlib.sha256(pdf).hexdigest()
             record_email(db, f"email:self-billed:{number}", to=[trainer.email], now=now,
@@ -309,11 +306,7 @@ def write_batch_files(engine: Engine, output_dir: Path) -> list[Path]:
             continue
         with unit_of_work(engine) as db:
             xml = db.scalar(select(PayoutBatch.xml).where(PayoutBatch.path == relative))
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_suffix(".xml.tmp")
-        temporary.write_bytes(xml)
-        os.replace(temporary, path)
-        written.append(path)
+        written.append(write_atomically(path, xml))
     return written
 
 
