@@ -3,6 +3,7 @@
     backoffice demo                       build the demo export, run the nightly flow, write reports
     backoffice ingest DIR                 ingest a platform export folder
     backoffice nightly [--as-of DATE]     the whole nightly pipeline for a business date
+    backoffice backfill --start D --end D the nightly pipeline for each date of a period, in order
     backoffice import-statements FILE...  import bank statements (CSV exports, camt.053), match
     backoffice import-invoices CSV        open invoices of a previous tool, to match payments
     backoffice report --out DIR           CSV snapshots of the state
@@ -37,6 +38,11 @@ def _parser() -> argparse.ArgumentParser:
     nightly = commands.add_parser("nightly", help="run the nightly pipeline")
     nightly.add_argument("--as-of", type=date.fromisoformat, default=None,
                          help="business date YYYY-MM-DD (default: today in Paris)")
+    backfill = commands.add_parser("backfill", help="replay the nightly for each date of a period")
+    backfill.add_argument("--start", type=date.fromisoformat, required=True,
+                          help="first business date YYYY-MM-DD")
+    backfill.add_argument("--end", type=date.fromisoformat, required=True,
+                          help="last business date YYYY-MM-DD (included)")
     statements = commands.add_parser("import-statements", help="import bank statements, match")
     statements.add_argument("files", type=Path, nargs="+")
     legacy = commands.add_parser("import-invoices", help="import open invoices of a previous tool")
@@ -60,6 +66,8 @@ def main(argv: list[str] | None = None) -> int:
         summary = nightly(as_of=args.as_of)
         print(summary.to_markdown())
         return 0
+    if args.command == "backfill":
+        return _backfill(args.start, args.end)
     if args.command == "report":
         return _report(args.out)
     if args.command == "import-statements":
@@ -92,6 +100,22 @@ def _ingest(folder: Path) -> int:
     for error in result.errors:
         print(f"ERREUR {error}", file=sys.stderr)
     return 1 if result.rejected else 0
+
+
+def _backfill(start: date, end: date) -> int:
+    from flows.backfill import backfill, backfill_dates
+
+    try:
+        backfill_dates(start, end)
+    except ValueError as error:
+        print(f"ERREUR {error}", file=sys.stderr)
+        return 2
+    state = backfill(start=start, end=end, return_state=True)
+    if not state.is_completed():
+        print(f"ERREUR {state.message}", file=sys.stderr)
+        return 1
+    print(f"Rattrapage terminé : {len(state.result())} date(s), du {start} au {end}")
+    return 0
 
 
 def _import_invoices(path: Path) -> int:

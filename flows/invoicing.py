@@ -13,6 +13,7 @@ from pydantic import Field
 from adapters.invoices import InvoicingReport, bill_remainder_to_company, issue_credit_note
 from adapters.reference_data import reference_data
 from tasks import context
+from tasks.concurrency import money_moving
 from tasks.invoicing import invoicing_terms, issue_invoices_for
 from tasks.mail import deliver_pending_emails
 from tasks.summary import RunSummary, add_invoicing, publish_summary
@@ -27,8 +28,9 @@ def issue_invoices(as_of: date | None = None) -> InvoicingReport:
             suivent l'ordre chronologique : une date antérieure à la dernière facture est refusée.
     """
     day = context.business_day(as_of)
-    report = issue_invoices_for(day)
-    mail = deliver_pending_emails()
+    with money_moving():
+        report = issue_invoices_for(day)
+        mail = deliver_pending_emails()
     summary = RunSummary(f"Facturation au {day.isoformat()}")
     add_invoicing(summary, report, context.settings().output_dir)
     summary.lines.append(f"E-mails envoyés : {mail.performed}, en échec : {mail.failed}")
@@ -70,10 +72,11 @@ def credit_note(number: str, reason: Annotated[str, Field(min_length=3)],
         as_of: Date d'émission de l'avoir (par défaut : aujourd'hui, heure de Paris).
     """
     day = context.business_day(as_of)
-    numbers = _credit(number, reason, amount, reissue, day,
-                      context.operator())
+    with money_moving():
+        numbers = _credit(number, reason, amount, reissue, day,
+                          context.operator())
     get_run_logger().info("émis : %s", ", ".join(numbers))
-    issue_invoices(as_of=day)  # render and send what was issued
+    issue_invoices(as_of=day)  # render and send what was issued (takes the slot in its turn)
     return numbers
 
 
@@ -89,6 +92,7 @@ def bill_remainder(number: str, paid: Decimal, note: Annotated[str, Field(min_le
         as_of: Date d'émission (par défaut : aujourd'hui, heure de Paris).
     """
     day = context.business_day(as_of)
-    numbers = _remainder(number, paid, note, day, context.operator())
-    issue_invoices(as_of=day)
+    with money_moving():
+        numbers = _remainder(number, paid, note, day, context.operator())
+    issue_invoices(as_of=day)  # takes the slot in its turn
     return numbers

@@ -12,6 +12,10 @@ from adapters.mailer import EmlMailer, Mailer, RetryingMailer, SmtpMailer
 from adapters.settings import Settings, get_settings
 from backoffice.dates import business_date
 
+# The Prefect global concurrency limit (limit 1) that money-moving flows (invoices, credit notes,
+# payouts) hold while they move money, so two of them never run at once. `make ui` creates it.
+MONEY_MOVING_LIMIT = "money-moving"
+
 
 def settings() -> Settings:
     return get_settings()

@@ -1,4 +1,7 @@
-"""Run summaries for the Prefect UI: one markdown artifact and one table artifact per run."""
+"""Run summaries for the Prefect UI: one markdown artifact and one table artifact per run.
+
+What is published is masked (backoffice/masking.py): no IBAN or e-mail address in clear in the UI.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +18,7 @@ from adapters.funding import FundingReport
 from adapters.ingest import IngestResult
 from adapters.invoices import InvoicingReport
 from adapters.payments import MatchingReport
+from backoffice.masking import mask_text, mask_value
 
 
 @dataclass(slots=True)
@@ -133,12 +137,18 @@ def add_payments(summary: RunSummary, files: list[FileImport], matching: Matchin
                                    "`decide-payment`")
 
 
+def masked_tables(summary: RunSummary) -> dict[str, list[dict[str, Any]]]:
+    """The summary's non-empty tables as published: every cell masked, column names as they are."""
+    return {name: [mask_value(row) for row in rows] for name, rows in summary.tables.items() if rows}
+
+
 @task(cache_policy=NO_CACHE)
 def publish_summary(key: str, summary: RunSummary) -> str:
-    """Publish the summary as artifacts named `key` (lowercase letters, digits and dashes)."""
-    markdown = summary.to_markdown()
-    create_markdown_artifact(key=key, markdown=markdown, description=summary.title)
-    for name, rows in summary.tables.items():
-        if rows:
-            create_table_artifact(key=f"{key}-{name}", table=rows, description=summary.title)
+    """Publish the summary as artifacts named `key` (lowercase letters, digits and dashes),
+    IBANs and e-mail addresses masked; return the published markdown."""
+    markdown = mask_text(summary.to_markdown())
+    description = mask_text(summary.title)
+    create_markdown_artifact(key=key, markdown=markdown, description=description)
+    for name, rows in masked_tables(summary).items():
+        create_table_artifact(key=f"{key}-{name}", table=rows, description=description)
     return markdown

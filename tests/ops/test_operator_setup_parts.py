@@ -1,0 +1,73 @@
+"""The parts of `make ui` that need no Prefect server: stopping by process id, the state file,
+the settings handed to the worker."""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+from flows.operator_setup import (
+    alive,
+    group_members,
+    place,
+    port_is_free,
+    prefect_toml_environment,
+    spawn,
+    stop,
+    terminate,
+    work_pool_name,
+)
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_prefect_toml_reaches_the_worker_as_environment_with_absolute_paths():
+    env = prefect_toml_environment()
+    assert env["PREFECT_LOGGING_EXTRA_LOGGERS"] == "adapters,tasks,flows,backoffice"
+    assert env["PREFECT_LOGGING_CONFIG_PATH"] == str(ROOT / "logging.yml")
+    assert env["PREFECT_SERVER_ANALYTICS_ENABLED"] == "false"
+    assert env["PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW"] == "ignore"
+    assert work_pool_name() == "backoffice-process"
+
+
+def test_a_process_group_that_ignores_sigterm_is_stopped_all_the_same(tmp_path):
+    # a leader that ignores SIGTERM, with a child in its group: the second SIGTERM does nothing
+    # either, so the group gets SIGTERM then SIGKILL
+    pid = spawn(["bash", "-c", "trap '' TERM; sleep 60 & wait"], {"PATH": "/usr/bin:/bin"},
+                tmp_path / "stubborn.log")
+    deadline = time.monotonic() + 5
+    while len(group_members(pid)) < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert len(group_members(pid)) == 2
+
+    assert terminate(pid, timeout=1.0) == "arrêté"
+    assert not alive(pid) and group_members(pid) == []
+
+
+def test_stop_forgets_process_ids_that_are_not_ours_any_more(tmp_path):
+    where = place(tmp_path)
+    sleeper = subprocess.Popen(["sleep", "30"])  # alive, but not a Prefect server we started
+    try:
+        where.base.mkdir(parents=True)
+        where.pid_file.write_text(json.dumps({"server": {"pid": sleeper.pid},
+                                              "worker": {"pid": 2 ** 22 + 7}}))
+        said: list[str] = []
+        assert stop(tmp_path, say=said.append) == 0
+        assert said == [f"worker (pid {2 ** 22 + 7}) : déjà arrêté",
+                        f"server (pid {sleeper.pid}) : déjà arrêté"]
+        assert sleeper.poll() is None  # left alone
+        assert not where.pid_file.exists()
+        assert stop(tmp_path, say=said.append) == 0 and said[-1].startswith("Rien à arrêter")
+    finally:
+        sleeper.kill()
+        sleeper.wait()
+
+
+def test_a_port_in_use_is_seen():
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        assert not port_is_free("127.0.0.1", busy.getsockname()[1])
