@@ -6,6 +6,8 @@
     backoffice backfill --start D --end D the nightly pipeline for each date of a period, in order
     backoffice import-statements FILE...  import bank statements (CSV exports, camt.053), match
     backoffice import-invoices CSV        open invoices of a previous tool, to match payments
+    backoffice pay-trainers [--as-of D]   track transfers, decide payouts, write the SEPA file
+    backoffice audit-pack (--session S | --dossier N)  the audit zip of a session or OPCO dossier
     backoffice report --out DIR           CSV snapshots of the state
     backoffice migrate                    upgrade the database schema (every command does it too)
 """
@@ -26,7 +28,8 @@ def _prepare_prefect() -> None:
     os.environ.setdefault("PREFECT_HOME", str(PROJECT_ROOT / ".prefect"))
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
-    os.environ.setdefault("PREFECT_LOGGING_EXTRA_LOGGERS", "adapters,backoffice")
+    os.environ.setdefault("PREFECT_LOGGING_EXTRA_LOGGERS", "adapters,tasks,flows,backoffice")
+    os.environ.setdefault("PREFECT_LOGGING_CONFIG_PATH", str(PROJECT_ROOT / "logging.yml"))
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -45,6 +48,13 @@ def _parser() -> argparse.ArgumentParser:
                           help="last business date YYYY-MM-DD (included)")
     statements = commands.add_parser("import-statements", help="import bank statements, match")
     statements.add_argument("files", type=Path, nargs="+")
+    pay = commands.add_parser("pay-trainers", help="trainer payouts and their SEPA file")
+    pay.add_argument("--as-of", type=date.fromisoformat, default=None,
+                     help="business date YYYY-MM-DD (default: today in Paris)")
+    pack = commands.add_parser("audit-pack", help="the audit zip of a session or an OPCO dossier")
+    which = pack.add_mutually_exclusive_group(required=True)
+    which.add_argument("--session", default=None)
+    which.add_argument("--dossier", default=None)
     legacy = commands.add_parser("import-invoices", help="import open invoices of a previous tool")
     legacy.add_argument("csv", type=Path)
     report = commands.add_parser("report", help="write CSV snapshots of the state")
@@ -78,6 +88,16 @@ def main(argv: list[str] | None = None) -> int:
         return 1 if any("rejeté en entier" in item for item in summary.needs_human) else 0
     if args.command == "import-invoices":
         return _import_invoices(args.csv)
+    if args.command == "pay-trainers":
+        from flows.payouts import pay_trainers
+
+        print(pay_trainers(as_of=args.as_of).to_markdown())
+        return 0
+    if args.command == "audit-pack":
+        from flows.audit_pack import audit_pack
+
+        print(audit_pack(session_ref=args.session, dossier_number=args.dossier))
+        return 0
     if args.command == "migrate":
         from tasks import context
 

@@ -8,6 +8,7 @@ from prefect import flow, get_run_logger
 
 from backoffice.dates import format_date_fr
 from tasks import context
+from tasks.concurrency import money_moving
 from tasks.documents import generate_documents_for
 from tasks.funding import reconcile_pecs_for
 from tasks.ingest import ingest_folder
@@ -47,14 +48,14 @@ def nightly(as_of: date | None = None) -> RunSummary:
 
     add_funding(summary, reconcile_pecs_for(day))
     add_documents(summary, generate_documents_for(day), context.settings().output_dir)
-    add_invoicing(summary, issue_invoices_for(day), context.settings().output_dir)
-    bank_inbox = context.settings().bank_inbox
-    statements = sorted(p for p in bank_inbox.glob("*") if p.is_file()) \
-        if bank_inbox.is_dir() else []
-    add_payments(summary, import_statements_from(statements, move_files=True),
-                 match_bank_credits())
-
-    add_payouts(summary, schedule_and_export_payouts(day, track_payout_executions()))
+    with money_moving():  # invoices, payments and payouts: one money-moving run at a time
+        add_invoicing(summary, issue_invoices_for(day), context.settings().output_dir)
+        bank_inbox = context.settings().bank_inbox
+        statements = sorted(p for p in bank_inbox.glob("*") if p.is_file()) \
+            if bank_inbox.is_dir() else []
+        add_payments(summary, import_statements_from(statements, move_files=True),
+                     match_bank_credits())
+        add_payouts(summary, schedule_and_export_payouts(day, track_payout_executions()))
 
     mail = deliver_pending_emails()
     summary.lines.append(f"E-mails envoyés : {mail.performed}, en échec : {mail.failed}")

@@ -11,6 +11,7 @@ from pydantic import Field
 
 from adapters.payouts import retry_payout
 from tasks import context
+from tasks.concurrency import money_moving
 from tasks.mail import deliver_pending_emails
 from tasks.payouts import add_payouts, schedule_and_export_payouts, track_payout_executions
 from tasks.summary import RunSummary, publish_summary
@@ -27,8 +28,8 @@ def pay_trainers(as_of: date | None = None) -> RunSummary:
     """
     day = context.business_day(as_of)
     summary = RunSummary(f"Virements formateurs du {day.isoformat()}")
-    report = track_payout_executions()
-    add_payouts(summary, schedule_and_export_payouts(day, report))
+    with money_moving():
+        add_payouts(summary, schedule_and_export_payouts(day, track_payout_executions()))
     mail = deliver_pending_emails()
     summary.lines.append(f"E-mails envoyés : {mail.performed}, en échec : {mail.failed}")
     publish_summary("payouts-summary", summary)
