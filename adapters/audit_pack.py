@@ -25,6 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session as OrmSession
 
 from adapters.database import unit_of_work
+from adapters.documents import ZIP_TIME  # fixed: the same pack gives the same bytes
 from adapters.files import write_atomically
 from adapters.models import (
     Allocation,
@@ -42,7 +43,6 @@ from adapters.models import (
     TrainerInvoice,
 )
 
-ZIP_TIME = (2000, 1, 1, 0, 0, 0)  # fixed: the same pack gives the same bytes
 MANIFEST_COLUMNS = ("file", "sha256", "bytes", "proves")
 PROOF = {  # document name prefix → what it proves (French: auditors read it)
     "convention": "la convention de formation signée avec l'entreprise",

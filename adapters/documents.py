@@ -269,6 +269,9 @@ def produce_documents(engine: Engine, planned: Sequence[PlannedSet], *, output_d
     return report
 
 
+ZIP_TIME = (2000, 1, 1, 0, 0, 0)
+
+
 def _write_files(folder: Path, item: PlannedSet, files: dict[str, bytes]) -> dict[str, Path]:
     folder.mkdir(parents=True, exist_ok=True)
     paths = {}
@@ -280,8 +283,9 @@ def _write_files(folder: Path, item: PlannedSet, files: dict[str, bytes]) -> dic
         archive = folder / f"dossier-{item.plan.session_ref}-v{item.plan.version}.zip"
         buffer = io.BytesIO()
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as bundle:
-            for path in paths.values():
-                bundle.write(path, path.name)
+            for name, path in paths.items():  # a fixed time: the same set, the same zip bytes
+                bundle.writestr(zipfile.ZipInfo(path.name, ZIP_TIME), files[name],
+                                zipfile.ZIP_DEFLATED)
         paths["dossier"] = write_atomically(archive, buffer.getvalue())
     return paths
 

@@ -13,10 +13,14 @@ two decimals; a value that is not a whole number of cents is refused, never roun
 from __future__ import annotations
 
 import re
-from datetime import date
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import facturx
+import facturx.facturx as facturx_module
 from lxml import etree
 
 from backoffice.invoice_document import EXEMPTION_CODE, EXEMPTION_TEXT, InvoiceDocument, InvoiceParty
@@ -183,11 +187,35 @@ def embed_facturx(pdf: bytes, invoice: InvoiceDocument) -> bytes:
                    f"émise par {invoice.seller.name}",
     }
     try:
-        return facturx.generate_from_binary(
-            pdf, xml, flavor="factur-x", level=LEVEL, check_xsd=False, check_schematron=False,
-            pdf_metadata=metadata, lang="fr-FR", afrelationship="data")
+        with _dated(datetime(invoice.issue_date.year, invoice.issue_date.month,
+                             invoice.issue_date.day, tzinfo=UTC)):
+            return facturx.generate_from_binary(
+                pdf, xml, flavor="factur-x", level=LEVEL, check_xsd=False,
+                check_schematron=False, pdf_metadata=metadata, lang="fr-FR",
+                afrelationship="data")
     except Exception as exc:  # a PDF that pypdf cannot read, mostly
         raise FacturXError(f"PDF Factur-X impossible : {exc}") from exc
+
+
+_CLOCK = threading.Lock()
+
+
+@contextmanager
+def _dated(instant: datetime) -> Iterator[None]:
+    """The Factur-X package stamps the PDF and its XMP metadata with the wall clock, which
+    would make the same invoice give other bytes (and another SHA-256) on another day — a
+    backfill would not reproduce the nightly's file. Its two timestamp functions (private, in
+    factur-x 4.x; checked by tests/invoicing/test_facturx.py) are given the issue date instead."""
+    with _CLOCK:
+        pdf_stamp, xmp_stamp = (facturx_module._get_pdf_timestamp,
+                                facturx_module._get_metadata_timestamp)
+        facturx_module._get_pdf_timestamp = lambda date=None: pdf_stamp(date or instant)
+        facturx_module._get_metadata_timestamp = lambda: instant.strftime("%Y-%m-%dT%H:%M:%S+00:00")
+        try:
+            yield
+        finally:
+            facturx_module._get_pdf_timestamp, facturx_module._get_metadata_timestamp = \
+                pdf_stamp, xmp_stamp
 
 
 def read_facturx_xml(pdf: bytes) -> bytes:

@@ -3,7 +3,6 @@ rows, files and e-mails; and running it again changes nothing."""
 
 from __future__ import annotations
 
-import zipfile
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -49,19 +48,9 @@ def test_the_period_is_every_calendar_date_in_order():
 @pytest.fixture
 def worlds(tmp_path, monkeypatch, prefect_harness):
     """`use(name)`: a fresh data folder (SQLite database, inbox with EXPORT, outputs, outbox)."""
+    # the wall clock stamps audit rows and the SEPA files' creation time (CreDtTm), honestly:
+    # both worlds get the same one; the PDFs and zips do not depend on it
     monkeypatch.setattr("tasks.context.now", lambda: CLOCK)
-    monkeypatch.setattr("facturx.facturx._get_pdf_timestamp",
-                        lambda date=None: CLOCK.strftime("D:%Y%m%d%H%M%S+00'00'"))
-    monkeypatch.setattr("facturx.facturx._get_metadata_timestamp",
-                        lambda: CLOCK.strftime("%Y-%m-%dT%H:%M:%S+00:00"))
-    from_file = zipfile.ZipInfo.from_file
-
-    def zip_member(*args, **kwargs):
-        member = from_file(*args, **kwargs)
-        member.date_time = CLOCK.timetuple()[:6]
-        return member
-
-    monkeypatch.setattr(zipfile.ZipInfo, "from_file", zip_member)
     monkeypatch.delenv("DATABASE_URL", raising=False)
 
     def use(name: str) -> Settings:

@@ -6,8 +6,9 @@ from __future__ import annotations
 import dataclasses
 import io
 import os
+import time
 import xml.etree.ElementTree as ET
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from importlib import resources
 
@@ -313,6 +314,20 @@ def test_embedded_xml_reads_back_and_is_detected_as_en16931(weasyprint_pdf, invo
     assert b"<pdfaid:part>3</pdfaid:part>" in xmp
     assert reader.metadata.title == f"{invoice.seller.name} : " \
         f"{'Avoir' if invoice.kind == 'credit_note' else 'Facture'} {invoice.number}"
+
+
+def test_the_pdf_is_stamped_with_the_issue_date_so_the_same_invoice_gives_the_same_bytes(
+        weasyprint_pdf):
+    first = embed_facturx(weasyprint_pdf, INVOICE)
+    time.sleep(1.1)  # the wall clock has moved on: the bytes have not
+
+    assert embed_facturx(weasyprint_pdf, INVOICE) == first
+    stamp = INVOICE.issue_date.strftime("%Y%m%d")
+    reader = PdfReader(io.BytesIO(first))
+    assert reader.metadata["/CreationDate"] == reader.metadata["/ModDate"] == f"D:{stamp}000000+00'00'"
+    xmp = reader.trailer["/Root"]["/Metadata"].get_object().get_data()
+    assert f"{INVOICE.issue_date.isoformat()}T00:00:00+00:00".encode() in xmp
+    assert datetime.now(UTC).strftime("%Y-%m-%dT%H:%M").encode() not in xmp
 
 
 def test_a_pdfa3b_render_keeps_its_output_intent_under_the_facturx_xmp():
