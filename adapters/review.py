@@ -26,6 +26,26 @@ def open_item(db: OrmSession, key: str, *, kind: str, subject: str, reasons: lis
     return not was_open
 
 
+# What an operator does about an open item, by kind (French: shown in the run's artifact).
+NEXT_STEP = {
+    "pec": "flow `resolve-pec` (accept, avec la session, ou reject)",
+    "payment": "flow `decide-payment` (confirm, avec les factures, ou reject)",
+    "payout": "corriger dans la plateforme (IBAN, SIRET, NDA, facture du formateur) : le "
+              "traitement suivant reprend seul ; virement revenu : flow `retry-payout`",
+    "documents": "compléter les données de la session dans la plateforme : le traitement "
+                 "suivant produit les documents",
+}
+
+
+def open_items(db: OrmSession) -> list[dict[str, str]]:
+    """The open review queue, oldest first, with what to do about each item."""
+    return [{"clé": item.key, "objet": item.subject, "raisons": " ; ".join(item.reasons),
+             "depuis": item.created_at.date().isoformat(),
+             "que faire": NEXT_STEP.get(item.kind, "voir docs/operators.md")}
+            for item in db.scalars(select(ReviewItem).where(ReviewItem.status == "open")
+                                   .order_by(ReviewItem.created_at, ReviewItem.key))]
+
+
 def resolve_item(db: OrmSession, key: str, resolution: str, now: datetime) -> bool:
     """Resolve the item if it is open; True when it was."""
     item = db.scalar(select(ReviewItem).where(ReviewItem.key == key))

@@ -16,6 +16,7 @@ from tasks.invoicing import issue_invoices_for
 from tasks.mail import deliver_pending_emails
 from tasks.payments import import_statements_from, match_bank_credits
 from tasks.payouts import add_payouts, schedule_and_export_payouts, track_payout_executions
+from tasks.review import review_queue
 from tasks.summary import (
     RunSummary,
     add_documents,
@@ -61,5 +62,6 @@ def nightly(as_of: date | None = None) -> RunSummary:
     summary.lines.append(f"E-mails envoyés : {mail.performed}, en échec : {mail.failed}")
     summary.needs_human += [f"E-mail en échec : {error}" for error in mail.errors]
 
+    summary.tables["review-queue"] = review_queue()
     publish_summary("nightly-summary", summary)
     return summary

@@ -1,0 +1,17 @@
+"""The review queue as operators see it in a run's artifacts."""
+
+from __future__ import annotations
+
+from prefect import task
+from prefect.cache_policies import NO_CACHE
+
+from adapters.database import unit_of_work
+from adapters.review import open_items
+from tasks import context
+
+
+@task(cache_policy=NO_CACHE)
+def review_queue() -> list[dict[str, str]]:
+    """Every open review item, with its reasons and the flow (or fix) that resolves it."""
+    with unit_of_work(context.engine()) as db:
+        return open_items(db)
