@@ -20,6 +20,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session as OrmSession
 
 from adapters.audit import record_decision
+from adapters.bank_import import collector_paused
 from adapters.database import unit_of_work
 from adapters.models import Allocation, BankLine, Invoice, LegacyInvoice, PayerIban, ReviewItem
 from adapters.review import open_item, resolve_item
@@ -84,7 +85,7 @@ def payer_directory(db: OrmSession) -> PayerDirectory:
 
 def match_payments(engine: Engine, *, now: datetime) -> MatchingReport:
     report = MatchingReport()
-    with unit_of_work(engine) as db:
+    with collector_paused(), unit_of_work(engine) as db:
         decided = set(db.scalars(select(Allocation.line_id))) | {
             int(key.removeprefix("payment:")) for key in db.scalars(
                 select(ReviewItem.key).where(ReviewItem.kind == "payment"))}

@@ -77,10 +77,14 @@ review decisions change nothing.
 Cost: the open invoices and the directory are indexed once per run (`_Book`, `_Payers`): our
 numbers, the previous tool's numbers, dossier and session references (looked up word by word),
 residuals in cents globally and per payer, each payer's invoices by age (its oldest `max_subset`
-and their subset sums kept until one of them is paid), counterparty names already identified. A
-credit then costs what its text, its payer and its amount point at, whatever the number of open
-invoices: linear for a statement (benchmarks/match_payments.py). Of many unreferenced invoices of
-the credit's amount, only those that can rank among the three proposals are scored.
+and their subset sums kept until one of them is paid), the aliases by their words and by their
+letter pairs (an approaching name is compared only with the aliases that share enough pairs with
+it to reach NAME_THRESHOLD, not with the whole directory), counterparty names already identified.
+A credit then costs what its text, its payer and its amount point at, whatever the number of open
+invoices or payers: linear for a statement (benchmarks/match_payments.py). Of many unreferenced
+invoices of the credit's amount, only those that can rank among the three proposals are scored,
+and a name exactly known is not compared with the others (an exact name outranks any approaching
+one). tests/core/test_matching_index.py checks the indexes against plain scans.
 """
 
 from __future__ import annotations
@@ -93,8 +97,9 @@ from datetime import date
 from decimal import Decimal
 from difflib import SequenceMatcher
 from functools import lru_cache
-from itertools import accumulate, islice
+from itertools import accumulate, chain, islice
 from math import comb
+from operator import itemgetter
 
 from backoffice.identifiers import normalize_iban
 from backoffice.money import CENT, ZERO, format_eur
@@ -183,7 +188,13 @@ def _words(text: str) -> str:
 
 
 def _has(words: str, phrases: Iterable[str]) -> bool:
-    return any(f" {phrase} " in words for phrase in phrases)
+    return _phrases(tuple(phrases)).search(words) is not None
+
+
+@lru_cache(maxsize=8)
+def _phrases(phrases: tuple[str, ...]) -> re.Pattern[str]:
+    """Any of these phrases as whole words (in the padded text of `_words`)."""
+    return re.compile("|".join(re.escape(f" {phrase} ") for phrase in phrases))
 
 
 def classify(amount: Decimal, label: str, counterparty_iban: str, own_ibans: set[str]) -> str:
@@ -199,8 +210,8 @@ def classify(amount: Decimal, label: str, counterparty_iban: str, own_ibans: set
       FRAIS DEPLACEMENT" stays a payout;
     * a debit with a fee word elsewhere: "bank_fee"; any other debit: "other_debit".
     """
-    iban = normalize_iban(counterparty_iban)
-    own = {normalize_iban(value) for value in own_ibans}
+    iban = normalize_iban(counterparty_iban) if counterparty_iban else ""
+    own = {normalize_iban(value) for value in own_ibans} if iban else set()
     words = _words(label)
     if amount > 0:
         if (iban and iban in own) or _has(words, _RETURN_MARKERS):
@@ -253,6 +264,7 @@ class _Alias:
     tokens: tuple[str, ...]
     matcher: SequenceMatcher  # its sorted words as the second sequence (cached by difflib)
     chars: int | None  # its characters counted (`_char_counts`)
+    length: int  # of its sorted words joined
 
 
 _LANES = {c: lane for lane, c in enumerate("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 ")}
@@ -282,18 +294,57 @@ def _common_chars(a: int, b: int) -> int:
     return (smaller * _UNITS) >> (8 * _OTHER_LANE) & 0xFF
 
 
+def _close_lengths(size: int) -> range:
+    """The lengths of a text that difflib's ratio may find NAME_THRESHOLD alike to one of `size`
+    characters (it is at most 2 x the shorter length / the total)."""
+    lengths = [n for n in range(1, 2 * size + 2) if 2.0 * min(size, n) / (size + n) >= NAME_THRESHOLD]
+    return range(lengths[0], lengths[-1] + 1) if lengths else range(0)
+
+
+@lru_cache(maxsize=1024)
+def _pairs_shared(size: int) -> int:
+    """How many letter pairs (`_letter_pairs`) a text of `size` characters shares at least with any
+    text that difflib's ratio finds NAME_THRESHOLD alike.
+
+    The ratio is 2M / T (M characters matched, T the two lengths). The M matched characters form
+    K blocks, each shared whole by both texts: they share at least M - K letter pairs. Two blocks
+    are separated by at least one unmatched character, so K - 1 <= T - 2M; hence at least 3M - T - 1
+    pairs, for the least M that reaches the threshold, over every length the ratio allows."""
+    needed = []
+    for length in _close_lengths(size):
+        total = size + length
+        matches = next(m for m in range(total + 1) if 2.0 * m / total >= NAME_THRESHOLD)
+        needed.append(3 * matches - total - 1)
+    return min(needed, default=0)
+
+
+def _letter_pairs(text: str) -> list[tuple[str, int]]:
+    """Each pair of consecutive characters with its occurrence (1, 2…): two texts share as many pairs
+    as these lists have items in common."""
+    seen: dict[str, int] = {}
+    pairs = []
+    for i in range(len(text) - 1):
+        pair = text[i:i + 2]
+        seen[pair] = seen.get(pair, 0) + 1
+        pairs.append((pair, seen[pair]))
+    return pairs
+
+
 class _Payers:
-    """The directory indexed once for a run: IBANs normalised, each alias's words looked up by
-    their sorted form (exact names), by their first word (an alias within a name or a label) and
-    by their length (difflib's ratio cannot reach NAME_THRESHOLD between very different lengths);
-    and the result for each counterparty name already seen, as statements repeat them."""
+    """The directory indexed once for a run: IBANs normalised; each alias looked up by its sorted words
+    (exact names), by its words in a row (an alias within a name or a label), and by its letter pairs
+    (approaching names: only the aliases sharing enough of them with a name can reach NAME_THRESHOLD,
+    `_pairs_shared`, so a name is compared with a few aliases, not the whole directory); and the
+    result for each counterparty name already seen, as statements repeat them."""
 
     def __init__(self, directory: PayerDirectory) -> None:
         self.ibans = {normalize_iban(iban): ref for iban, ref in directory.ibans.items()}
         self.aliases: list[_Alias] = []  # in the order of the rule: funder_ref, then its aliases
         self.exact: dict[tuple[str, ...], list[int]] = {}
-        self.first: dict[str, list[int]] = {}
+        self.runs: dict[tuple[str, ...], list[int]] = {}  # an alias's words, in order → aliases
+        self.run_sizes: dict[str, set[int]] = {}  # first word → how many words the aliases have
         self.by_length: dict[int, list[int]] = {}
+        self.by_pair: dict[tuple[tuple[str, int], int], list[int]] = {}  # (pair, alias length) → aliases
         for ref in sorted(directory.names):
             aliases = directory.names[ref]
             for alias in (aliases,) if isinstance(aliases, str) else aliases:  # one name as a str
@@ -303,21 +354,22 @@ class _Payers:
                 index = len(self.aliases)
                 joined = " ".join(sorted(tokens))
                 self.aliases.append(_Alias(ref, alias, tokens, SequenceMatcher(None, "", joined),
-                                           _char_counts(joined)))
+                                           _char_counts(joined), len(joined)))
                 self.exact.setdefault(tuple(sorted(tokens)), []).append(index)
-                self.first.setdefault(tokens[0], []).append(index)
+                self.runs.setdefault(tokens, []).append(index)
+                self.run_sizes.setdefault(tokens[0], set()).add(len(tokens))
                 self.by_length.setdefault(len(joined), []).append(index)
+                for pair in _letter_pairs(joined):
+                    self.by_pair.setdefault((pair, len(joined)), []).append(index)
         self.by_name: dict[str, _Payer] = {}
         self.iban_cache: dict[str, str] = {}
 
     def _within(self, words: tuple[str, ...]) -> set[int]:
         """The aliases whose words appear in a row in `words`."""
-        found = set()
+        found: set[int] = set()
         for i, word in enumerate(words):
-            for index in self.first.get(word, ()):
-                tokens = self.aliases[index].tokens
-                if words[i:i + len(tokens)] == tokens:
-                    found.add(index)
+            for size in self.run_sizes.get(word, ()):
+                found.update(self.runs.get(words[i:i + size], ()))
         return found
 
     def identify(self, credit: Credit) -> _Payer:
@@ -337,36 +389,54 @@ class _Payers:
         return payer
 
     def _name_hits(self, name: tuple[str, ...], counterparty: str) -> list[tuple[int, tuple]]:
+        exact = self.exact.get(tuple(sorted(name)), ())
+        if exact:  # an exact name (25 points) outranks every approaching one (20): only they count
+            return [(index, (_EXACT_NAME_POINTS, 1.0, self.aliases[index].ref,
+                             f"payeur identifié par son nom ({self.aliases[index].alias})"))
+                    for index in sorted(set(exact))]
         joined = " ".join(sorted(name))
-        size = len(joined)
-        exact = set(self.exact.get(tuple(sorted(name)), ()))
-        within = self._within(name)
-        close = set()
-        chars = _char_counts(joined)
-        for length, indexes in self.by_length.items():
-            total = size + length
-            if 2.0 * min(size, length) / total < NAME_THRESHOLD:  # difflib's upper bounds, cheap first
-                continue
-            for index in indexes:
-                alias = self.aliases[index]
-                if (chars is not None and alias.chars is not None
-                        and 2.0 * _common_chars(chars, alias.chars) / total < NAME_THRESHOLD):
-                    continue
-                alias.matcher.set_seq1(joined)
-                if alias.matcher.ratio() >= NAME_THRESHOLD:
-                    close.add(index)
         hits = []
-        for index in sorted(exact | within | close):
+        for index in sorted(self._within(name) | self._close(joined)):
             alias = self.aliases[index]
-            if index in exact:
-                hits.append((index, (_EXACT_NAME_POINTS, 1.0, alias.ref,
-                                     f"payeur identifié par son nom ({alias.alias})")))
-            else:
-                alias.matcher.set_seq1(joined)
-                hits.append((index, (_FUZZY_NAME_POINTS, alias.matcher.ratio(), alias.ref,
-                                     f"payeur reconnu par un nom approchant ({counterparty} ≈ "
-                                     f"{alias.alias})")))
+            alias.matcher.set_seq1(joined)
+            hits.append((index, (_FUZZY_NAME_POINTS, alias.matcher.ratio(), alias.ref,
+                                 f"payeur reconnu par un nom approchant ({counterparty} ≈ "
+                                 f"{alias.alias})")))
         return hits
+
+    def _close(self, joined: str) -> set[int]:
+        """The aliases whose sorted words difflib finds at least NAME_THRESHOLD alike to `joined`."""
+        size = len(joined)
+        chars = _char_counts(joined)
+        close = set()
+        for index in self._sharing_pairs(joined):
+            alias = self.aliases[index]
+            total = size + alias.length
+            if 2.0 * min(size, alias.length) / total < NAME_THRESHOLD:  # difflib's upper bounds, cheap first
+                continue
+            if (chars is not None and alias.chars is not None
+                    and 2.0 * _common_chars(chars, alias.chars) / total < NAME_THRESHOLD):
+                continue
+            alias.matcher.set_seq1(joined)
+            if alias.matcher.ratio() >= NAME_THRESHOLD:
+                close.add(index)
+        return close
+
+    def _sharing_pairs(self, joined: str) -> Iterable[int]:
+        """The aliases that may be NAME_THRESHOLD alike to `joined`: those sharing `_pairs_shared` of
+        its letter pairs must hold one of its rarest (all of them but that number, less one); for a
+        short name, every alias of a length within reach."""
+        lengths = _close_lengths(len(joined))
+        needed = _pairs_shared(len(joined))
+        if needed <= 0:
+            return [index for length in lengths for index in self.by_length.get(length, ())]
+        pairs = _letter_pairs(joined)
+        rarest = len(pairs) - needed + 1
+        if rarest <= 0:  # fewer pairs than needed: no alias can be alike
+            return ()
+        postings = sorted(([self.by_pair.get((pair, length), ()) for length in lengths] for pair in pairs),
+                          key=lambda lists: sum(map(len, lists)))
+        return set().union(*chain.from_iterable(postings[:rarest]))
 
     def _label_hits(self, label: tuple[str, ...]) -> list[tuple[int, tuple]]:
         return [(index, (_FUZZY_NAME_POINTS, 1.0, self.aliases[index].ref,
@@ -627,10 +697,10 @@ _LATE_CAP = 40  # a payment cannot settle an invoice issued after it: at most a 
 class _References:
     """What the text of a credit points at."""
 
-    strength: dict[str, int] = field(default_factory=dict)  # invoice number → best strength
-    evidence: dict[str, str] = field(default_factory=dict)  # invoice number → its evidence
-    named: dict[str, set[str]] = field(default_factory=dict)  # cited token → numbers it names exactly
-    near: dict[str, set[str]] = field(default_factory=dict)  # cited token → numbers one digit off
+    strength: dict[str, int]  # invoice number → best strength
+    evidence: dict[str, str]  # invoice number → its evidence
+    named: dict[str, set[str]]  # cited token → numbers it names exactly
+    near: dict[str, set[str]]  # cited token → numbers one digit off
 
     def add(self, number: str, strength: int, evidence: str) -> None:
         if strength > self.strength.get(number, 0):
@@ -660,10 +730,11 @@ def _one_edit_variants(digits: str, size: int, alphabet: str) -> set[str]:
 
 
 def _find_references(credit: Credit, book: _Book, payer: str | None) -> _References:
-    refs = _References()
+    refs = _References({}, {}, {}, {})
     invoices, is_open = book.invoices, book.is_open
     for where, attr in _FIELDS:
-        text = _text(getattr(credit, attr))
+        text = getattr(credit, attr)
+        text = _text(text) if text else text
         if not text:
             continue
         # dossier and session references first, blanked so that their digits are not read as
@@ -671,16 +742,17 @@ def _find_references(credit: Credit, book: _Book, payer: str | None) -> _Referen
         words = _TOKEN.findall(text)
         found = (book.refs.find(text, list(_TOKEN.finditer(text)))
                  if not book.refs.prefixes.isdisjoint(words) or book.refs.odd else {})
-        hits = sorted((payload, key) for key, spans in found.items()
-                      for payload in book.refs.entries[key] if is_open(payload[0]))
-        blanked: list[tuple[int, int]] = []
-        for (i, _, kind, value), key in hits:
-            refs.add(invoices[i].number, _DOSSIER, f"{kind} {value} dans {where}")
-            if key in found:
-                blanked += found.pop(key)
-        if blanked:
-            text = _blank(text, blanked)
-            words = _TOKEN.findall(text)
+        if found:
+            hits = sorted((payload, key) for key, spans in found.items()
+                          for payload in book.refs.entries[key] if is_open(payload[0]))
+            blanked: list[tuple[int, int]] = []
+            for (i, _, kind, value), key in hits:
+                refs.add(invoices[i].number, _DOSSIER, f"{kind} {value} dans {where}")
+                if key in found:
+                    blanked += found.pop(key)
+            if blanked:
+                text = _blank(text, blanked)
+                words = _TOKEN.findall(text)
         # numbers of a previous tool, as the open invoices have them: letters and digits exact; digits
         # only, for an invoice of the known payer (a date or a SIRET is no invoice of the payer)
         blanked = []
@@ -704,7 +776,7 @@ def _find_references(credit: Credit, book: _Book, payer: str | None) -> _Referen
         text = _blank(text, blanked) if blanked else text
         # our numbers: the exact form, then the digits alone
         tokens: list[tuple[str, str, str]] = []  # (token as cited, digits compared, kind)
-        for match in _INVOICE_FORM.finditer(text):
+        for match in _INVOICE_FORM.finditer(text) if "FA" in text else ():
             tokens.append((f"FA-{match[1]}-{match[2]}", match[1] + match[2], "form"))
         rest = _INVOICE_FORM.sub(" ", text) if tokens else text
         for match in _DIGITS.finditer(rest):
@@ -784,7 +856,7 @@ def _exact_subsets(cents: Sequence[int], target: int, *, min_size: int = 1,
     if n < min_size:
         return [], complete
     left_sums, left_masks, right = sums or _subset_sums(cents)
-    if right.keys().isdisjoint([target - total for total in left_sums]):
+    if right.keys().isdisjoint(map(target.__sub__, left_sums)):
         return [], complete
     found = []
     for total, mask in zip(left_sums, left_masks, strict=True):
@@ -832,8 +904,10 @@ def _allocate(invoices: Iterable[tuple[str, Decimal]], amount: Decimal) -> tuple
     return tuple(allocations)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class _Context:
+    """What every hypothesis of one credit is scored against."""
+
     credit: Credit
     payer: _Payer
     refs: _References
@@ -854,14 +928,27 @@ class _Context:
                 and self.book.cents[i] == self.target)
 
 
-def _score(ctx: _Context, numbers: frozenset[str]) -> Hypothesis:
+# A hypothesis scored: (rank, allocations). The rank orders best first: by score, then more of the
+# credit applied, fewer invoices, older invoices, their numbers, the evidence; it holds the rest of
+# the hypothesis, made only for the few kept (`_hypothesis`).
+Ranked = tuple[tuple[int, Decimal, int, tuple[date, ...], tuple[str, ...], tuple[str, ...]],
+               tuple[tuple[str, Decimal], ...]]
+
+
+def _score(ctx: _Context, numbers: frozenset[str]) -> Ranked:
+    """A set of invoices as a hypothesis: its allocations, its points (the table of the module's
+    docstring) and their evidence; and its rank."""
     credit, payer, refs, book = ctx.credit, ctx.payer, ctx.refs, ctx.book
-    ids = sorted([book.ids[n] for n in numbers]) if len(numbers) > 1 else [book.ids[n] for n in numbers]
-    invoices = [book.invoices[i] for i in ids]
     # oldest first, each invoice up to its residual, until the credit is spent (as `_allocate`)
-    allocations = []
+    invoices, strengths, others = [], [], []  # the set's invoices, their references, other funders'
+    allocations, allocated_numbers, dates = [], [], []
     left, allocated, residuals, spent = credit.amount, ZERO, ZERO, False
-    for inv, i in zip(invoices, ids, strict=True):
+    for i in sorted(map(book.ids.__getitem__, numbers)):
+        inv = book.invoices[i]
+        invoices.append(inv)
+        strengths.append(refs.strength.get(inv.number, 0))
+        if inv.funder_ref != payer.ref:
+            others.append(inv.number)
         residual = book.residual[i]
         residuals += residual
         if not spent:
@@ -870,22 +957,22 @@ def _score(ctx: _Context, numbers: frozenset[str]) -> Hypothesis:
                 spent = True
                 continue
             allocations.append((inv.number, applied))
+            allocated_numbers.append(inv.number)
+            dates.append(book.dates[i])
             left -= applied
             allocated += applied
-    allocations = tuple(allocations)
     points, evidence = 0, []
 
-    strengths = [refs.strength.get(inv.number, 0) for inv in invoices]
-    if all(strengths):
-        points += min(strengths)
+    weakest = min(strengths)
+    if weakest:  # all of them referenced
+        points += weakest
         evidence += sorted({refs.evidence[inv.number] for inv in invoices})
-    elif any(s >= _DOSSIER for s in strengths):
+    elif max(strengths) >= _DOSSIER:
         points += _PARTLY_REFERENCED
         evidence.append("une partie seulement des factures est citée")
         evidence += sorted({refs.evidence[inv.number] for inv in invoices if inv.number in refs.evidence})
 
     if payer.ref is not None:
-        others = [inv.number for inv in invoices if inv.funder_ref != payer.ref]
         if others:
             points -= 30
             evidence.append(f"payeur identifié ({payer.ref}) différent du débiteur de {', '.join(others)}")
@@ -895,7 +982,7 @@ def _score(ctx: _Context, numbers: frozenset[str]) -> Hypothesis:
     else:
         evidence.append(payer.evidence)
 
-    strong = all(s >= _STRONG for s in strengths)
+    strong = weakest >= _STRONG
     exact = residuals == credit.amount
     if exact:
         points += 25
@@ -911,8 +998,11 @@ def _score(ctx: _Context, numbers: frozenset[str]) -> Hypothesis:
         evidence.append(f"trop-perçu de {format_eur(credit.amount - allocated)} "
                         "conservé en crédit non affecté")
 
-    cited_elsewhere = [token for token, named in ctx.named_items if not named & numbers]
-    contradicted = [token for token in cited_elsewhere if not refs.near[token] & numbers]
+    cited_elsewhere: list[str] = []
+    contradicted: list[str] = []
+    if ctx.named_items:  # the text cites invoice numbers
+        cited_elsewhere = [token for token, named in ctx.named_items if not named & numbers]
+        contradicted = [token for token in cited_elsewhere if not refs.near[token] & numbers]
     if contradicted:
         points -= 20
         evidence.append(f"le texte cite un autre numéro de facture ({', '.join(contradicted)})")
@@ -935,20 +1025,41 @@ def _score(ctx: _Context, numbers: frozenset[str]) -> Hypothesis:
         evidence.append("recherche de combinaisons limitée aux plus anciennes factures du payeur")
 
     score = max(0, min(100, points))
-    late = [inv.number for inv in invoices if inv.issue_date > credit.booking_date]
-    if late:
+    if invoices[-1].issue_date > credit.booking_date:  # oldest first: the last one is the latest
         score = min(score, _LATE_CAP)
+        late = [inv.number for inv in invoices if inv.issue_date > credit.booking_date]
         evidence.append(f"facture émise après le paiement ({', '.join(late)})")
 
-    return Hypothesis(allocations=allocations, unapplied=credit.amount - allocated,
-                      score=score, evidence=tuple(evidence), payer=payer.ref)
+    return ((-score, credit.amount - allocated, len(allocations), tuple(dates), tuple(allocated_numbers),
+             tuple(evidence)), tuple(allocations))
 
 
-def _rank(hypothesis: Hypothesis, book: _Book) -> tuple:
-    """Best first: score, then more of the credit applied, fewer invoices, older invoices."""
-    dates = tuple(sorted(book.dates[book.ids[n]] for n, _ in hypothesis.allocations))
-    return (-hypothesis.score, hypothesis.unapplied, len(hypothesis.allocations), dates,
-            tuple(n for n, _ in hypothesis.allocations), hypothesis.evidence)
+def _hypothesis(ctx: _Context, ranked: Ranked) -> Hypothesis:
+    (minus_score, unapplied, _, _, _, evidence), allocations = ranked
+    return Hypothesis(allocations=allocations, unapplied=unapplied, score=-minus_score, evidence=evidence,
+                      payer=ctx.payer.ref)
+
+
+def _best(ctx: _Context, candidates: Iterable[frozenset[str]], groups: list[list[int]],
+          count: int) -> list[Hypothesis]:
+    """The best `count` hypotheses that allocate differently (of two sets that allocate alike, a
+    partial payment, the better one): among the candidates, and the interchangeable invoices of each
+    group, which rank by age, so that the next one of a group is scored only once the previous one is
+    among the best."""
+    pending = [(*_score(ctx, numbers), None, 0) for numbers in candidates]
+    pending += [(*_score(ctx, frozenset({ctx.book.invoices[group[0]].number})), group, 1) for group in groups]
+    pending.sort(key=itemgetter(0))
+    kept: list[Hypothesis] = []
+    seen: set[tuple[tuple[str, Decimal], ...]] = set()
+    while pending and len(kept) < count:
+        rank, allocations, group, following = pending.pop(0)
+        if allocations not in seen:
+            seen.add(allocations)
+            kept.append(_hypothesis(ctx, (rank, allocations)))
+        if group is not None and following < len(group) and len(kept) < count:
+            number = ctx.book.invoices[group[following]].number
+            insort(pending, (*_score(ctx, frozenset({number})), group, following + 1), key=itemgetter(0))
+    return kept
 
 
 def _review(line_id: str, reason: str, hypotheses: Sequence[Hypothesis] = ()) -> MatchDecision:
@@ -965,7 +1076,9 @@ def _interchangeable(bucket: Sequence[int], late_from: int, pointed: set[str], i
     `_KEPT` issued after it, leaving out those the text points at, and `payers` (a part of `bucket`).
     Single invoices of the amount that the text does not point at score alike within such a group
     and rank by age: the others could never be among the proposals."""
-    groups = []
+    groups: list[list[int]] = []
+    if not bucket:
+        return groups
     cut = bisect_left(bucket, late_from)
     for lo, hi in ((0, cut), (cut, len(bucket))):
         kept: list[int] = []
@@ -993,18 +1106,6 @@ def _interchangeable(bucket: Sequence[int], late_from: int, pointed: set[str], i
     return groups
 
 
-def _distinct(scored: list[tuple[tuple, Hypothesis]]) -> list[Hypothesis]:
-    """Best first; of two sets that allocate alike (a partial payment), the better one."""
-    scored.sort(key=lambda pair: pair[0])
-    hypotheses: list[Hypothesis] = []
-    seen: set[tuple[tuple[str, Decimal], ...]] = set()
-    for _, hypothesis in scored:
-        if hypothesis.allocations not in seen:
-            seen.add(hypothesis.allocations)
-            hypotheses.append(hypothesis)
-    return hypotheses
-
-
 def match_credit(credit: Credit, open_invoices: Iterable[OpenInvoice], directory: PayerDirectory, *,
                  certain: int = 90, margin: int = 25, max_subset: int = 12) -> MatchDecision:
     """The decision for one credit against the open invoices (see the module's docstring)."""
@@ -1023,9 +1124,11 @@ def _match(credit: Credit, book: _Book, payers: _Payers, *,
     refs = _find_references(credit, book, payer.ref)
     invoices, ids, cents = book.invoices, book.ids, book.cents
 
-    referenced = sorted(ids[n] for n, s in refs.strength.items() if s >= _DOSSIER)[:max_subset]
-    ref_exact = [frozenset(invoices[referenced[k]].number for k in combo)
-                 for combo in _exact_subsets([cents[i] for i in referenced], target)[0]]
+    ref_exact: list[frozenset[str]] = []
+    if refs.strength:
+        referenced = sorted(ids[n] for n, s in refs.strength.items() if s >= _DOSSIER)[:max_subset]
+        ref_exact = [frozenset(invoices[referenced[k]].number for k in combo)
+                     for combo in _exact_subsets([cents[i] for i in referenced], target)[0]]
     combos: list[frozenset[str]] = []
     payer_complete = True
     payer_bucket: Sequence[int] = ()
@@ -1033,19 +1136,23 @@ def _match(credit: Credit, book: _Book, payers: _Payers, *,
         _, payer_pool, pool_cents, sums, _ = book.pool(payer.ref, max_subset)
         found, payer_complete = _exact_subsets(pool_cents, target, min_size=2, sums=sums)
         payer_complete = payer_complete and book.open_count.get(payer.ref, 0) <= max_subset
-        combos = [frozenset(invoices[payer_pool[k]].number for k in combo) for combo in found]
+        if found:
+            combos = [frozenset(invoices[payer_pool[k]].number for k in combo) for combo in found]
         payer_bucket = book.payer_cents.get((payer.ref, target), ())
     global_bucket = book.by_cents.get(target, ())
 
-    candidates: set[frozenset[str]] = {frozenset({number}) for number in refs.strength}
-    named = sorted(ids[n] for n, s in refs.strength.items() if s >= _STRONG)
-    if len(named) > 1:
-        candidates.add(frozenset(invoices[i].number for i in named))
-    candidates.update(ref_exact, combos)
+    candidates: set[frozenset[str]] = set(combos)
+    if refs.strength:
+        candidates.update(frozenset({number}) for number in refs.strength)
+        named = sorted(ids[n] for n, s in refs.strength.items() if s >= _STRONG)
+        if len(named) > 1:
+            candidates.add(frozenset(invoices[i].number for i in named))
+        candidates.update(ref_exact)
     # the invoices of the amount: those the text points at in any way, each; of the others, only
     # the few that can rank among the proposals
     pointed = set(refs.strength).union(*refs.named.values(), *refs.near.values())
-    candidates.update(frozenset({n}) for n in pointed if cents[ids[n]] == target and book.is_open(ids[n]))
+    if pointed:
+        candidates.update(frozenset({n}) for n in pointed if cents[ids[n]] == target and book.is_open(ids[n]))
     late_from = bisect_right(book.dates, credit.booking_date)
     groups = _interchangeable(payer_bucket, late_from, pointed, invoices)
     groups += _interchangeable(global_bucket, late_from, pointed, invoices, payer_bucket)
@@ -1058,25 +1165,7 @@ def _match(credit: Credit, book: _Book, payers: _Payers, *,
     ctx = _Context(credit, payer, refs, book, target, frozenset(combos),
                    len(payer_bucket) + len(combos), payer_complete, tuple(ref_exact), len(global_bucket),
                    sorted(refs.named.items()))
-    scored = [(_rank(h, book), h) for h in (_score(ctx, numbers) for numbers in candidates)]
-    # the interchangeable invoices one by one, the next of a group only while the last one is among
-    # the first three (the next one ranks right after it)
-    last = []
-    for group in groups:
-        hypothesis = _score(ctx, frozenset({invoices[group.pop(0)].number}))
-        scored.append((_rank(hypothesis, book), hypothesis))
-        last.append((group, hypothesis))
-    while True:
-        hypotheses = _distinct(scored)
-        first = {id(h) for h in hypotheses[:3]}
-        more = [pair for pair in last if pair[0] and id(pair[1]) in first]
-        if not more:
-            break
-        last = [pair for pair in last if not any(pair is other for other in more)]
-        for group, _ in more:
-            hypothesis = _score(ctx, frozenset({invoices[group.pop(0)].number}))
-            scored.append((_rank(hypothesis, book), hypothesis))
-            last.append((group, hypothesis))
+    hypotheses = _best(ctx, candidates, groups, 3)
     if not hypotheses:
         return _review(credit.line_id, "aucune facture candidate")
     best = hypotheses[0]

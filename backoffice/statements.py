@@ -71,7 +71,10 @@ def normalise_name(text: str) -> str:
     "date_comptabilisation" → "date comptabilisation".
     """
     plain = _strip_accents(text.replace("\ufeff", "")).lower()
-    return " ".join(re.sub(r"[^a-z0-9]+", " ", plain).split())
+    return " ".join(_NOT_ALPHANUMERIC.sub(" ", plain).split())
+
+
+_NOT_ALPHANUMERIC = re.compile(r"[^a-z0-9]+")
 
 
 def _clean(text: str) -> str:
@@ -104,6 +107,9 @@ def parse_amount_fr(text: str, *, decimal: str | None = None) -> Decimal:
     if decimal not in (None, ",", "."):
         raise ValueError(f"séparateur décimal inconnu : {decimal!r}")
     raw = text.strip()
+    plain = _plain_amount(raw, decimal)
+    if plain is not None:
+        return plain
     if not raw:
         raise AmountError("montant vide")
     body = raw.removeprefix("€").removesuffix("€").strip(_SPACES)
@@ -134,6 +140,21 @@ def parse_amount_fr(text: str, *, decimal: str | None = None) -> Decimal:
     if parenthesised or "-" in signs:
         value = -value
     return money.quantize(value) if value else money.ZERO
+
+
+# Most amounts of an export: an optional minus, digits, and one or two decimals after the profile's
+# separator (or none). They read as the general rules would read them, without their work.
+_PLAIN = {",": re.compile(r"-?[0-9]{1,15}(?:,[0-9]{1,2})?"),
+          ".": re.compile(r"-?[0-9]{1,15}(?:\.[0-9]{1,2})?")}
+
+
+def _plain_amount(raw: str, decimal: str | None) -> Decimal | None:
+    """`raw` as an amount if it is written in the plain way, else None (for the general rules)."""
+    for point in (decimal,) if decimal else (",", "."):
+        if _PLAIN[point].fullmatch(raw):
+            value = Decimal(raw.replace(",", "."))
+            return money.quantize(value) if value else money.ZERO
+    return None
 
 
 def _decimal_separator(body: str, decimal: str | None) -> str:
@@ -195,7 +216,7 @@ def parse_date_fr(text: str, formats: Sequence[str] = ("DD/MM/YYYY",)) -> date:
     """A date in one of `formats` (keys of DATE_FORMATS); "DD/MM/YY" means 20YY."""
     cleaned = text.strip()
     for name in formats:
-        found = re.fullmatch(DATE_FORMATS[name] + _TIME, cleaned)
+        found = _date_pattern(DATE_FORMATS[name]).fullmatch(cleaned)
         if found:
             year = int(found["y"]) + (2000 if len(found["y"]) == 2 else 0)
             try:
@@ -205,6 +226,20 @@ def parse_date_fr(text: str, formats: Sequence[str] = ("DD/MM/YYYY",)) -> date:
     expected = " ou ".join(name.replace("DD", "JJ").replace("YYYY", "AAAA").replace("YY", "AA")
                            for name in formats)
     raise DateFormatError(f"date illisible (attendu : {expected})")
+
+
+@lru_cache(maxsize=16)
+def _date_pattern(date_format: str) -> re.Pattern[str]:
+    return re.compile(date_format + _TIME)
+
+
+@lru_cache(maxsize=4096)  # a statement has a few hundred distinct dates, on thousands of lines
+def _read_date(text: str, formats: tuple[str, ...]) -> date | str:
+    """`parse_date_fr`, or the reason it refuses the text."""
+    try:
+        return parse_date_fr(text, formats)
+    except DateFormatError as exc:
+        return str(exc)
 
 
 # --- bank profiles ------------------------------------------------------------------------------
@@ -469,10 +504,26 @@ class _Layout:
     index: dict[str, int | None]
     labels: tuple[int, ...]
     fallback: tuple[int, ...]
+    present: tuple[tuple[str, int], ...]  # the roles that have a column, and its position
+    raw_keys: tuple[str, ...]  # the names of the columns in `raw` (one per position up to width)
 
     def column(self, role: str) -> str:
         position = self.index[role]
         return self.names[position] if position is not None else ""
+
+    def by_role(self, cells: Sequence[str]) -> dict[str, str]:
+        """The cell of each role ("" for a role without a column, or beyond a short row)."""
+        found = dict.fromkeys(_ROLES, "")
+        for role, position in self.present:
+            if position < len(cells):
+                found[role] = cells[position]
+        return found
+
+    def raw(self, cells: list[str]) -> dict[str, str]:
+        """The row's cells by column name, up to the header's width."""
+        if len(cells) < self.width:
+            cells = cells + [""] * (self.width - len(cells))
+        return dict(zip(self.raw_keys, cells[:self.width], strict=True))
 
 
 _ROLES = ("booking_date", "value_date", "amount", "debit", "credit", "reference", "counterparty",
@@ -493,7 +544,12 @@ def _layout(profile: BankProfile, header: Sequence[str]) -> _Layout:
     index = {role: find(getattr(profile, role)) for role in _ROLES}
     labels = tuple(dict.fromkeys(first[c] for c in profile.label if c in first))
     fallback = tuple(dict.fromkeys(first[c] for c in profile.label_fallback if c in first))
-    return _Layout(width, names, index, labels, fallback)
+    present = tuple((role, position) for role, position in index.items() if position is not None)
+    raw_keys: list[str] = []
+    for position in range(width):
+        name = names[position] or f"colonne {position + 1}"
+        raw_keys.append(name if name not in raw_keys else f"{name} ({position + 1})")
+    return _Layout(width, names, index, labels, fallback, present, tuple(raw_keys))
 
 
 def _missing_columns(profile: BankProfile, layout: _Layout) -> list[str]:
@@ -538,7 +594,7 @@ def rows_to_lines(profile: BankProfile, file_name: str, header: Sequence[str],
     for number, cells in rows:
         if card_section:
             continue  # deferred-debit card operations: not booked on the account (yet)
-        if not any(cell.strip() for cell in cells):
+        if not "".join(cells).strip():
             blank_seen = profile.blank_line_ends_table
             continue
         booking_text = _cell(cells, layout.index["booking_date"])
@@ -575,12 +631,8 @@ def _shown(cells: Sequence[str]) -> str:
     return ";".join(cells)[:80]
 
 
-def _is_date(text: str, formats: Sequence[str]) -> bool:
-    try:
-        parse_date_fr(text, formats)
-    except DateFormatError:
-        return False
-    return True
+def _is_date(text: str, formats: tuple[str, ...]) -> bool:
+    return not isinstance(_read_date(text, formats), str)
 
 
 def _is_summary(cells: Sequence[str]) -> bool:
@@ -594,23 +646,23 @@ class _Row:
 
     def __init__(self, layout: _Layout, file_name: str, number: int, cells: list[str]) -> None:
         self.layout, self.file_name, self.number = layout, file_name, number
-        self.cell = {role: _cell(cells, layout.index[role]) for role in _ROLES}
+        self.cell = layout.by_role(cells)
         self.errors: list[RowError] = []
 
     def error(self, role: str, value: str, reason: str) -> None:
         self.errors.append(RowError(self.file_name, self.number, self.layout.column(role), value, reason))
 
-    def date(self, role: str, formats: Sequence[str], required: bool) -> date | None:
+    def date(self, role: str, formats: tuple[str, ...], required: bool) -> date | None:
         text = self.cell[role]
         if not text.strip():
             if required:
                 self.error(role, text, "date manquante")
             return None
-        try:
-            return parse_date_fr(text, formats)
-        except DateFormatError as exc:
-            self.error(role, text, str(exc))
+        found = _read_date(text, formats)
+        if isinstance(found, str):
+            self.error(role, text, found)
             return None
+        return found
 
     def amount(self, role: str, decimal: str) -> Decimal | None:
         text = self.cell[role]
@@ -625,7 +677,7 @@ class _Row:
 
 def _row_to_line(profile: BankProfile, layout: _Layout, file_name: str, number: int,
                  cells: list[str], account: str) -> tuple[StatementLine | None, list[RowError]]:
-    if any(c.strip() for c in cells[layout.width:]):
+    if len(cells) > layout.width and any(c.strip() for c in cells[layout.width:]):
         return None, [RowError(file_name, number, "", _shown(cells),
                                f"{len(cells)} champs au lieu de {layout.width} (ceux de l'en-tête)")]
     row = _Row(layout, file_name, number, cells)
@@ -643,22 +695,19 @@ def _row_to_line(profile: BankProfile, layout: _Layout, file_name: str, number: 
     if currency not in ("", "EUR", "€"):
         row.error("currency", row.cell["currency"], "devise autre que l'euro : non prise en charge")
     amount = _signed_amount(profile, row)
-    own = identifiers.normalize_iban(row.cell["account"])
+    own = identifiers.normalize_iban(row.cell["account"]) if row.cell["account"] else ""
     if own and account and own != account:
         row.error("account", row.cell["account"], f"ligne d'un autre compte que {account}")
     if row.errors or booking is None or amount is None:
         return None, row.errors
-    raw: dict[str, str] = {}
-    for position in range(layout.width):
-        name = layout.names[position] or f"colonne {position + 1}"
-        raw[name if name not in raw else f"{name} ({position + 1})"] = _cell(cells, position)
+    counterparty_iban = row.cell["counterparty_iban"]
     return StatementLine(
         account=own or account, booking_date=booking, value_date=value_date, amount=amount,
         label=_label(cells, layout.labels) or _label(cells, layout.fallback),
         counterparty=_clean(row.cell["counterparty"]),
-        counterparty_iban=identifiers.normalize_iban(row.cell["counterparty_iban"]),
+        counterparty_iban=identifiers.normalize_iban(counterparty_iban) if counterparty_iban else "",
         reference=_clean(row.cell["reference"]), bank_id=row.cell["bank_id"].strip(), line=number,
-        raw=raw,
+        raw=layout.raw(cells),
     ), []
 
 
@@ -688,12 +737,15 @@ def _signed_amount(profile: BankProfile, row: _Row) -> Decimal | None:
 
 
 def _label(cells: Sequence[str], positions: tuple[int, ...]) -> str:
+    if len(positions) == 1:
+        return _clean(_cell(cells, positions[0]))
     parts: list[str] = []
     seen: set[str] = set()
     for position in positions:
         text = _clean(_cell(cells, position))
-        if text and normalise_label(text) not in seen:
-            seen.add(normalise_label(text))
+        folded = normalise_label(text)
+        if text and folded not in seen:
+            seen.add(folded)
             parts.append(text)
     return " ".join(parts)
 

@@ -1,0 +1,70 @@
+"""The indexes that keep matching linear find exactly what a scan of everything would find.
+
+Approaching payer names are looked up by their letter pairs (`_Payers._close`) rather than compared
+with every alias of the directory; numbers one digit off are read from the payer's invoices. These
+properties compare them with the plain scan they replace, on random names and directories.
+"""
+
+from __future__ import annotations
+
+from difflib import SequenceMatcher
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from backoffice.matching import (
+    NAME_THRESHOLD,
+    PayerDirectory,
+    _close_lengths,
+    _letter_pairs,
+    _pairs_shared,
+    _Payers,
+)
+
+# few letters, so that close names, repeated pairs and typos are common
+names = st.text(alphabet="ABEILNORST 12", min_size=1, max_size=40)
+
+
+def edited(name: str, data: st.DataObject) -> str:
+    """`name` with a few random characters substituted, inserted or dropped."""
+    chars = list(name)
+    for _ in range(data.draw(st.integers(0, 4))):
+        position = data.draw(st.integers(0, len(chars)))
+        action = data.draw(st.sampled_from(["substitute", "insert", "drop"]))
+        letter = data.draw(st.sampled_from("ABEILNORST 12"))
+        if action == "insert" or not chars:
+            chars.insert(position, letter)
+        elif action == "substitute":
+            chars[min(position, len(chars) - 1)] = letter
+        else:
+            del chars[min(position, len(chars) - 1)]
+    return "".join(chars) or "X"
+
+
+@settings(max_examples=3000, deadline=None)
+@given(names, st.data())
+def test_texts_difflib_finds_alike_share_enough_letter_pairs(name, data):
+    other = edited(name, data) if data.draw(st.booleans()) else data.draw(names)
+    if SequenceMatcher(None, name, other).ratio() >= NAME_THRESHOLD:
+        assert len(other) in _close_lengths(len(name))
+        shared = set(_letter_pairs(name)) & set(_letter_pairs(other))
+        assert len(shared) >= _pairs_shared(len(name))
+
+
+def scanned(payers: _Payers, joined: str) -> set[int]:
+    """What `_close` answers, by comparing `joined` with every alias of the directory."""
+    return {index for index, alias in enumerate(payers.aliases)
+            if SequenceMatcher(None, joined, " ".join(sorted(alias.tokens))).ratio() >= NAME_THRESHOLD}
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(names, min_size=1, max_size=30), st.data())
+def test_approaching_names_are_those_a_scan_of_the_directory_finds(directory_names, data):
+    payers = _Payers(PayerDirectory(names={f"P{k}": (name,) for k, name in enumerate(directory_names)}))
+    for _ in range(5):
+        if payers.aliases and data.draw(st.booleans()):
+            alias = payers.aliases[data.draw(st.integers(0, len(payers.aliases) - 1))]
+            joined = edited(" ".join(sorted(alias.tokens)), data)
+        else:
+            joined = data.draw(names)
+        assert payers._close(joined) == scanned(payers, joined)
