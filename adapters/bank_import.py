@@ -22,7 +22,9 @@ from sqlalchemy import Connection, Engine, insert, select
 
 from adapters.bank_files import ParsedStatement, read_statement
 from adapters.database import unit_of_work
+from adapters.invoices import lock_series
 from adapters.models import BankLine, StatementFile
+from backoffice.dates import business_date
 from backoffice.export_format import RowError
 from backoffice.matching import classify
 from backoffice.statements import fingerprints
@@ -59,6 +61,9 @@ def import_statement_file(engine: Engine, path: Path, *, archive_dir: Path, reje
         if isinstance(parsed, list):
             return _reject(path, parsed, rejected_dir, move_files)
         with unit_of_work(engine) as db:
+            # one import at a time, then the checks: two runs importing the same file (or two
+            # overlapping exports) would otherwise both find it new and collide on its lines
+            lock_series(db, IMPORT_LOCK, business_date(now))
             if db.scalar(select(StatementFile.id).where(StatementFile.sha256 == parsed.sha256)):
                 outcome = FileImport(path.name, "already_imported", len(parsed.lines))
             else:
@@ -66,6 +71,9 @@ def import_statement_file(engine: Engine, path: Path, *, archive_dir: Path, reje
     if move_files:
         _move(path, archive_dir, now)
     return outcome
+
+
+IMPORT_LOCK = "statements"  # a counter row of number_series, used as the import lock
 
 
 @contextmanager
