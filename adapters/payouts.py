@@ -54,7 +54,7 @@ from adapters.settings import Marketplace
 from backoffice import payouts as rules
 from backoffice.dates import business_date
 from backoffice.identifiers import siret_problem
-from backoffice.matching import OTHER_CREDIT, OTHER_DEBIT, OWN_TRANSFER
+from backoffice.matching import OTHER_CREDIT, OWN_TRANSFER
 from backoffice.money import ZERO, quantize
 
 ACTOR = "pipeline"
@@ -326,10 +326,10 @@ def track_executions(engine: Engine, *, now: datetime, marketplace: Marketplace,
         seen = set(db.scalars(select(Payout.executed_line_id).where(
             Payout.executed_line_id.is_not(None)))) | set(db.scalars(select(
                 Payout.returned_line_id).where(Payout.returned_line_id.is_not(None))))
-        # our transfers (classified own_transfer, or other_debit when only the camt TxDtls
-        # carries the payout id) and the returns (other_credit)
+        # our transfers (a debit quoting a payout or batch id is an own_transfer) and the
+        # returns (other_credit)
         lines = db.scalars(select(BankLine).where(
-            BankLine.classification.in_((OWN_TRANSFER, OTHER_DEBIT, OTHER_CREDIT)),
+            BankLine.classification.in_((OWN_TRANSFER, OTHER_CREDIT)),
             BankLine.booking_date >= since).order_by(BankLine.booking_date, BankLine.id))
         for line in lines:
             if line.id in seen:

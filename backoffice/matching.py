@@ -103,6 +103,7 @@ from operator import itemgetter
 
 from backoffice.identifiers import normalize_iban
 from backoffice.money import CENT, ZERO, format_eur
+from backoffice.payouts import batch_ids_in, payout_ids_in
 from backoffice.statements import normalise_label, normalise_name
 
 __all__ = [
@@ -201,8 +202,11 @@ def classify(amount: Decimal, label: str, counterparty_iban: str, own_ibans: set
     """What a bank line is, for routing: only "funder_payment" lines go to invoice matching.
 
     * a credit from one of our own accounts, a returned or cancelled transfer of ours ("REJET",
-      "RETOUR VIR", "EXTOURNE"…), or a zero amount: "other_credit";
+      "RETOUR VIR", "EXTOURNE"…, or quoting a payout id "PO-2026-000042"), or a zero amount:
+      "other_credit";
     * any other credit: "funder_payment";
+    * a debit quoting one of our payout ids or payout file ids (the camt EndToEndId of a
+      batch-booked transfer, "VIR-FORMATEURS-20261201-01"): "own_transfer";
     * a debit starting with a fee word (COMMISSION, FRAIS, COTISATION, ABONNEMENT, AGIOS…):
       "bank_fee" — checked before the payout markers, so "FRAIS VIR SEPA EMIS" is a fee;
     * a debit to one of our own accounts, or one of our SEPA payouts ("VIR SEPA EMIS",
@@ -213,12 +217,15 @@ def classify(amount: Decimal, label: str, counterparty_iban: str, own_ibans: set
     iban = normalize_iban(counterparty_iban) if counterparty_iban else ""
     own = {normalize_iban(value) for value in own_ibans} if iban else set()
     words = _words(label)
+    ours = bool(payout_ids_in(label) or batch_ids_in(label))  # our payout's or batch's id
     if amount > 0:
-        if (iban and iban in own) or _has(words, _RETURN_MARKERS):
+        if (iban and iban in own) or ours or _has(words, _RETURN_MARKERS):
             return OTHER_CREDIT
         return FUNDER_PAYMENT
     if amount == 0:
         return OTHER_CREDIT
+    if ours:
+        return OWN_TRANSFER
     first = words.split()[:3]
     if any(" ".join(first[:n]) in _FEE_WORDS for n in (1, 2, 3)):
         return BANK_FEE
@@ -243,11 +250,6 @@ def _name_tokens(text: str) -> tuple[str, ...]:
     """A company name as compared: no accents, upper case, "&" as "ET", no legal form."""
     folded = _words(text.replace("&", " ET ").replace(".", ""))  # "S.A.S." is "SAS"
     return tuple(word for word in folded.split() if word not in LEGAL_FORMS)
-
-
-def _contains(haystack: tuple[str, ...], needle: tuple[str, ...]) -> bool:
-    size = len(needle)
-    return any(haystack[i:i + size] == needle for i in range(len(haystack) - size + 1))
 
 
 @dataclass(frozen=True, slots=True)

@@ -374,6 +374,10 @@ def test_a_debit_is_not_matched():
     ("-25.00", "PRLV ABONNEMENT LOGICIEL BANQUE", "", BANK_FEE),
     ("-49.00", "PRLV SEPA URSSAF", "", OTHER_DEBIT),
     ("-19.99", "CB AMAZON 12/11", "", OTHER_DEBIT),
+    # a camt TxDtls of our payout file: the remittance text, and our EndToEndId as reference
+    ("-1320.00", "Honoraires session S-002 facture F-17 PO-2027-000001", "", OWN_TRANSFER),
+    ("-2820.00", "REMISE VIR-FORMATEURS-20270106-01", "", OWN_TRANSFER),
+    ("1320.00", "VIR RECU PO-2027-000001 COMPTE CLOS", "", OTHER_CREDIT),
 ])
 def test_classify(amount, label, iban, kind):
     assert classify(D(amount), label, iban, {OWN_IBAN}) == kind
