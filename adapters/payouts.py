@@ -100,8 +100,9 @@ def schedule_payouts(engine: Engine, *, as_of: date, now: datetime,
             key = review_key(session_ref)
             report.warnings += [f"Session {session_ref} : {w}" for w in decision.warnings]
             if decision.outcome is rules.Outcome.review:
-                open_item(db, key, kind=REVIEW_KIND, subject=f"Virement formateur {session_ref}",
-                          reasons=list(decision.reasons), proposals=[], now=now)
+                if not session_facts.unresolved_failure:  # a return's item says more: kept
+                    open_item(db, key, kind=REVIEW_KIND, reasons=list(decision.reasons),
+                              subject=f"Virement formateur {session_ref}", proposals=[], now=now)
                 report.review.append({"session": session_ref,
                                       "motif": " ; ".join(decision.reasons)})
                 continue

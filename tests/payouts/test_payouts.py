@@ -140,6 +140,10 @@ def test_a_returned_transfer_fails_goes_to_review_and_an_operator_retries(engine
     assert item.status == "open" and "COMPTE CLOTURE" in item.reasons[0]
     blocked = run(engine, tmp_path)  # no second payout while the return is not dealt with
     assert blocked.scheduled == [] and "retry-payout" in blocked.review[0]["motif"]
+    with unit_of_work(engine) as db:  # the return's item keeps its words and its proposal
+        item = db.scalar(select(ReviewItem).where(ReviewItem.key == "payout:S-002"))
+    assert "COMPTE CLOTURE" in item.reasons[0]
+    assert item.proposals == [{"flow": "retry-payout", "payout_id": "PO-2027-000001"}]
     with pytest.raises(PayoutError, match="inconnu"):
         retry_payout(engine, payout_id="PO-2027-000002", note="x" * 5, now=NOW, operator="op")
 
