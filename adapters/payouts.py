@@ -22,7 +22,7 @@ from __future__ import annotations
 import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -323,7 +323,8 @@ def track_executions(engine: Engine, *, now: datetime, marketplace: Marketplace,
             Payout.status.in_(("exported", "executed"))))}
         if not pending:
             return report
-        since = min(p.execution_date for p in pending.values())
+        # a bank may book a transfer before the requested date: a week of margin
+        since = min(p.execution_date for p in pending.values()) - timedelta(days=7)
         seen = set(db.scalars(select(Payout.executed_line_id).where(
             Payout.executed_line_id.is_not(None)))) | set(db.scalars(select(
                 Payout.returned_line_id).where(Payout.returned_line_id.is_not(None))))
