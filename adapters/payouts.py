@@ -53,12 +53,11 @@ from adapters.sepa import Debtor, Transfer, build_pain001, iban_problem
 from adapters.settings import Marketplace
 from backoffice import payouts as rules
 from backoffice.dates import business_date
-from backoffice.identifiers import siret_problem
+from backoffice.identifiers import normalize_iban, siret_problem
 from backoffice.matching import OTHER_CREDIT, OWN_TRANSFER
 from backoffice.money import ZERO, quantize
 
 ACTOR = "pipeline"
-PAYOUT_SERIES = "PO"
 SELF_BILLING_PREFIX = "AF"
 REVIEW_KIND = "payout"
 ACTIVE = ("scheduled", "exported", "executed")  # what counts as paid or being paid
@@ -88,13 +87,13 @@ def schedule_payouts(engine: Engine, *, as_of: date, now: datetime,
     """Decide, for every session with funder invoices, what its trainer is owed now."""
     report = report if report is not None else PayoutReport()
     with unit_of_work(engine) as db:
-        counter = lock_series(db, PAYOUT_SERIES, as_of)  # first the lock, then the facts
+        counter = lock_series(db, rules.PAYOUT_SERIES, as_of)  # first the lock, then the facts
         facts = load_payout_facts(db)
         open_reviews = set(db.scalars(select(ReviewItem.key).where(
             ReviewItem.kind == REVIEW_KIND, ReviewItem.status == "open")))
+        trainers = {t.trainer_ref: t for t in db.scalars(select(Trainer))}  # one query
         sequences = dict(db.execute(select(Payout.session_ref, func.max(Payout.sequence))
                                     .group_by(Payout.session_ref)).all())
-        trainers = {t.trainer_ref: t for t in db.scalars(select(Trainer))}
         for session_ref, session_facts in sorted(facts.items()):
             decision = rules.decide_payout(session_facts, mode=mode, nda_policy=nda_policy)
             key = review_key(session_ref)
@@ -112,9 +111,10 @@ def schedule_payouts(engine: Engine, *, as_of: date, now: datetime,
                 report.waiting.append({"session": session_ref,
                                        "motif": " ; ".join(decision.reasons)})
             elif decision.outcome is rules.Outcome.pay:
-                payout = _record_payout(db, session_facts, decision, trainers[
-                    session_facts.trainer.trainer_ref], sequences.get(session_ref, 0) + 1,
-                    take_number(counter, as_of), as_of=as_of, now=now)
+                payout = _record_payout(db, session_facts, decision,
+                                        trainers[session_facts.trainer.trainer_ref],
+                                        sequences.get(session_ref, 0) + 1,
+                                        take_number(counter, as_of), as_of=as_of, now=now)
                 report.scheduled.append({
                     "virement": payout.id, "session": session_ref,
                     "formateur": payout.trainer_ref, "montant": str(payout.amount),
@@ -123,14 +123,11 @@ def schedule_payouts(engine: Engine, *, as_of: date, now: datetime,
     return report
 
 
-def load_payout_facts(db: OrmSession, session_refs: list[str] | None = None
-                      ) -> dict[str, rules.SessionPayoutFacts]:
-    """The facts of every session that has funder invoices (or of the given sessions)."""
-    invoices = select(Invoice).where(Invoice.kind == "invoice")
-    if session_refs is not None:
-        invoices = invoices.where(Invoice.session_ref.in_(session_refs))
+def load_payout_facts(db: OrmSession) -> dict[str, rules.SessionPayoutFacts]:
+    """The facts of every session that has funder invoices."""
     by_session: dict[str, list[Invoice]] = defaultdict(list)
-    for invoice in db.scalars(invoices.order_by(Invoice.number)):
+    for invoice in db.scalars(select(Invoice).where(Invoice.kind == "invoice")
+                              .order_by(Invoice.number)):
         by_session[invoice.session_ref].append(invoice)
     if not by_session:
         return {}
@@ -194,7 +191,7 @@ def _record_payout(db: OrmSession, facts: rules.SessionPayoutFacts,
         id=number, session_ref=facts.session_ref, sequence=sequence,
         trainer_ref=trainer.trainer_ref, amount_ht=decision.amount_ht, vat=decision.vat,
         amount=decision.amount, trainer_invoice=invoice_number, self_billed=decision.self_billed,
-        creditor_name=holder_name(trainer), iban=trainer.iban.replace(" ", "").upper(),
+        creditor_name=holder_name(trainer), iban=normalize_iban(trainer.iban),
         bic=trainer.bic, street=trainer.address, postcode=trainer.postcode, city=trainer.city,
         remittance=rules.remittance(facts.session_ref, invoice_number), decided_on=as_of,
         execution_date=rules.execution_date(as_of), status="scheduled", created_at=now)
@@ -252,7 +249,7 @@ def export_batches(engine: Engine, *, as_of: date, now: datetime, output_dir: Pa
     report = report if report is not None else PayoutReport()
     created_on = business_date(now)
     with unit_of_work(engine) as db:
-        lock_series(db, PAYOUT_SERIES, as_of)
+        lock_series(db, rules.PAYOUT_SERIES, as_of)
         waiting = list(db.scalars(select(Payout).where(
             Payout.status == "scheduled", Payout.batch_id.is_(None)).order_by(Payout.id)))
         by_date: dict[date, list[Payout]] = defaultdict(list)
@@ -318,7 +315,7 @@ def track_executions(engine: Engine, *, now: datetime, marketplace: Marketplace,
     """Mark payouts executed (or failed) from the statement lines that show them."""
     report = report if report is not None else PayoutReport()
     with unit_of_work(engine) as db:
-        lock_series(db, PAYOUT_SERIES, business_date(now))
+        lock_series(db, rules.PAYOUT_SERIES, business_date(now))
         pending = {p.id: p for p in db.scalars(select(Payout).where(
             Payout.status.in_(("exported", "executed"))))}
         if not pending:

@@ -24,6 +24,7 @@ from decimal import ROUND_DOWN, Decimal
 from enum import StrEnum
 
 from backoffice.business_days import next_target2_business_day
+from backoffice.invoicing import invoice_number
 from backoffice.money import CENT, ZERO, quantize
 
 VAT_RATE = Decimal("0.20")
@@ -209,14 +210,18 @@ def execution_date(decided_on: date, today: date | None = None) -> date:
     return next_target2_business_day(due)
 
 
+PAYOUT_SERIES = "PO"  # a gap-free number series, like the invoices'
+BATCH_PREFIX = "VIR-FORMATEURS"
+
+
 def payout_id(year: int, value: int) -> str:
     """"PO-2026-000042": the EndToEndId of the transfer, which comes back on our statement."""
-    return f"PO-{year}-{value:06d}"
+    return invoice_number(PAYOUT_SERIES, year, value)
 
 
 def batch_id(execution_on: date, sequence: int) -> str:
     """The pain.001 MsgId: "VIR-FORMATEURS-20261201-01" (one file per execution date)."""
-    return f"VIR-FORMATEURS-{execution_on:%Y%m%d}-{sequence:02d}"
+    return f"{BATCH_PREFIX}-{execution_on:%Y%m%d}-{sequence:02d}"
 
 
 def remittance(session_ref: str, invoice_number: str) -> str:
@@ -237,7 +242,4 @@ def payout_ids_in(text: str) -> list[str]:
 
 def batch_ids_in(text: str) -> list[str]:
     """The batch (MsgId / PmtInfId) ids a bank line quotes, for a batch booked as one debit."""
-    found = []
-    for day, sequence in _BATCH_ID.findall(text.upper()):
-        found.append(f"VIR-FORMATEURS-{day}-{sequence}")
-    return found
+    return [f"{BATCH_PREFIX}-{day}-{sequence}" for day, sequence in _BATCH_ID.findall(text.upper())]
