@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import fcntl
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from functools import lru_cache
 from pathlib import Path
 
@@ -40,14 +41,33 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 
 
 def upgrade_to_head(engine: Engine) -> None:
-    """Bring the schema to the latest migration; safe when several processes start together."""
+    """Bring the schema to the latest migration; safe when several processes start together.
+
+    PostgreSQL: an advisory lock held by the upgrade's transaction. SQLite runs DDL outside the
+    transaction, so several processes starting on a new file (a worker starting three runs) would
+    each create the tables; they take turns on an exclusive lock on a file beside the database.
+    """
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
-    with engine.begin() as connection:
+    with _sqlite_upgrade_turn(engine), engine.begin() as connection:
         if engine.dialect.name == "postgresql":
             connection.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _MIGRATION_LOCK_ID})
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
+
+
+def _sqlite_upgrade_turn(engine: Engine):
+    database = engine.url.database if engine.dialect.name == "sqlite" else None
+    if not database or database == ":memory:":
+        return nullcontext()
+    return _exclusive_file_lock(Path(f"{database}.upgrade-lock"))
+
+
+@contextmanager
+def _exclusive_file_lock(path: Path) -> Iterator[None]:
+    with path.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)  # released when the file is closed, or the process dies
+        yield
 
 
 @lru_cache(maxsize=8)

@@ -51,6 +51,14 @@ def setup_command(command: str, env: dict[str, str], *args: str) -> subprocess.C
                           check=False)
 
 
+def failures(client, final: dict) -> dict[str, list[str]]:
+    """What a failed run said (state message, error logs): the assertion's message in CI."""
+    return {str(run.id): [run.state.message or "", *(log.message for log in client.read_logs(
+                log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=[run.id])))
+                if log.level >= 40)]
+            for run in final.values() if not run.state.is_completed()}
+
+
 def logs_and_artifacts(client, run_id) -> tuple[list, dict[str, str]]:
     logs = client.read_logs(log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=[run_id])))
     artifacts = client.read_artifacts(artifact_filter=ArtifactFilter(
@@ -114,8 +122,10 @@ def test_make_ui_starts_deploys_runs_and_stops_by_process_id(tmp_path):
                     if current.state and current.state.is_final():
                         final[run.id] = current
                 time.sleep(1)
-            assert {run.id: final[run.id].state.type.value for run in (ingest, invoices, backfill)} \
-                == dict.fromkeys((ingest.id, invoices.id, backfill.id), "COMPLETED")
+            outcomes = {label: final[run.id].state.type.value if run.id in final else "RUNNING"
+                        for label, run in (("ingest", ingest), ("issue-invoices", invoices),
+                                           ("backfill", backfill))}
+            assert set(outcomes.values()) == {"COMPLETED"}, (outcomes, failures(client, final))
             APILogHandler().flush()
 
             logs, artifacts = logs_and_artifacts(client, ingest.id)
