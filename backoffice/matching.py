@@ -99,7 +99,7 @@ from difflib import SequenceMatcher
 from functools import lru_cache
 from itertools import accumulate, chain, islice
 from math import comb
-from operator import itemgetter
+from operator import attrgetter, itemgetter
 
 from backoffice.identifiers import normalize_iban
 from backoffice.money import CENT, ZERO, format_eur
@@ -340,7 +340,8 @@ class _Payers:
     result for each counterparty name already seen, as statements repeat them."""
 
     def __init__(self, directory: PayerDirectory) -> None:
-        self.ibans = {normalize_iban(iban): ref for iban, ref in directory.ibans.items()}
+        self.ibans = {normalize_iban(iban): _Payer(ref, "payeur identifié par son IBAN", _IBAN_POINTS)
+                      for iban, ref in directory.ibans.items()}
         self.aliases: list[_Alias] = []  # in the order of the rule: funder_ref, then its aliases
         self.exact: dict[tuple[str, ...], list[int]] = {}
         self.runs: dict[tuple[str, ...], list[int]] = {}  # an alias's words, in order → aliases
@@ -379,7 +380,7 @@ class _Payers:
         if iban is None:
             iban = self.iban_cache[credit.counterparty_iban] = normalize_iban(credit.counterparty_iban)
         if iban and iban in self.ibans:
-            return _Payer(self.ibans[iban], "payeur identifié par son IBAN", _IBAN_POINTS)
+            return self.ibans[iban]
         known = self.by_name.get(credit.counterparty)
         if known is not None:
             return known
@@ -632,8 +633,10 @@ class _Book:
         self.next_open = {ref: list(range(len(ids) + 1)) for ref, ids in self.payer_ids.items()}
         # payer → its oldest open invoices (up to a size), their cents and subset sums: they change only
         # when one of them is paid
-        self.pools: dict[str, tuple[int, list[int], list[int], tuple, set[int]]] = {}
+        self.pools: dict[str, tuple[int, list[int], list[int], tuple, set[int], dict]] = {}
         self.open_count = {ref: len(ids) for ref, ids in self.payer_ids.items()}
+        # (payer, size) → its counters or full numbers by each digit masked ("000?23"), when asked
+        self.masked: dict[tuple[str, int], dict[str, list[str]]] = {}
 
     def is_open(self, i: int) -> bool:
         return self.residual[i] > 0
@@ -651,14 +654,39 @@ class _Book:
             yield ids[pos]
             pos += 1
 
-    def pool(self, payer: str, size: int) -> tuple[int, list[int], list[int], tuple, set[int]]:
-        """(size, the payer's oldest `size` open invoices, their cents, `_subset_sums`, as a set)."""
+    def pool(self, payer: str, size: int) -> tuple[int, list[int], list[int], tuple, set[int], dict]:
+        """(size, the payer's oldest `size` open invoices, their cents, `_subset_sums`, as a set,
+        the `_exact_subsets` of 2+ of them already asked, by amount)."""
         cached = self.pools.get(payer)
         if cached is None or cached[0] != size:
             ids = list(islice(self.oldest(payer), max(0, size)))
             cents = [self.cents[i] for i in ids]
-            cached = self.pools[payer] = (size, ids, cents, _subset_sums(cents), set(ids))
+            cached = self.pools[payer] = (size, ids, cents, _subset_sums(cents), set(ids), {})
         return cached
+
+    def payer_subsets(self, payer: str, size: int, target: int
+                      ) -> tuple[list[int], list[tuple[int, ...]], bool]:
+        """(the payer's pool, its `_exact_subsets` of 2+ invoices adding up to `target`, complete)."""
+        _, ids, cents, sums, _, asked = self.pool(payer, size)
+        found = asked.get(target)
+        if found is None:
+            found = asked[target] = _exact_subsets(cents, target, min_size=2, sums=sums)
+        return ids, *found
+
+    def one_digit_off(self, payer: str, keys: Mapping[str, object], size: int, digits: str) -> set[str]:
+        """The keys of `keys` (the payer's counters, or its full numbers, of `size` digits) exactly one
+        digit substituted, inserted or dropped away from `digits`. A substitution is looked up by
+        each position masked, rather than by trying every digit in each position."""
+        if len(digits) != size:
+            return keys.keys() & _one_edit_variants(digits, size, self.alphabet)
+        masked = self.masked.get((payer, size))
+        if masked is None:
+            masked = self.masked[(payer, size)] = {}
+            for key in keys:
+                for k in range(size):
+                    masked.setdefault(f"{key[:k]}?{key[k + 1:]}", []).append(key)
+        return {key for k in range(size) for key in masked.get(f"{digits[:k]}?{digits[k + 1:]}", ())
+                if key != digits}
 
     def apply(self, number: str, amount: Decimal) -> None:
         i = self.ids[number]
@@ -806,11 +834,11 @@ def _find_references(credit: Credit, book: _Book, payer: str | None) -> _Referen
                 close: list[int] = []
                 if len(digits) == 6 and kind == "digits":
                     counters = book.counters.get(payer, {})
-                    for variant in counters.keys() & _one_edit_variants(digits, 6, book.alphabet):
+                    for variant in book.one_digit_off(payer, counters, 6, digits):
                         close += (i for i in counters[variant] if is_open(i))
                 else:
                     fulls = book.fulls.get(payer, {})
-                    for variant in fulls.keys() & _one_edit_variants(digits, 10, book.alphabet):
+                    for variant in book.one_digit_off(payer, fulls, 10, digits):
                         if is_open(fulls[variant]) and book.ours[variant] == fulls[variant]:
                             close.append(fulls[variant])
                 for i in sorted(close):
@@ -863,7 +891,7 @@ def _exact_subsets(cents: Sequence[int], target: int, *, min_size: int = 1,
     found = []
     for total, mask in zip(left_sums, left_masks, strict=True):
         for other in right.get(target - total, ()):
-            combo = tuple(i for i in range(n) if (mask | other) >> i & 1)
+            combo = _members(mask | other)
             if len(combo) >= min_size:
                 found.append(combo)
     if len(found) > 1:
@@ -871,6 +899,12 @@ def _exact_subsets(cents: Sequence[int], target: int, *, min_size: int = 1,
     if not complete:
         found = [combo for combo in found if offsets[len(combo)] + _lex_rank(combo, n) < MAX_COMBINATIONS]
     return found, complete
+
+
+@lru_cache(maxsize=1 << 16)
+def _members(mask: int) -> tuple[int, ...]:
+    """The positions of the bits set in `mask`, lowest first."""
+    return tuple(i for i in range(mask.bit_length()) if mask >> i & 1)
 
 
 @lru_cache(maxsize=256)
@@ -1135,8 +1169,7 @@ def _match(credit: Credit, book: _Book, payers: _Payers, *,
     payer_complete = True
     payer_bucket: Sequence[int] = ()
     if payer.ref is not None:
-        _, payer_pool, pool_cents, sums, _ = book.pool(payer.ref, max_subset)
-        found, payer_complete = _exact_subsets(pool_cents, target, min_size=2, sums=sums)
+        payer_pool, found, payer_complete = book.payer_subsets(payer.ref, max_subset, target)
         payer_complete = payer_complete and book.open_count.get(payer.ref, 0) <= max_subset
         if found:
             combos = [frozenset(invoices[payer_pool[k]].number for k in combo) for combo in found]
@@ -1185,9 +1218,8 @@ def _match(credit: Credit, book: _Book, payers: _Payers, *,
     return _review(credit.line_id, reason, hypotheses)
 
 
-def _credit_order(credit: Credit) -> tuple:
-    return (credit.booking_date, credit.line_id, credit.amount, credit.label, credit.reference,
-            credit.counterparty, credit.counterparty_iban)
+_credit_order = attrgetter("booking_date", "line_id", "amount", "label", "reference", "counterparty",
+                           "counterparty_iban")  # a statement's order, whatever the input order
 
 
 def match_credits(credits: Iterable[Credit], open_invoices: Iterable[OpenInvoice],
