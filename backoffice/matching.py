@@ -635,8 +635,6 @@ class _Book:
         # when one of them is paid
         self.pools: dict[str, tuple[int, list[int], list[int], tuple, set[int], dict]] = {}
         self.open_count = {ref: len(ids) for ref, ids in self.payer_ids.items()}
-        # (payer, size) → its counters or full numbers by each digit masked ("000?23"), when asked
-        self.masked: dict[tuple[str, int], dict[str, list[str]]] = {}
 
     def is_open(self, i: int) -> bool:
         return self.residual[i] > 0
@@ -672,21 +670,6 @@ class _Book:
         if found is None:
             found = asked[target] = _exact_subsets(cents, target, min_size=2, sums=sums)
         return ids, *found
-
-    def one_digit_off(self, payer: str, keys: Mapping[str, object], size: int, digits: str) -> set[str]:
-        """The keys of `keys` (the payer's counters, or its full numbers, of `size` digits) exactly one
-        digit substituted, inserted or dropped away from `digits`. A substitution is looked up by
-        each position masked, rather than by trying every digit in each position."""
-        if len(digits) != size:
-            return keys.keys() & _one_edit_variants(digits, size, self.alphabet)
-        masked = self.masked.get((payer, size))
-        if masked is None:
-            masked = self.masked[(payer, size)] = {}
-            for key in keys:
-                for k in range(size):
-                    masked.setdefault(f"{key[:k]}?{key[k + 1:]}", []).append(key)
-        return {key for k in range(size) for key in masked.get(f"{digits[:k]}?{digits[k + 1:]}", ())
-                if key != digits}
 
     def apply(self, number: str, amount: Decimal) -> None:
         i = self.ids[number]
@@ -834,11 +817,11 @@ def _find_references(credit: Credit, book: _Book, payer: str | None) -> _Referen
                 close: list[int] = []
                 if len(digits) == 6 and kind == "digits":
                     counters = book.counters.get(payer, {})
-                    for variant in book.one_digit_off(payer, counters, 6, digits):
+                    for variant in counters.keys() & _one_edit_variants(digits, 6, book.alphabet):
                         close += (i for i in counters[variant] if is_open(i))
                 else:
                     fulls = book.fulls.get(payer, {})
-                    for variant in book.one_digit_off(payer, fulls, 10, digits):
+                    for variant in fulls.keys() & _one_edit_variants(digits, 10, book.alphabet):
                         if is_open(fulls[variant]) and book.ours[variant] == fulls[variant]:
                             close.append(fulls[variant])
                 for i in sorted(close):
