@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import fcntl
 from collections.abc import Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 
@@ -56,16 +56,14 @@ def upgrade_to_head(engine: Engine) -> None:
         command.upgrade(config, "head")
 
 
-def _sqlite_upgrade_turn(engine: Engine):
+@contextmanager
+def _sqlite_upgrade_turn(engine: Engine) -> Iterator[None]:
+    """On a SQLite file, an exclusive lock on `<file>.upgrade-lock`; nothing to share otherwise."""
     database = engine.url.database if engine.dialect.name == "sqlite" else None
     if not database or database == ":memory:":
-        return nullcontext()
-    return _exclusive_file_lock(Path(f"{database}.upgrade-lock"))
-
-
-@contextmanager
-def _exclusive_file_lock(path: Path) -> Iterator[None]:
-    with path.open("a") as handle:
+        yield
+        return
+    with Path(f"{database}.upgrade-lock").open("a") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)  # released when the file is closed, or the process dies
         yield
 

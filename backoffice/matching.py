@@ -631,8 +631,8 @@ class _Book:
         self.alphabet = "".join(sorted(alphabet))
         # each payer's next open invoice from a position (closed ones are skipped, path halving)
         self.next_open = {ref: list(range(len(ids) + 1)) for ref, ids in self.payer_ids.items()}
-        # payer → its oldest open invoices (up to a size), their cents and subset sums: they change only
-        # when one of them is paid
+        # payer → its oldest open invoices (up to a size), their cents, subset sums and the subsets found
+        # by amount: they change only when one of them is paid (`payer_subsets`)
         self.pools: dict[str, tuple[int, list[int], list[int], tuple, set[int], dict]] = {}
         self.open_count = {ref: len(ids) for ref, ids in self.payer_ids.items()}
 
@@ -652,20 +652,17 @@ class _Book:
             yield ids[pos]
             pos += 1
 
-    def pool(self, payer: str, size: int) -> tuple[int, list[int], list[int], tuple, set[int], dict]:
-        """(size, the payer's oldest `size` open invoices, their cents, `_subset_sums`, as a set,
-        the `_exact_subsets` of 2+ of them already asked, by amount)."""
-        cached = self.pools.get(payer)
-        if cached is None or cached[0] != size:
-            ids = list(islice(self.oldest(payer), max(0, size)))
-            cents = [self.cents[i] for i in ids]
-            cached = self.pools[payer] = (size, ids, cents, _subset_sums(cents), set(ids), {})
-        return cached
-
     def payer_subsets(self, payer: str, size: int, target: int
                       ) -> tuple[list[int], list[tuple[int, ...]], bool]:
-        """(the payer's pool, its `_exact_subsets` of 2+ invoices adding up to `target`, complete)."""
-        _, ids, cents, sums, _, asked = self.pool(payer, size)
+        """(the payer's pool: its oldest `size` open invoices; the `_exact_subsets` of 2+ of them
+        adding up to `target`; whether the search was complete). The pool (`self.pools`) keeps its
+        cents, `_subset_sums`, its invoices as a set and the answers by amount."""
+        pool = self.pools.get(payer)
+        if pool is None or pool[0] != size:
+            ids = list(islice(self.oldest(payer), max(0, size)))
+            cents = [self.cents[i] for i in ids]
+            pool = self.pools[payer] = (size, ids, cents, _subset_sums(cents), set(ids), {})
+        _, ids, cents, sums, _, asked = pool
         found = asked.get(target)
         if found is None:
             found = asked[target] = _exact_subsets(cents, target, min_size=2, sums=sums)

@@ -51,16 +51,19 @@ def setup_command(command: str, env: dict[str, str], *args: str) -> subprocess.C
                           check=False)
 
 
+def run_logs(client, run_id) -> list:
+    return client.read_logs(log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=[run_id])))
+
+
 def failures(client, final: dict) -> dict[str, list[str]]:
     """What a failed run said (state message, error logs): the assertion's message in CI."""
-    return {str(run.id): [run.state.message or "", *(log.message for log in client.read_logs(
-                log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=[run.id])))
-                if log.level >= 40)]
+    return {str(run.id): [run.state.message or "",
+                          *(log.message for log in run_logs(client, run.id) if log.level >= 40)]
             for run in final.values() if not run.state.is_completed()}
 
 
 def logs_and_artifacts(client, run_id) -> tuple[list, dict[str, str]]:
-    logs = client.read_logs(log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=[run_id])))
+    logs = run_logs(client, run_id)
     artifacts = client.read_artifacts(artifact_filter=ArtifactFilter(
         flow_run_id=ArtifactFilterFlowRunId(any_=[run_id])))
     return logs, {a.key: str(a.data) for a in artifacts}
