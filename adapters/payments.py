@@ -10,22 +10,23 @@ from __future__ import annotations
 
 import csv
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, insert, select
 from sqlalchemy.orm import Session as OrmSession
 
-from adapters.audit import record_decision
+from adapters.audit import audit_entry, record_decision, record_decisions
 from adapters.bank_import import collector_paused
 from adapters.database import unit_of_work
 from adapters.models import Allocation, BankLine, Invoice, LegacyInvoice, PayerIban, ReviewItem
-from adapters.review import open_item, resolve_item
+from adapters.review import new_item, open_new_items, resolve_item
 from backoffice.export_format import RowError
-from backoffice.matching import Credit, MatchDecision, OpenInvoice, PayerDirectory, match_credits
+from backoffice.matching import Credit, Hypothesis, MatchDecision, OpenInvoice, PayerDirectory, match_credits
 from backoffice.money import ZERO, AmountError, parse_amount, quantize
 
 ACTOR = "match-payments"
@@ -43,38 +44,81 @@ class MatchingReport:
 
 # --- what is open ---------------------------------------------------------------------------
 
+class _Ledger:
+    """The invoices payments settle, read once per transaction: ours (less their credit notes)
+    and the legacy ones, by number. Paying one changes the loaded row, written at commit: a
+    run of 50,000 credits makes no query per credit."""
+
+    def __init__(self, db: OrmSession, numbers: Collection[str] | None = None) -> None:
+        ours = select(Invoice).where(Invoice.kind == "invoice")
+        notes = select(Invoice.credit_note_of, Invoice.total_ttc).where(Invoice.kind == "credit_note")
+        legacy = select(LegacyInvoice)
+        if numbers is not None:  # one operator's decision: only the invoices it names
+            ours = ours.where(Invoice.number.in_(numbers))
+            notes = notes.where(Invoice.credit_note_of.in_(numbers))
+            legacy = legacy.where(LegacyInvoice.number.in_(numbers))
+        self.credited: dict[str, Decimal] = defaultdict(lambda: ZERO)
+        for credit_note_of, total in db.execute(notes):
+            self.credited[credit_note_of or ""] += total
+        self.ours = {invoice.number: invoice for invoice in db.scalars(ours)}
+        self.legacy = {invoice.number: invoice for invoice in db.scalars(legacy)}
+
+    def open_invoices(self) -> list[OpenInvoice]:
+        """Every invoice with something still due."""
+        result = []
+        for invoice in self.ours.values():
+            residual = quantize(invoice.total_ttc - invoice.paid_amount - self.credited[invoice.number])
+            if residual > 0:
+                result.append(OpenInvoice(invoice.number, invoice.funder_kind, invoice.funder_ref,
+                                          invoice.funder_name, invoice.session_ref,
+                                          invoice.dossier_number, residual, invoice.issue_date))
+        for legacy in self.legacy.values():
+            residual = quantize(legacy.amount_ttc - legacy.paid_amount)
+            if residual > 0:
+                result.append(OpenInvoice(legacy.number, legacy.funder_kind,
+                                          _legacy_ref(legacy), legacy.funder_name,
+                                          legacy.session_ref or "", legacy.dossier_number,
+                                          residual, legacy.issue_date))
+        return result
+
+    def pay(self, number: str, amount: Decimal) -> None:
+        """Add `amount` to the invoice's paid amount: `paid` or `partly_paid`, never beyond its
+        residual (PaymentDecisionError: a proposal confirmed after the invoice was paid)."""
+        invoice: Invoice | LegacyInvoice | None = self.ours.get(number)
+        if invoice is not None:
+            total, credited = invoice.total_ttc, self.credited[number]
+        elif (invoice := self.legacy.get(number)) is not None:
+            total, credited = invoice.amount_ttc, ZERO
+        else:
+            raise PaymentDecisionError(f"facture {number} inconnue")
+        paid = quantize(invoice.paid_amount + amount)
+        if paid + credited > total:
+            raise PaymentDecisionError(f"{number} : {paid} € payés dépasseraient le reste dû")
+        invoice.paid_amount = paid
+        invoice.status = "paid" if paid + credited >= total else "partly_paid"
+
+    def funder_ref(self, number: str) -> str:
+        """The payer the invoice is addressed to, as the directory names it."""
+        invoice = self.ours.get(number)
+        return invoice.funder_ref if invoice is not None else _legacy_ref(self.legacy[number])
+
+
 def open_invoices(db: OrmSession) -> list[OpenInvoice]:
     """Every invoice with something still due: ours (less credit notes) and legacy ones."""
-    credited: dict[str, Decimal] = defaultdict(lambda: ZERO)
-    for note in db.scalars(select(Invoice).where(Invoice.kind == "credit_note")):
-        credited[note.credit_note_of or ""] += note.total_ttc
-    result = []
-    for invoice in db.scalars(select(Invoice).where(Invoice.kind == "invoice")):
-        residual = quantize(invoice.total_ttc - invoice.paid_amount - credited[invoice.number])
-        if residual > 0:
-            result.append(OpenInvoice(invoice.number, invoice.funder_kind, invoice.funder_ref,
-                                      invoice.funder_name, invoice.session_ref,
-                                      invoice.dossier_number, residual, invoice.issue_date))
-    for legacy in db.scalars(select(LegacyInvoice)):
-        residual = quantize(legacy.amount_ttc - legacy.paid_amount)
-        if residual > 0:
-            result.append(OpenInvoice(legacy.number, legacy.funder_kind,
-                                      _legacy_ref(legacy), legacy.funder_name,
-                                      legacy.session_ref or "", legacy.dossier_number,
-                                      residual, legacy.issue_date))
-    return result
+    return _Ledger(db).open_invoices()
 
 
 def _legacy_ref(legacy: LegacyInvoice) -> str:
     return f"legacy:{legacy.funder_name}"
 
 
-def payer_directory(db: OrmSession) -> PayerDirectory:
+def payer_directory(db: OrmSession, ledger: _Ledger) -> PayerDirectory:
+    """The names of every funder we invoiced, and the IBANs learned (or given with a legacy invoice)."""
     names: dict[str, set[str]] = defaultdict(set)
     for ref, name in db.execute(select(Invoice.funder_ref, Invoice.funder_name)):
         names[ref].add(name)
     ibans = {row.iban: row.funder_ref for row in db.scalars(select(PayerIban))}
-    for legacy in db.scalars(select(LegacyInvoice)):
+    for legacy in ledger.legacy.values():
         names[_legacy_ref(legacy)].add(legacy.funder_name)
         if legacy.funder_iban:
             ibans.setdefault(legacy.funder_iban, _legacy_ref(legacy))
@@ -84,25 +128,42 @@ def payer_directory(db: OrmSession) -> PayerDirectory:
 # --- matching -----------------------------------------------------------------------------------
 
 def match_payments(engine: Engine, *, now: datetime) -> MatchingReport:
+    """Match every credit not decided yet, in one transaction: the certain ones applied (the
+    invoices paid, the decision audit-logged), the others in the review queue with their
+    proposals. The rows are written in a few batched statements, not per credit."""
     report = MatchingReport()
     with collector_paused(), unit_of_work(engine) as db:
         decided = set(db.scalars(select(Allocation.line_id))) | {
             int(key.removeprefix("payment:")) for key in db.scalars(
                 select(ReviewItem.key).where(ReviewItem.kind == "payment"))}
-        lines = [line for line in db.scalars(select(BankLine).where(
+        lines = {line.id: line for line in db.scalars(select(BankLine).where(
             BankLine.classification == "funder_payment", BankLine.duplicate_of.is_(None))
-            .order_by(BankLine.booking_date, BankLine.id)) if line.id not in decided]
+            .order_by(BankLine.booking_date, BankLine.id)) if line.id not in decided}
         credits = [Credit(str(line.id), line.booking_date, line.amount, line.label,
                           line.counterparty, line.counterparty_iban, line.reference)
-                   for line in lines]
-        decisions = match_credits(credits, open_invoices(db), payer_directory(db))
+                   for line in lines.values()]
+        ledger = _Ledger(db)
+        decisions = match_credits(credits, ledger.open_invoices(), payer_directory(db, ledger))
+        allocations: list[dict[str, Any]] = []
+        entries: list[dict[str, Any]] = []
+        items: list[dict[str, Any]] = []
         for decision in decisions:
+            line = lines[int(decision.line_id)]
             if decision.auto and decision.best is not None:
-                _apply(db, int(decision.line_id), decision, "pipeline", now)
+                allocations += _allocations(line.id, decision.best, "applied", "pipeline", now)
+                for number, amount in decision.best.allocations:
+                    ledger.pay(number, amount)
+                entries.append(_applied_entry(line.id, decision, "pipeline", now))
                 report.applied.append(_summary(decision))
             else:
-                _propose(db, int(decision.line_id), decision, now)
+                if decision.best is not None:
+                    allocations += _allocations(line.id, decision.best, "proposed", "pipeline", now)
+                items.append(_review_item(line, decision, now))
                 report.review.append(_summary(decision))
+        if allocations:
+            db.execute(insert(Allocation), allocations)
+        record_decisions(db, entries)
+        open_new_items(db, items)  # a line with an item was decided: it is not matched again
     return report
 
 
@@ -113,51 +174,30 @@ def _summary(decision: MatchDecision) -> dict[str, Any]:
             "score": best.score if best else 0, "raison": decision.reason}
 
 
-def _apply(db: OrmSession, line_id: int, decision: MatchDecision, who: str,
-           now: datetime) -> None:
+def _allocations(line_id: int, best: Hypothesis, state: str, who: str,
+                 now: datetime) -> list[dict[str, Any]]:
+    method = " ; ".join(best.evidence)
+    return [{"line_id": line_id, "invoice_number": number, "amount": amount, "state": state,
+             "score": best.score, "method": method, "decided_by": who, "created_at": now}
+            for number, amount in best.allocations]
+
+
+def _applied_entry(line_id: int, decision: MatchDecision, who: str, now: datetime) -> dict[str, Any]:
     best = decision.best
-    for number, amount in best.allocations:  # type: ignore[union-attr]
-        db.add(Allocation(line_id=line_id, invoice_number=number, amount=amount,
-                          state="applied", score=best.score, method=" ; ".join(best.evidence),
-                          decided_by=who, created_at=now))
-        _pay(db, number, amount)
-    record_decision(db, actor=who, action="payment.applied", subject=str(line_id), at=now,
-                    reason=decision.reason, inputs={
-                        "allocations": [[n, str(a)] for n, a in best.allocations],
-                        "unapplied": str(best.unapplied), "score": best.score,
-                        "evidence": list(best.evidence)})
+    assert best is not None
+    return audit_entry(actor=who, action="payment.applied", subject=str(line_id), at=now,
+                       reason=decision.reason, inputs={
+                           "allocations": [[n, str(a)] for n, a in best.allocations],
+                           "unapplied": str(best.unapplied), "score": best.score,
+                           "evidence": list(best.evidence)})
 
 
-def _pay(db: OrmSession, number: str, amount: Decimal) -> None:
-    invoice = db.scalar(select(Invoice).where(Invoice.number == number))
-    if invoice is None:
-        legacy = db.get(LegacyInvoice, number)
-        legacy.paid_amount = quantize(legacy.paid_amount + amount)
-        legacy.status = "paid" if legacy.paid_amount >= legacy.amount_ttc else "partly_paid"
-        return
-    credited = sum(db.scalars(select(Invoice.total_ttc).where(
-        Invoice.credit_note_of == number)), ZERO)
-    paid = quantize(invoice.paid_amount + amount)
-    if paid + credited > invoice.total_ttc:
-        raise PaymentDecisionError(f"{number} : {paid} € payés dépasseraient le reste dû")
-    invoice.paid_amount = paid
-    invoice.status = "paid" if paid + credited >= invoice.total_ttc else "partly_paid"
-
-
-def _propose(db: OrmSession, line_id: int, decision: MatchDecision, now: datetime) -> None:
-    best = decision.best
-    if best is not None:
-        for number, amount in best.allocations:
-            db.add(Allocation(line_id=line_id, invoice_number=number, amount=amount,
-                              state="proposed", score=best.score,
-                              method=" ; ".join(best.evidence), decided_by="pipeline",
-                              created_at=now))
-    line = db.get(BankLine, line_id)
+def _review_item(line: BankLine, decision: MatchDecision, now: datetime) -> dict[str, Any]:
     proposals = [{"factures": [[n, str(a)] for n, a in h.allocations], "score": h.score,
                   "preuves": list(h.evidence)} for h in decision.proposals]
-    open_item(db, f"payment:{line_id}", kind="payment", reasons=[decision.reason],
-              subject=f"ligne {line_id} du {line.booking_date} : {line.amount} € — "
-                      f"{line.label[:80]}", proposals=proposals, now=now)
+    return new_item(f"payment:{line.id}", kind="payment", reasons=[decision.reason],
+                    subject=f"ligne {line.id} du {line.booking_date} : {line.amount} € — "
+                            f"{line.label[:80]}", proposals=proposals, now=now)
 
 
 # --- an operator's decision ----------------------------------------------------------------------
@@ -179,13 +219,15 @@ def decide_payment(engine: Engine, *, line_id: int, accept: bool, invoices: list
             allocation.state = "rejected"
         verdict = f"rejetée par {operator} : {note}"
         if accept:
-            chosen = _chosen(db, line, proposed, invoices)
+            ledger = _Ledger(db, invoices or [allocation.invoice_number for allocation in proposed])
+            chosen = _chosen(ledger, line, proposed, invoices)
             for number, amount in chosen:
                 db.add(Allocation(line_id=line_id, invoice_number=number, amount=amount,
                                   state="applied", score=100, method=f"confirmé : {note}",
                                   decided_by=operator, created_at=now))
-                _pay(db, number, amount)
-            _learn_iban(db, line, chosen[0][0] if chosen else None, now)
+                ledger.pay(number, amount)
+            if chosen:
+                _learn_iban(db, line, ledger.funder_ref(chosen[0][0]), now)
             verdict = "confirmée par {} : {} ({})".format(
                 operator, ", ".join(f"{n} {a} €" for n, a in chosen), note)
         resolve_item(db, f"payment:{line_id}", verdict, now)
@@ -195,13 +237,13 @@ def decide_payment(engine: Engine, *, line_id: int, accept: bool, invoices: list
     return f"Paiement de la ligne {line_id} {verdict}"
 
 
-def _chosen(db: OrmSession, line: BankLine, proposed: list[Allocation],
+def _chosen(ledger: _Ledger, line: BankLine, proposed: list[Allocation],
             invoices: list[str] | None) -> list[tuple[str, Decimal]]:
     if not invoices:
         if not proposed:
             raise PaymentDecisionError("aucune proposition : indiquer les factures à solder")
         return [(a.invoice_number, a.amount) for a in proposed]
-    residuals = {i.number: i.residual for i in open_invoices(db)}
+    residuals = {i.number: i.residual for i in ledger.open_invoices()}
     chosen, left = [], line.amount
     for number in invoices:
         if number not in residuals:
@@ -213,12 +255,8 @@ def _chosen(db: OrmSession, line: BankLine, proposed: list[Allocation],
     return chosen
 
 
-def _learn_iban(db: OrmSession, line: BankLine, number: str | None, now: datetime) -> None:
-    if not line.counterparty_iban or number is None:
-        return
-    invoice = db.scalar(select(Invoice).where(Invoice.number == number))
-    funder = invoice.funder_ref if invoice else f"legacy:{db.get(LegacyInvoice, number).funder_name}"
-    if db.get(PayerIban, line.counterparty_iban) is None:
+def _learn_iban(db: OrmSession, line: BankLine, funder: str, now: datetime) -> None:
+    if line.counterparty_iban and db.get(PayerIban, line.counterparty_iban) is None:
         db.add(PayerIban(iban=line.counterparty_iban, funder_ref=funder,
                          learned_from_line=line.id, learned_at=now))
 

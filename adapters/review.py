@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session as OrmSession
 
 from adapters.models import ReviewItem
@@ -16,14 +16,28 @@ def open_item(db: OrmSession, key: str, *, kind: str, subject: str, reasons: lis
     """Open the item (or update its reasons); True when it was not open before."""
     item = db.scalar(select(ReviewItem).where(ReviewItem.key == key))
     if item is None:
-        db.add(ReviewItem(key=key, kind=kind, subject=subject, reasons=reasons,
-                          proposals=proposals, status="open", created_at=now))
+        db.add(ReviewItem(**new_item(key, kind=kind, subject=subject, reasons=reasons,
+                                     proposals=proposals, now=now)))
         return True
     was_open = item.status == "open"
     if (item.status, item.reasons, item.proposals) != ("open", reasons, proposals):
         item.status, item.reasons, item.proposals = "open", reasons, proposals
         item.resolution = item.resolved_at = None
     return not was_open
+
+
+def new_item(key: str, *, kind: str, subject: str, reasons: list[str],
+             proposals: list[dict[str, Any]], now: datetime) -> dict[str, Any]:
+    """An open item as a row of the review queue."""
+    return {"key": key, "kind": kind, "subject": subject, "reasons": reasons,
+            "proposals": proposals, "status": "open", "created_at": now}
+
+
+def open_new_items(db: OrmSession, items: list[dict[str, Any]]) -> None:
+    """Open items (`new_item`) whose keys have no row yet, as the caller checked, in one batched
+    insert (a key already there fails the transaction on its unique constraint)."""
+    if items:
+        db.execute(insert(ReviewItem), items)
 
 
 # What an operator does about an open item, by kind (French: shown in the run's artifact).

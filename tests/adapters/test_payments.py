@@ -8,12 +8,20 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from adapters.bank_import import import_statement_files
 from adapters.database import unit_of_work
 from adapters.invoices import issue_due_invoices
-from adapters.models import Allocation, BankLine, Invoice, PayerIban, ReviewItem
+from adapters.models import (
+    Allocation,
+    AuditEntry,
+    BankLine,
+    Invoice,
+    LegacyInvoice,
+    PayerIban,
+    ReviewItem,
+)
 from adapters.payments import (
     PaymentDecisionError,
     decide_payment,
@@ -190,3 +198,64 @@ def test_the_same_movement_in_a_csv_and_a_camt_is_flagged_not_dropped(engine, tm
     with unit_of_work(engine) as db:
         flagged = db.scalar(select(BankLine).where(BankLine.duplicate_of.is_not(None)))
     assert flagged.amount == Decimal("2160.00") and flagged.account.startswith("FR76")
+
+
+def legacy_file(tmp_path: Path, rows: list[str]) -> Path:
+    path = tmp_path / "legacy.csv"
+    path.write_text("invoice_number,funder_name,funder_kind,dossier_pec_number,session_ref,"
+                    "amount_ttc,issue_date,funder_iban\n" + "".join(r + "\n" for r in rows),
+                    encoding="utf-8")
+    return path
+
+
+def test_a_statement_is_matched_and_stored_in_a_few_statements_not_per_credit(engine, tmp_path):
+    count_ = 150
+    import_legacy_invoices(engine, legacy_file(tmp_path, [
+        f"F2025-{n:04d},OPCO EP,OPCO,,,{100 + n}.00,2025-11-30," for n in range(count_)]))
+    path = statement(tmp_path / "in", "sg.csv", [
+        f"04/01/2027;VIR RECU;VIR RECU DE: OPCO EP MOTIF: F2025-{n:04d};{100 + n},00;EUR"
+        for n in range(count_)] + ["04/01/2027;VIR RECU;VIR RECU DIVERS;7,77;EUR"])
+    import_statement_files(engine, [path], archive_dir=tmp_path / "archive",
+                           rejected_dir=tmp_path / "rejected", own_ibans=OWN, now=NOW)
+    statements: list[str] = []
+
+    def executed(connection, cursor, statement, *args):
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", executed)
+    try:
+        report = match_payments(engine, now=NOW)
+    finally:
+        event.remove(engine, "before_cursor_execute", executed)
+
+    assert (len(report.applied), len(report.review)) == (count_, 1)
+    assert len(statements) <= 20, "\n".join(statements[:30])  # it was 5 per credit
+    with unit_of_work(engine) as db:
+        paid = list(db.scalars(select(LegacyInvoice.status)))
+        entries = db.scalar(select(func.count()).select_from(AuditEntry).where(
+            AuditEntry.action == "payment.applied"))
+        item = db.scalar(select(ReviewItem).where(ReviewItem.kind == "payment"))
+    assert paid == ["paid"] * count_ and entries == count_
+    assert item.status == "open" and item.reasons == ["aucune facture candidate"]
+    assert count(engine, Allocation) == count_
+
+
+def test_a_proposal_confirmed_after_its_invoice_was_paid_is_refused(engine, tmp_path):
+    import_legacy_invoices(engine, legacy_file(tmp_path, ["F2025-0042,OPCO EP,OPCO,,,980.00,2025-11-30,"]))
+    path = statement(tmp_path / "in", "sg.csv", [  # an amount only: a proposal, not applied
+        "04/01/2027;VIR RECU;VIR RECU DE: OPCO EP;980,00;EUR",
+        "05/01/2027;VIR RECU;VIR RECU VIREMENT;980,00;EUR"])
+    _, report = load(engine, tmp_path, path)
+    first, second = sorted(int(r["ligne"]) for r in report.review)
+    decide_payment(engine, line_id=second, accept=True, invoices=["F2025-0042"], note="relevé OPCO",
+                   operator="op:claire", now=NOW)
+
+    with pytest.raises(PaymentDecisionError, match="dépasseraient le reste dû"):
+        decide_payment(engine, line_id=first, accept=True, invoices=None, note="proposition",
+                       operator="op:claire", now=NOW)
+
+    with unit_of_work(engine) as db:
+        invoice = db.get(LegacyInvoice, "F2025-0042")
+        assert (invoice.paid_amount, invoice.status) == (Decimal("980.00"), "paid")
+        assert db.scalar(select(ReviewItem.status).where(ReviewItem.key == f"payment:{first}")) == "open"
+
