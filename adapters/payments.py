@@ -47,12 +47,16 @@ class MatchingReport:
 class _Ledger:
     """The invoices payments settle, read once per transaction: ours (less their credit notes)
     and the legacy ones, by number. Paying one changes the loaded row, written at commit: a
-    run of 50,000 credits makes no query per credit."""
+    run of 50,000 credits makes no query per credit.
+
+    The rows are locked until the transaction ends (PostgreSQL: SELECT … FOR UPDATE; SQLite
+    serialises writers): an operator's decision made while the nightly run matches waits for
+    it, then pays against what it applied, instead of one overwriting the other's paid amount."""
 
     def __init__(self, db: OrmSession, numbers: Collection[str] | None = None) -> None:
-        ours = select(Invoice).where(Invoice.kind == "invoice")
+        ours = select(Invoice).where(Invoice.kind == "invoice").with_for_update()
         notes = select(Invoice.credit_note_of, Invoice.total_ttc).where(Invoice.kind == "credit_note")
-        legacy = select(LegacyInvoice)
+        legacy = select(LegacyInvoice).with_for_update()
         if numbers is not None:  # one operator's decision: only the invoices it names
             ours = ours.where(Invoice.number.in_(numbers))
             notes = notes.where(Invoice.credit_note_of.in_(numbers))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import threading
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -24,6 +25,7 @@ from adapters.models import (
 )
 from adapters.payments import (
     PaymentDecisionError,
+    _Ledger,
     decide_payment,
     import_legacy_invoices,
     match_payments,
@@ -259,3 +261,30 @@ def test_a_proposal_confirmed_after_its_invoice_was_paid_is_refused(engine, tmp_
         assert (invoice.paid_amount, invoice.status) == (Decimal("980.00"), "paid")
         assert db.scalar(select(ReviewItem.status).where(ReviewItem.key == f"payment:{first}")) == "open"
 
+
+def test_a_decision_made_while_a_run_pays_the_same_invoice_waits_for_it(engine, tmp_path):
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite serialises writers; PostgreSQL's read committed would lose an update")
+    import_legacy_invoices(engine, legacy_file(tmp_path, ["F2025-0042,OPCO EP,OPCO,,,980.00,2025-11-30,"]))
+    _, report = load(engine, tmp_path, statement(tmp_path / "in", "sg.csv", [
+        "05/01/2027;VIR RECU;VIR RECU VIREMENT;980,00;EUR"]))
+    (line_id,) = [int(r["ligne"]) for r in report.review]
+    decided: list[str] = []
+
+    def operator_decides() -> None:
+        decided.append(decide_payment(engine, line_id=line_id, accept=True, invoices=["F2025-0042"],
+                                      note="relevé OPCO", operator="op:claire", now=NOW))
+
+    operator = threading.Thread(target=operator_decides)
+    with unit_of_work(engine) as db:  # a run that pays half of the invoice meanwhile
+        ledger = _Ledger(db)
+        operator.start()
+        operator.join(timeout=1.5)
+        assert operator.is_alive(), "the decision did not wait for the run's transaction"
+        ledger.pay("F2025-0042", Decimal("490.00"))
+    operator.join(timeout=30)
+
+    assert decided and "490.00 €" in decided[0]  # the residual left by the run, not 980
+    with unit_of_work(engine) as db:
+        invoice = db.get(LegacyInvoice, "F2025-0042")
+        assert (invoice.paid_amount, invoice.status) == (Decimal("980.00"), "paid")
