@@ -137,38 +137,45 @@ def match_payments(engine: Engine, *, now: datetime) -> MatchingReport:
     proposals. The rows are written in a few batched statements, not per credit."""
     report = MatchingReport()
     with collector_paused(), unit_of_work(engine) as db:
-        decided = set(db.scalars(select(Allocation.line_id))) | {
-            int(key.removeprefix("payment:")) for key in db.scalars(
-                select(ReviewItem.key).where(ReviewItem.kind == "payment"))}
-        lines = {line.id: line for line in db.scalars(select(BankLine).where(
-            BankLine.classification == "funder_payment", BankLine.duplicate_of.is_(None))
-            .order_by(BankLine.booking_date, BankLine.id)) if line.id not in decided}
-        credits = [Credit(str(line.id), line.booking_date, line.amount, line.label,
-                          line.counterparty, line.counterparty_iban, line.reference)
-                   for line in lines.values()]
+        credits = _undecided_credits(db)
         ledger = _Ledger(db)
-        decisions = match_credits(credits, ledger.open_invoices(), payer_directory(db, ledger))
+        decisions = match_credits(credits.values(), ledger.open_invoices(), payer_directory(db, ledger))
         allocations: list[dict[str, Any]] = []
         entries: list[dict[str, Any]] = []
         items: list[dict[str, Any]] = []
         for decision in decisions:
-            line = lines[int(decision.line_id)]
+            line_id = int(decision.line_id)
             if decision.auto and decision.best is not None:
-                allocations += _allocations(line.id, decision.best, "applied", "pipeline", now)
+                allocations += _allocations(line_id, decision.best, "applied", "pipeline", now)
                 for number, amount in decision.best.allocations:
                     ledger.pay(number, amount)
-                entries.append(_applied_entry(line.id, decision, "pipeline", now))
+                entries.append(_applied_entry(line_id, decision, "pipeline", now))
                 report.applied.append(_summary(decision))
             else:
                 if decision.best is not None:
-                    allocations += _allocations(line.id, decision.best, "proposed", "pipeline", now)
-                items.append(_review_item(line, decision, now))
+                    allocations += _allocations(line_id, decision.best, "proposed", "pipeline", now)
+                items.append(_review_item(credits[decision.line_id], decision, now))
                 report.review.append(_summary(decision))
         if allocations:
             db.execute(insert(Allocation), allocations)
         record_decisions(db, entries)
         open_new_items(db, items)  # a line with an item was decided: it is not matched again
     return report
+
+
+def _undecided_credits(db: OrmSession) -> dict[str, Credit]:
+    """The funder payments with no allocation and no review item yet, by line id, in statement
+    order (read as plain rows: a statement can hold 100,000 of them)."""
+    decided = set(db.scalars(select(Allocation.line_id))) | {
+        int(key.removeprefix("payment:")) for key in db.scalars(
+            select(ReviewItem.key).where(ReviewItem.kind == "payment"))}
+    rows = db.execute(select(BankLine.id, BankLine.booking_date, BankLine.amount, BankLine.label,
+                             BankLine.counterparty, BankLine.counterparty_iban, BankLine.reference)
+                      .where(BankLine.classification == "funder_payment", BankLine.duplicate_of.is_(None))
+                      .order_by(BankLine.booking_date, BankLine.id))
+    return {str(row.id): Credit(str(row.id), row.booking_date, row.amount, row.label, row.counterparty,
+                                row.counterparty_iban, row.reference)
+            for row in rows if row.id not in decided}
 
 
 def _summary(decision: MatchDecision) -> dict[str, Any]:
@@ -196,12 +203,12 @@ def _applied_entry(line_id: int, decision: MatchDecision, who: str, now: datetim
                            "evidence": list(best.evidence)})
 
 
-def _review_item(line: BankLine, decision: MatchDecision, now: datetime) -> dict[str, Any]:
+def _review_item(credit: Credit, decision: MatchDecision, now: datetime) -> dict[str, Any]:
     proposals = [{"factures": [[n, str(a)] for n, a in h.allocations], "score": h.score,
                   "preuves": list(h.evidence)} for h in decision.proposals]
-    return new_item(f"payment:{line.id}", kind="payment", reasons=[decision.reason],
-                    subject=f"ligne {line.id} du {line.booking_date} : {line.amount} € — "
-                            f"{line.label[:80]}", proposals=proposals, now=now)
+    return new_item(f"payment:{credit.line_id}", kind="payment", reasons=[decision.reason],
+                    subject=f"ligne {credit.line_id} du {credit.booking_date} : {credit.amount} € — "
+                            f"{credit.label[:80]}", proposals=proposals, now=now)
 
 
 # --- an operator's decision ----------------------------------------------------------------------
