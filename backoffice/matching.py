@@ -835,26 +835,22 @@ def _find_references(credit: Credit, book: _Book, payer: str | None) -> _Referen
 
 # --- hypotheses ---------------------------------------------------------------------------------
 
-def _subset_sums(cents: Sequence[int]) -> tuple[list[int], list[int], dict[int, list[int]]]:
-    """Meet in the middle: the sums (and index bit masks) of every subset of the first half of
-    `cents`, and the second half's subsets by sum: 2 x 64 subsets for a dozen invoices, not 4,096."""
+def _subset_sums(cents: Sequence[int]) -> tuple[list[int], int, list[int], dict[int, int]]:
+    """Meet in the middle: the sums of every subset of the first half of `cents` (the subset at
+    position k holds the invoices whose bits are set in k), the same of the second half (k: the
+    bits of k shifted past the first half) and where each of its sums is reached last: 2 x 64
+    subsets for a dozen invoices, not 4,096."""
     half = len(cents) // 2
-    sides = []
-    for part in (range(half), range(half, len(cents))):
-        sums, masks = [0], [0]
-        for i in part:
-            value, bit = cents[i], 1 << i
-            sums += [total + value for total in sums]
-            masks += [mask | bit for mask in masks]
-        sides.append((sums, masks))
-    by_sum: dict[int, list[int]] = {}
-    for total, mask in zip(*sides[1], strict=True):
-        by_sum.setdefault(total, []).append(mask)
-    return sides[0][0], sides[0][1], by_sum
+    left, right = [0], [0]
+    for value in cents[:half]:
+        left += [total + value for total in left]
+    for value in cents[half:]:
+        right += [total + value for total in right]
+    return left, half, right, dict(zip(right, range(len(right)), strict=True))
 
 
 def _exact_subsets(cents: Sequence[int], target: int, *, min_size: int = 1,
-                   sums: tuple[list[int], list[int], dict[int, list[int]]] | None = None,
+                   sums: tuple[list[int], int, list[int], dict[int, int]] | None = None,
                    ) -> tuple[list[tuple[int, ...]], bool]:
     """The index sets of `cents` adding up to `target`, in the order `itertools.combinations` would
     try them (fewer first), as far as MAX_COMBINATIONS tries go; and whether they all went.
@@ -865,13 +861,17 @@ def _exact_subsets(cents: Sequence[int], target: int, *, min_size: int = 1,
         return ([(0,)] if cents[0] == target and min_size <= 1 else []), complete
     if n < min_size:
         return [], complete
-    left_sums, left_masks, right = sums or _subset_sums(cents)
-    if right.keys().isdisjoint(map(target.__sub__, left_sums)):
+    left, half, right, last = sums or _subset_sums(cents)
+    if last.keys().isdisjoint(map(target.__sub__, left)):
         return [], complete
+    repeats = len(last) < len(right)  # some sums are reached by several subsets
     found = []
-    for total, mask in zip(left_sums, left_masks, strict=True):
-        for other in right.get(target - total, ()):
-            combo = _members(mask | other)
+    for mask, total in enumerate(left):
+        rest = target - total
+        if rest not in last:
+            continue
+        for k in [k for k, value in enumerate(right) if value == rest] if repeats else (last[rest],):
+            combo = _members(mask | k << half)
             if len(combo) >= min_size:
                 found.append(combo)
     if len(found) > 1:

@@ -1,21 +1,26 @@
 """The indexes that keep matching linear find exactly what a scan of everything would find.
 
 Approaching payer names are looked up by their letter pairs (`_Payers._close`) rather than compared
-with every alias of the directory; numbers one digit off are read from the payer's invoices. These
-properties compare them with the plain scan they replace, on random names and directories.
+with every alias of the directory; numbers one digit off are read from the payer's invoices; the
+invoices adding up to a payment are found by meeting in the middle (`_exact_subsets`) rather than
+by trying every combination. These properties compare them with the plain scan they replace, on
+random names, directories and amounts.
 """
 
 from __future__ import annotations
 
 from difflib import SequenceMatcher
+from itertools import combinations
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from backoffice.matching import (
+    MAX_COMBINATIONS,
     NAME_THRESHOLD,
     PayerDirectory,
     _close_lengths,
+    _exact_subsets,
     _letter_pairs,
     _pairs_shared,
     _Payers,
@@ -68,3 +73,27 @@ def test_approaching_names_are_those_a_scan_of_the_directory_finds(directory_nam
         else:
             joined = data.draw(names)
         assert payers._close(joined) == scanned(payers, joined)
+
+
+def tried_in_turn(cents: list[int], target: int, min_size: int) -> tuple[list[tuple[int, ...]], bool]:
+    """Every combination in `itertools.combinations` order, fewer invoices first, as far as the budget."""
+    found, tried = [], 0
+    for size in range(min_size, len(cents) + 1):
+        for combo in combinations(range(len(cents)), size):
+            if tried == MAX_COMBINATIONS:
+                return found, False
+            tried += 1
+            if sum(cents[i] for i in combo) == target:
+                found.append(combo)
+    return found, True
+
+
+# few distinct amounts, so that many subsets reach the same sum; up to 16 invoices: past the budget
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.sampled_from([120_00, 350_00, 480_00, 600_00, 35_000, 7]), min_size=1, max_size=16),
+       st.integers(1, 2), st.data())
+def test_the_subsets_adding_up_to_a_payment_are_those_trying_every_combination_finds(cents, min_size, data):
+    subset = data.draw(st.lists(st.sampled_from(range(len(cents))), unique=True))
+    target = data.draw(st.sampled_from([sum(cents[i] for i in subset) or 1, 1_200_00, 7]))
+
+    assert _exact_subsets(cents, target, min_size=min_size) == tried_in_turn(cents, target, min_size)
