@@ -20,6 +20,8 @@ from adapters.invoices import InvoicingReport
 from adapters.payments import MatchingReport
 from backoffice.masking import mask_text, mask_value
 
+LISTED = 100  # items listed one by one in a summary's text; its tables hold every one
+
 
 @dataclass(slots=True)
 class RunSummary:
@@ -55,9 +57,9 @@ def add_ingest(summary: RunSummary, result: IngestResult) -> None:
             summary.needs_human.append(
                 f"`{outcome.name}` rejeté en entier ({len(outcome.errors)} erreur(s)), rien "
                 "n'en a été appliqué ; corriger l'export puis relancer l'ingestion :")
-            summary.needs_human += [f"  - {error}" for error in outcome.errors[:100]]
-            if len(outcome.errors) > 100:
-                summary.needs_human.append(f"  - … et {len(outcome.errors) - 100} autres")
+            summary.needs_human += [f"  - {error}" for error in outcome.errors[:LISTED]]
+            if len(outcome.errors) > LISTED:
+                summary.needs_human.append(f"  - … et {len(outcome.errors) - LISTED} autres")
 
 
 def add_funding(summary: RunSummary, report: FundingReport) -> None:
@@ -131,10 +133,13 @@ def add_payments(summary: RunSummary, files: list[FileImport], matching: Matchin
     table = summary.tables.setdefault("payments", [])
     table += [{"état": "appliqué", **item} for item in matching.applied]
     table += [{"état": "à revoir", **item} for item in matching.review]
-    for item in matching.review:
+    for item in matching.review[:LISTED]:
         summary.needs_human.append(f"Paiement ligne {item['ligne']} : {item['raison']} "
                                    f"(proposé : {item['factures'] or 'rien'}) → flow "
                                    "`decide-payment`")
+    if len(matching.review) > LISTED:  # a backfill of a year of statements: the table has them all
+        summary.needs_human.append(f"… et {len(matching.review) - LISTED} autres paiements à revoir "
+                                   "(table « payments » de ce rapport)")
 
 
 def masked_tables(summary: RunSummary) -> dict[str, list[dict[str, Any]]]:

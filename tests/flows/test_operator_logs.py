@@ -17,8 +17,9 @@ from prefect.client.schemas.filters import (
 from prefect.logging.handlers import APILogHandler
 from prefect.settings import get_current_settings
 
+from adapters.payments import MatchingReport
 from tasks.log_filters import MaskPersonalData
-from tasks.summary import RunSummary, masked_tables, publish_summary
+from tasks.summary import LISTED, RunSummary, add_payments, masked_tables, publish_summary
 
 IBAN = "FR7630006000011234567890189"
 MASKED = "FR76 **** **** **** **** ***0 189"
@@ -82,3 +83,15 @@ def test_an_adapter_log_line_reaches_the_run_logs_masked_and_so_do_artifacts(pre
     assert "j***@formateurs.example" in published["test-masking-virements"]
     everything = " ".join(log.message for log in logs) + " ".join(published.values())
     assert IBAN not in everything and "jeanne.dupont@acme.fr" not in everything
+
+
+def test_a_backfill_lists_the_first_payments_to_review_and_counts_the_others():
+    review = [{"ligne": str(n), "factures": "", "score": 0, "raison": "aucune facture candidate"}
+              for n in range(LISTED + 7)]
+    summary = RunSummary("Import de relevés bancaires")
+
+    add_payments(summary, [], MatchingReport(review=review))
+
+    listed = [line for line in summary.needs_human if line.startswith("Paiement ligne")]
+    assert len(listed) == LISTED and summary.needs_human[-1].startswith("… et 7 autres paiements")
+    assert len(summary.tables["payments"]) == LISTED + 7
