@@ -44,7 +44,7 @@ class MatchingReport:
 
 # --- what is open ---------------------------------------------------------------------------
 
-class _Ledger:
+class Ledger:
     """The invoices payments settle, read once per transaction: ours (less their credit notes)
     and the legacy ones, by number. Paying one changes the loaded row, written at commit: a
     run of 50,000 credits makes no query per credit.
@@ -107,16 +107,11 @@ class _Ledger:
         return invoice.funder_ref if invoice is not None else _legacy_ref(self.legacy[number])
 
 
-def open_invoices(db: OrmSession) -> list[OpenInvoice]:
-    """Every invoice with something still due: ours (less credit notes) and legacy ones."""
-    return _Ledger(db).open_invoices()
-
-
 def _legacy_ref(legacy: LegacyInvoice) -> str:
     return f"legacy:{legacy.funder_name}"
 
 
-def payer_directory(db: OrmSession, ledger: _Ledger) -> PayerDirectory:
+def payer_directory(db: OrmSession, ledger: Ledger) -> PayerDirectory:
     """The names of every funder we invoiced, and the IBANs learned (or given with a legacy invoice)."""
     names: dict[str, set[str]] = defaultdict(set)
     for ref, name in db.execute(select(Invoice.funder_ref, Invoice.funder_name)):
@@ -138,7 +133,7 @@ def match_payments(engine: Engine, *, now: datetime) -> MatchingReport:
     report = MatchingReport()
     with collector_paused(), unit_of_work(engine) as db:
         credits = _undecided_credits(db)
-        ledger = _Ledger(db)
+        ledger = Ledger(db)
         decisions = match_credits(credits.values(), ledger.open_invoices(), payer_directory(db, ledger))
         allocations: list[dict[str, Any]] = []
         entries: list[dict[str, Any]] = []
@@ -230,7 +225,7 @@ def decide_payment(engine: Engine, *, line_id: int, accept: bool, invoices: list
             allocation.state = "rejected"
         verdict = f"rejetée par {operator} : {note}"
         if accept:
-            ledger = _Ledger(db, invoices or [allocation.invoice_number for allocation in proposed])
+            ledger = Ledger(db, invoices or [allocation.invoice_number for allocation in proposed])
             chosen = _chosen(ledger, line, proposed, invoices)
             for number, amount in chosen:
                 db.add(Allocation(line_id=line_id, invoice_number=number, amount=amount,
@@ -248,7 +243,7 @@ def decide_payment(engine: Engine, *, line_id: int, accept: bool, invoices: list
     return f"Paiement de la ligne {line_id} {verdict}"
 
 
-def _chosen(ledger: _Ledger, line: BankLine, proposed: list[Allocation],
+def _chosen(ledger: Ledger, line: BankLine, proposed: list[Allocation],
             invoices: list[str] | None) -> list[tuple[str, Decimal]]:
     if not invoices:
         if not proposed:

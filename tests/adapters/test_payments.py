@@ -24,8 +24,8 @@ from adapters.models import (
     ReviewItem,
 )
 from adapters.payments import (
+    Ledger,
     PaymentDecisionError,
-    _Ledger,
     decide_payment,
     import_legacy_invoices,
     match_payments,
@@ -277,7 +277,7 @@ def test_a_decision_made_while_a_run_pays_the_same_invoice_waits_for_it(engine, 
 
     operator = threading.Thread(target=operator_decides)
     with unit_of_work(engine) as db:  # a run that pays half of the invoice meanwhile
-        ledger = _Ledger(db)
+        ledger = Ledger(db)
         operator.start()
         operator.join(timeout=1.5)
         assert operator.is_alive(), "the decision did not wait for the run's transaction"
