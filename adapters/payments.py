@@ -132,8 +132,8 @@ def match_payments(engine: Engine, *, now: datetime) -> MatchingReport:
     proposals. The rows are written in a few batched statements, not per credit."""
     report = MatchingReport()
     with collector_paused(), unit_of_work(engine) as db:
+        ledger = Ledger(db)  # first: a run matching meanwhile has decided its credits when we read ours
         credits = _undecided_credits(db)
-        ledger = Ledger(db)
         decisions = match_credits(credits.values(), ledger.open_invoices(), payer_directory(db, ledger))
         allocations: list[dict[str, Any]] = []
         entries: list[dict[str, Any]] = []

@@ -288,3 +288,28 @@ def test_a_decision_made_while_a_run_pays_the_same_invoice_waits_for_it(engine, 
     with unit_of_work(engine) as db:
         invoice = db.get(LegacyInvoice, "F2025-0042")
         assert (invoice.paid_amount, invoice.status) == (Decimal("980.00"), "paid")
+
+
+def test_a_run_started_while_another_matches_does_not_decide_its_credits_again(engine, tmp_path):
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite serialises writers; PostgreSQL's read committed would decide twice")
+    import_legacy_invoices(engine, legacy_file(tmp_path, ["F2025-0042,OPCO EP,OPCO,,,980.00,2025-11-30,"]))
+    import_statement_files(engine, [statement(tmp_path / "in", "sg.csv", [
+        "05/01/2027;VIR RECU;VIR RECU DE: OPCO EP MOTIF: F2025-0042;980,00;EUR"])],
+        archive_dir=tmp_path / "archive", rejected_dir=tmp_path / "rejected", own_ibans=OWN, now=NOW)
+    reports = []
+    second = threading.Thread(target=lambda: reports.append(match_payments(engine, now=NOW)))
+    with unit_of_work(engine) as db:  # the first run, deciding the credit
+        ledger = Ledger(db)
+        second.start()
+        second.join(timeout=1.5)
+        assert second.is_alive(), "the second run did not wait for the first"
+        line_id = db.scalar(select(BankLine.id))
+        db.add(Allocation(line_id=line_id, invoice_number="F2025-0042", amount=Decimal("980.00"),
+                          state="applied", score=100, method="test", decided_by="pipeline",
+                          created_at=NOW))
+        ledger.pay("F2025-0042", Decimal("980.00"))
+    second.join(timeout=30)
+
+    assert reports and reports[0].applied == reports[0].review == []
+    assert count(engine, Allocation) == 1 and count(engine, ReviewItem) == 0
