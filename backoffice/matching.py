@@ -579,6 +579,28 @@ def _blank(text: str, spans: Iterable[tuple[int, int]]) -> str:
     return "".join(chars)
 
 
+class _Pool:
+    """A payer's oldest open invoices (up to `size`), for the payments that settle several of them:
+    their cents, their subset sums (built when an amount first needs them) and the subsets found
+    for each amount."""
+
+    __slots__ = ("asked", "cents", "ids", "least", "members", "size", "sums")
+
+    def __init__(self, size: int, ids: list[int], cents: list[int]) -> None:
+        self.size, self.ids, self.cents, self.members = size, ids, cents, set(ids)
+        self.asked: dict[int, tuple[list[tuple[int, ...]], bool]] = {}
+        self.least = sum(sorted(cents)[:2]) if len(cents) >= 2 else None  # the least two add up to
+        self.sums: tuple[list[int], int, list[int], dict[int, int]] | None = None
+
+    def subsets(self, target: int) -> tuple[list[tuple[int, ...]], bool]:
+        """`_exact_subsets` of 2+ of the invoices adding up to `target`."""
+        if self.least is None or target < self.least:  # no two of them add up to so little
+            return [], _tries(len(self.cents), 2)[1]
+        if self.sums is None:
+            self.sums = _subset_sums(self.cents)
+        return _exact_subsets(self.cents, target, min_size=2, sums=self.sums)
+
+
 class _Book:
     """The open invoices of a run, oldest first, with their residuals (updated after each automatic
     allocation) and the indexes that let a credit see only what concerns it: numbers, references,
@@ -631,9 +653,9 @@ class _Book:
         self.alphabet = "".join(sorted(alphabet))
         # each payer's next open invoice from a position (closed ones are skipped, path halving)
         self.next_open = {ref: list(range(len(ids) + 1)) for ref, ids in self.payer_ids.items()}
-        # payer → its oldest open invoices (up to a size), their cents, subset sums and the subsets found
-        # by amount: they change only when one of them is paid (`payer_subsets`)
-        self.pools: dict[str, tuple[int, list[int], list[int], tuple, set[int], dict]] = {}
+        # payer → its oldest open invoices and what is known of their subsets: they change only when
+        # one of them is paid (`payer_subsets`)
+        self.pools: dict[str, _Pool] = {}
         self.open_count = {ref: len(ids) for ref, ids in self.payer_ids.items()}
 
     def is_open(self, i: int) -> bool:
@@ -655,18 +677,15 @@ class _Book:
     def payer_subsets(self, payer: str, size: int, target: int
                       ) -> tuple[list[int], list[tuple[int, ...]], bool]:
         """(the payer's pool: its oldest `size` open invoices; the `_exact_subsets` of 2+ of them
-        adding up to `target`; whether the search was complete). The pool (`self.pools`) keeps its
-        cents, `_subset_sums`, its invoices as a set and the answers by amount."""
+        adding up to `target`; whether the search was complete), the answers kept by amount."""
         pool = self.pools.get(payer)
-        if pool is None or pool[0] != size:
+        if pool is None or pool.size != size:
             ids = list(islice(self.oldest(payer), max(0, size)))
-            cents = [self.cents[i] for i in ids]
-            pool = self.pools[payer] = (size, ids, cents, _subset_sums(cents), set(ids), {})
-        _, ids, cents, sums, _, asked = pool
-        found = asked.get(target)
+            pool = self.pools[payer] = _Pool(size, ids, [self.cents[i] for i in ids])
+        found = pool.asked.get(target)
         if found is None:
-            found = asked[target] = _exact_subsets(cents, target, min_size=2, sums=sums)
-        return ids, *found
+            found = pool.asked[target] = pool.subsets(target)
+        return pool.ids, *found
 
     def apply(self, number: str, amount: Decimal) -> None:
         i = self.ids[number]
@@ -674,7 +693,7 @@ class _Book:
             raise AssertionError(f"allocation au-delà du reste dû de {number}")
         payer, old = self.invoices[i].funder_ref, self.cents[i]
         pool = self.pools.get(payer)
-        if pool is not None and i in pool[4]:
+        if pool is not None and i in pool.members:
             del self.pools[payer]
         self.residual[i] -= amount
         self.cents[i] = new = _cents(self.residual[i]) if self.residual[i] > 0 else 0

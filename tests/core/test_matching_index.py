@@ -24,6 +24,7 @@ from backoffice.matching import (
     _letter_pairs,
     _pairs_shared,
     _Payers,
+    _Pool,
 )
 
 # few letters, so that close names, repeated pairs and typos are common
@@ -97,3 +98,12 @@ def test_the_subsets_adding_up_to_a_payment_are_those_trying_every_combination_f
     target = data.draw(st.sampled_from([sum(cents[i] for i in subset) or 1, 1_200_00, 7]))
 
     assert _exact_subsets(cents, target, min_size=min_size) == tried_in_turn(cents, target, min_size)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.integers(1, 5_000_00), max_size=12), st.integers(1, 10_000_00))
+def test_a_payers_pool_finds_the_subsets_of_two_or_more_that_the_search_finds(cents, target):
+    pool = _Pool(12, list(range(len(cents))), cents)
+
+    assert pool.subsets(target) == _exact_subsets(cents, target, min_size=2)
+    assert pool.subsets(sum(cents)) == _exact_subsets(cents, sum(cents), min_size=2)
