@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import csv
 from collections import defaultdict
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -141,18 +141,17 @@ def match_payments(engine: Engine, *, now: datetime) -> MatchingReport:
         for decision in decisions:
             line_id = int(decision.line_id)
             if decision.auto and decision.best is not None:
-                allocations += _allocations(line_id, decision.best, "applied", "pipeline", now)
+                allocations += _matched(line_id, decision.best, "applied", now)
                 for number, amount in decision.best.allocations:
                     ledger.pay(number, amount)
-                entries.append(_applied_entry(line_id, decision, "pipeline", now))
+                entries.append(_applied_entry(line_id, decision.best, decision.reason, now))
                 report.applied.append(_summary(decision))
             else:
                 if decision.best is not None:
-                    allocations += _allocations(line_id, decision.best, "proposed", "pipeline", now)
+                    allocations += _matched(line_id, decision.best, "proposed", now)
                 items.append(_review_item(credits[decision.line_id], decision, now))
                 report.review.append(_summary(decision))
-        if allocations:
-            db.execute(insert(Allocation), allocations)
+        _record_allocations(db, allocations)
         record_decisions(db, entries)
         open_new_items(db, items)  # a line with an item was decided: it is not matched again
     return report
@@ -180,19 +179,29 @@ def _summary(decision: MatchDecision) -> dict[str, Any]:
             "score": best.score if best else 0, "raison": decision.reason}
 
 
-def _allocations(line_id: int, best: Hypothesis, state: str, who: str,
-                 now: datetime) -> list[dict[str, Any]]:
-    method = " ; ".join(best.evidence)
+def _allocations(line_id: int, pairs: Sequence[tuple[str, Decimal]], *,
+                 state: str, score: int, method: str, who: str, now: datetime) -> list[dict[str, Any]]:
+    """Rows of `allocations`: the line's amount on each (invoice number, amount)."""
     return [{"line_id": line_id, "invoice_number": number, "amount": amount, "state": state,
-             "score": best.score, "method": method, "decided_by": who, "created_at": now}
-            for number, amount in best.allocations]
+             "score": score, "method": method, "decided_by": who, "created_at": now}
+            for number, amount in pairs]
 
 
-def _applied_entry(line_id: int, decision: MatchDecision, who: str, now: datetime) -> dict[str, Any]:
-    best = decision.best
-    assert best is not None
-    return audit_entry(actor=who, action="payment.applied", subject=str(line_id), at=now,
-                       reason=decision.reason, inputs={
+def _record_allocations(db: OrmSession, rows: list[dict[str, Any]]) -> None:
+    """The `_allocations` rows in one batched insert."""
+    if rows:
+        db.execute(insert(Allocation), rows)
+
+
+def _matched(line_id: int, best: Hypothesis, state: str, now: datetime) -> list[dict[str, Any]]:
+    """The pipeline's allocations of a hypothesis, applied or proposed."""
+    return _allocations(line_id, best.allocations, state=state, score=best.score,
+                        method=" ; ".join(best.evidence), who="pipeline", now=now)
+
+
+def _applied_entry(line_id: int, best: Hypothesis, reason: str, now: datetime) -> dict[str, Any]:
+    return audit_entry(actor="pipeline", action="payment.applied", subject=str(line_id), at=now,
+                       reason=reason, inputs={
                            "allocations": [[n, str(a)] for n, a in best.allocations],
                            "unapplied": str(best.unapplied), "score": best.score,
                            "evidence": list(best.evidence)})
@@ -227,10 +236,9 @@ def decide_payment(engine: Engine, *, line_id: int, accept: bool, invoices: list
         if accept:
             ledger = Ledger(db, invoices or [allocation.invoice_number for allocation in proposed])
             chosen = _chosen(ledger, line, proposed, invoices)
+            _record_allocations(db, _allocations(line_id, chosen, state="applied", score=100,
+                                                 method=f"confirmé : {note}", who=operator, now=now))
             for number, amount in chosen:
-                db.add(Allocation(line_id=line_id, invoice_number=number, amount=amount,
-                                  state="applied", score=100, method=f"confirmé : {note}",
-                                  decided_by=operator, created_at=now))
                 ledger.pay(number, amount)
             if chosen:
                 _learn_iban(db, line, ledger.funder_ref(chosen[0][0]), now)
