@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert
 from sqlalchemy.orm import Session as OrmSession
 
+from adapters.database import insert_rows
 from adapters.models import AuditEntry
 
 
@@ -27,5 +27,4 @@ def record_decision(db: OrmSession, *, actor: str, action: str, subject: str, re
 
 def record_decisions(db: OrmSession, entries: list[dict[str, Any]]) -> None:
     """Log many decisions (`audit_entry`) in the caller's transaction, in one batched insert."""
-    if entries:
-        db.execute(insert(AuditEntry), entries)
+    insert_rows(db, AuditEntry.__table__, entries)

@@ -18,10 +18,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import Connection, Engine, insert, select
+from sqlalchemy import Engine, select
 
 from adapters.bank_files import ParsedStatement, read_statement
-from adapters.database import unit_of_work
+from adapters.database import insert_rows, unit_of_work
 from adapters.invoices import lock_series
 from adapters.models import BankLine, StatementFile
 from backoffice.dates import business_date
@@ -114,47 +114,18 @@ def _store(db, parsed: ParsedStatement, own_ibans: set[str], now: datetime) -> F
         if fingerprint in known:
             continue
         duplicate = other_formats.get((line.booking_date, line.amount))
-        rows.append((record.id, line.line, account, fingerprint, line.booking_date, line.value_date,
-                     line.amount, line.label, line.counterparty, line.counterparty_iban, line.reference,
-                     line.bank_id, duplicate, classify(line.amount, f"{line.label} {line.reference}",
-                                                       line.counterparty_iban, own_ibans)))
+        rows.append({"file_id": record.id, "line": line.line, "account": account, "fingerprint": fingerprint,
+                     "booking_date": line.booking_date, "value_date": line.value_date, "amount": line.amount,
+                     "label": line.label, "counterparty": line.counterparty,
+                     "counterparty_iban": line.counterparty_iban, "reference": line.reference,
+                     "bank_id": line.bank_id, "duplicate_of": duplicate,
+                     "classification": classify(line.amount, f"{line.label} {line.reference}",
+                                                line.counterparty_iban, own_ibans)})
         outcome.duplicates_flagged += duplicate is not None
     if rows:
-        _insert_lines(db.connection(), rows)
+        insert_rows(db, BankLine.__table__, rows)
     outcome.new_lines = record.new_lines = len(rows)
     return outcome
-
-
-_INSERT_CACHE_KIB = -256 * 1024  # negative: in KiB (256 MiB at most, used only as pages are read)
-_COLUMNS = ("file_id", "line", "account", "fingerprint", "booking_date", "value_date", "amount", "label",
-            "counterparty", "counterparty_iban", "reference", "bank_id", "duplicate_of", "classification")
-
-
-def _insert_lines(connection: Connection, rows: list[tuple]) -> None:
-    """The rows (values of _COLUMNS) in one executemany, no ORM bookkeeping per row. On SQLite, the
-    driver's own, each column's values converted by its type's bind processor as Core would, but
-    without Core's work per row (some 0.4 s of an import of 100,000 lines); elsewhere Core's (batched
-    multi-row VALUES on PostgreSQL)."""
-    table = BankLine.__table__
-    dialect = connection.dialect
-    if dialect.name != "sqlite":
-        connection.execute(insert(table), [dict(zip(_COLUMNS, row, strict=True)) for row in rows])
-        return
-    statement = insert(table).compile(dialect=dialect, column_keys=list(_COLUMNS))
-    values = dict(zip(_COLUMNS, zip(*rows, strict=True), strict=True))  # column → its values
-    columns = []
-    for key in statement.positiontup:
-        process = table.c[key].type.dialect_impl(dialect).bind_processor(dialect)
-        columns.append(values[key] if process is None else list(map(process, values[key])))
-    # the fingerprints' index takes its new entries in random order: with SQLite's default page
-    # cache (2 MiB) a large file's insert goes at the pace of its cache misses. A bigger cache for
-    # this insert only (memory, not durability: the connection gets its setting back)
-    cache = connection.exec_driver_sql("PRAGMA cache_size").scalar()
-    connection.exec_driver_sql(f"PRAGMA cache_size={_INSERT_CACHE_KIB}")
-    try:
-        connection.exec_driver_sql(str(statement), list(zip(*columns, strict=True)))
-    finally:
-        connection.exec_driver_sql(f"PRAGMA cache_size={int(cache)}")
 
 
 def _lines_of_other_formats(db, profile: str, first, last) -> dict:

@@ -11,18 +11,18 @@ from __future__ import annotations
 import csv
 from collections import defaultdict
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, insert, select
+from sqlalchemy import Engine, Table, select
 from sqlalchemy.orm import Session as OrmSession
 
 from adapters.audit import audit_entry, record_decision, record_decisions
 from adapters.bank_import import collector_paused
-from adapters.database import unit_of_work
+from adapters.database import insert_rows, unit_of_work, update_rows
 from adapters.models import Allocation, BankLine, Invoice, LegacyInvoice, PayerIban, ReviewItem
 from adapters.review import new_item, open_new_items, resolve_item
 from backoffice.export_format import RowError
@@ -44,71 +44,97 @@ class MatchingReport:
 
 # --- what is open ---------------------------------------------------------------------------
 
+@dataclass(slots=True)
+class _Payable:
+    """An invoice as payments see it: read as a plain row, paid in memory, written back in one
+    batched update (`Ledger.write`)."""
+
+    table: Table  # invoices or legacy_invoices
+    key: int | str  # its primary key there
+    invoice: OpenInvoice  # its residual: what was due when read
+    total: Decimal  # less its credit notes
+    paid: Decimal
+    funder_iban: str | None = None  # given with a legacy invoice
+    changed: bool = False
+
+    @property
+    def residual(self) -> Decimal:
+        return quantize(self.total - self.paid)
+
+
 class Ledger:
-    """The invoices payments settle, read once per transaction: ours (less their credit notes)
-    and the legacy ones, by number. Paying one changes the loaded row, written at commit: a
-    run of 50,000 credits makes no query per credit.
+    """The invoices payments settle, read once per transaction as plain rows: ours (less their
+    credit notes) and the legacy ones, by number. Paying one changes it in memory; `write` stores
+    every paid amount in one batched update: a run of 50,000 credits makes no query per credit.
 
     The rows are locked until the transaction ends (PostgreSQL: SELECT … FOR UPDATE; SQLite
     serialises writers): an operator's decision made while the nightly run matches waits for
     it, then pays against what it applied, instead of one overwriting the other's paid amount."""
 
     def __init__(self, db: OrmSession, numbers: Collection[str] | None = None) -> None:
-        ours = select(Invoice).where(Invoice.kind == "invoice").with_for_update()
+        ours = select(Invoice.id, Invoice.number, Invoice.funder_kind, Invoice.funder_ref,
+                      Invoice.funder_name, Invoice.session_ref, Invoice.dossier_number, Invoice.issue_date,
+                      Invoice.total_ttc, Invoice.paid_amount,
+                      ).where(Invoice.kind == "invoice").with_for_update()
         notes = select(Invoice.credit_note_of, Invoice.total_ttc).where(Invoice.kind == "credit_note")
-        legacy = select(LegacyInvoice).with_for_update()
+        legacy = select(LegacyInvoice.number, LegacyInvoice.funder_kind, LegacyInvoice.funder_name,
+                        LegacyInvoice.session_ref, LegacyInvoice.dossier_number, LegacyInvoice.issue_date,
+                        LegacyInvoice.amount_ttc, LegacyInvoice.paid_amount,
+                        LegacyInvoice.funder_iban).with_for_update()
         if numbers is not None:  # one operator's decision: only the invoices it names
             ours = ours.where(Invoice.number.in_(numbers))
             notes = notes.where(Invoice.credit_note_of.in_(numbers))
             legacy = legacy.where(LegacyInvoice.number.in_(numbers))
-        self.credited: dict[str, Decimal] = defaultdict(lambda: ZERO)
+        self.db = db
+        credited: dict[str, Decimal] = defaultdict(lambda: ZERO)
         for credit_note_of, total in db.execute(notes):
-            self.credited[credit_note_of or ""] += total
-        self.ours = {invoice.number: invoice for invoice in db.scalars(ours)}
-        self.legacy = {invoice.number: invoice for invoice in db.scalars(legacy)}
+            credited[credit_note_of or ""] += total
+        self.invoices: dict[str, _Payable] = {}  # ours first: a legacy number never hides one
+        for row in db.execute(ours):
+            total, paid = row.total_ttc - credited[row.number], row.paid_amount
+            self.invoices[row.number] = _Payable(Invoice.__table__, row.id, OpenInvoice(
+                row.number, row.funder_kind, row.funder_ref, row.funder_name, row.session_ref,
+                row.dossier_number, quantize(total - paid), row.issue_date), total, paid)
+        for row in db.execute(legacy):
+            self.invoices.setdefault(row.number, _Payable(LegacyInvoice.__table__, row.number, OpenInvoice(
+                row.number, row.funder_kind, f"legacy:{row.funder_name}", row.funder_name,
+                row.session_ref or "", row.dossier_number, quantize(row.amount_ttc - row.paid_amount),
+                row.issue_date), row.amount_ttc, row.paid_amount, row.funder_iban))
 
     def open_invoices(self) -> list[OpenInvoice]:
         """Every invoice with something still due."""
-        result = []
-        for invoice in self.ours.values():
-            residual = quantize(invoice.total_ttc - invoice.paid_amount - self.credited[invoice.number])
-            if residual > 0:
-                result.append(OpenInvoice(invoice.number, invoice.funder_kind, invoice.funder_ref,
-                                          invoice.funder_name, invoice.session_ref,
-                                          invoice.dossier_number, residual, invoice.issue_date))
-        for legacy in self.legacy.values():
-            residual = quantize(legacy.amount_ttc - legacy.paid_amount)
-            if residual > 0:
-                result.append(OpenInvoice(legacy.number, legacy.funder_kind,
-                                          _legacy_ref(legacy), legacy.funder_name,
-                                          legacy.session_ref or "", legacy.dossier_number,
-                                          residual, legacy.issue_date))
-        return result
+        return [replace(payable.invoice, residual=payable.residual) if payable.changed else payable.invoice
+                for payable in self.invoices.values() if payable.residual > 0]
+
+    def legacy(self) -> list[_Payable]:
+        """The invoices of a previous tool."""
+        return [payable for payable in self.invoices.values() if payable.table is LegacyInvoice.__table__]
 
     def pay(self, number: str, amount: Decimal) -> None:
-        """Add `amount` to the invoice's paid amount: `paid` or `partly_paid`, never beyond its
-        residual (PaymentDecisionError: a proposal confirmed after the invoice was paid)."""
-        invoice: Invoice | LegacyInvoice | None = self.ours.get(number)
-        if invoice is not None:
-            total, credited = invoice.total_ttc, self.credited[number]
-        elif (invoice := self.legacy.get(number)) is not None:
-            total, credited = invoice.amount_ttc, ZERO
-        else:
+        """Add `amount` to the invoice's paid amount, never beyond its residual
+        (PaymentDecisionError: a proposal confirmed after the invoice was paid)."""
+        payable = self.invoices.get(number)
+        if payable is None:
             raise PaymentDecisionError(f"facture {number} inconnue")
-        paid = quantize(invoice.paid_amount + amount)
-        if paid + credited > total:
+        paid = quantize(payable.paid + amount)
+        if paid > payable.total:
             raise PaymentDecisionError(f"{number} : {paid} € payés dépasseraient le reste dû")
-        invoice.paid_amount = paid
-        invoice.status = "paid" if paid + credited >= total else "partly_paid"
+        payable.paid, payable.changed = paid, True
+
+    def write(self) -> None:
+        """The paid amounts changed, and the invoices' status (`paid` or `partly_paid`), in one
+        batched update per table: before the transaction ends."""
+        for table, key in ((Invoice.__table__, "id"), (LegacyInvoice.__table__, "number")):
+            update_rows(self.db, table, key, [
+                {key: payable.key, "paid_amount": payable.paid,
+                 "status": "paid" if payable.paid >= payable.total else "partly_paid"}
+                for payable in self.invoices.values() if payable.changed and payable.table is table])
+        for payable in self.invoices.values():
+            payable.changed = False
 
     def funder_ref(self, number: str) -> str:
         """The payer the invoice is addressed to, as the directory names it."""
-        invoice = self.ours.get(number)
-        return invoice.funder_ref if invoice is not None else _legacy_ref(self.legacy[number])
-
-
-def _legacy_ref(legacy: LegacyInvoice) -> str:
-    return f"legacy:{legacy.funder_name}"
+        return self.invoices[number].invoice.funder_ref
 
 
 def payer_directory(db: OrmSession, ledger: Ledger) -> PayerDirectory:
@@ -117,10 +143,10 @@ def payer_directory(db: OrmSession, ledger: Ledger) -> PayerDirectory:
     for ref, name in db.execute(select(Invoice.funder_ref, Invoice.funder_name)):
         names[ref].add(name)
     ibans = {row.iban: row.funder_ref for row in db.scalars(select(PayerIban))}
-    for legacy in ledger.legacy.values():
-        names[_legacy_ref(legacy)].add(legacy.funder_name)
+    for legacy in ledger.legacy():
+        names[legacy.invoice.funder_ref].add(legacy.invoice.funder_name)
         if legacy.funder_iban:
-            ibans.setdefault(legacy.funder_iban, _legacy_ref(legacy))
+            ibans.setdefault(legacy.funder_iban, legacy.invoice.funder_ref)
     return PayerDirectory(ibans=ibans, names={ref: tuple(sorted(n)) for ref, n in names.items()})
 
 
@@ -151,6 +177,7 @@ def match_payments(engine: Engine, *, now: datetime) -> MatchingReport:
                     allocations += _matched(line_id, decision.best, "proposed", now)
                 items.append(_review_item(credits[decision.line_id], decision, now))
                 report.review.append(_summary(decision))
+        ledger.write()
         _record_allocations(db, allocations)
         record_decisions(db, entries)
         open_new_items(db, items)  # a line with an item was decided: it is not matched again
@@ -189,8 +216,7 @@ def _allocations(line_id: int, pairs: Sequence[tuple[str, Decimal]], *,
 
 def _record_allocations(db: OrmSession, rows: list[dict[str, Any]]) -> None:
     """The `_allocations` rows in one batched insert."""
-    if rows:
-        db.execute(insert(Allocation), rows)
+    insert_rows(db, Allocation.__table__, rows)
 
 
 def _matched(line_id: int, best: Hypothesis, state: str, now: datetime) -> list[dict[str, Any]]:
@@ -240,6 +266,7 @@ def decide_payment(engine: Engine, *, line_id: int, accept: bool, invoices: list
                                                  method=f"confirmé : {note}", who=operator, now=now))
             for number, amount in chosen:
                 ledger.pay(number, amount)
+            ledger.write()
             if chosen:
                 _learn_iban(db, line, ledger.funder_ref(chosen[0][0]), now)
             verdict = "confirmée par {} : {} ({})".format(

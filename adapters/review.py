@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session as OrmSession
 
+from adapters.database import insert_rows
 from adapters.models import ReviewItem
 
 
@@ -36,8 +37,7 @@ def new_item(key: str, *, kind: str, subject: str, reasons: list[str],
 def open_new_items(db: OrmSession, items: list[dict[str, Any]]) -> None:
     """Open items (`new_item`) whose keys have no row yet, as the caller checked, in one batched
     insert (a key already there fails the transaction on its unique constraint)."""
-    if items:
-        db.execute(insert(ReviewItem), items)
+    insert_rows(db, ReviewItem.__table__, items)
 
 
 # What an operator does about an open item, by kind (French: shown in the run's artifact).

@@ -282,6 +282,7 @@ def test_a_decision_made_while_a_run_pays_the_same_invoice_waits_for_it(engine, 
         operator.join(timeout=1.5)
         assert operator.is_alive(), "the decision did not wait for the run's transaction"
         ledger.pay("F2025-0042", Decimal("490.00"))
+        ledger.write()
     operator.join(timeout=30)
 
     assert decided and "490.00 €" in decided[0]  # the residual left by the run, not 980
@@ -309,6 +310,7 @@ def test_a_run_started_while_another_matches_does_not_decide_its_credits_again(e
                           state="applied", score=100, method="test", decided_by="pipeline",
                           created_at=NOW))
         ledger.pay("F2025-0042", Decimal("980.00"))
+        ledger.write()
     second.join(timeout=30)
 
     assert reports and reports[0].applied == reports[0].review == []
