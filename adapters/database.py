@@ -11,7 +11,19 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, Engine, Table, bindparam, create_engine, event, insert, text, update
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Row,
+    Select,
+    Table,
+    bindparam,
+    create_engine,
+    event,
+    insert,
+    text,
+    update,
+)
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.sql.compiler import Compiled
@@ -94,6 +106,13 @@ def unit_of_work(engine: Engine) -> Iterator[OrmSession]:
 
 _WRITE_CACHE_KIB = -256 * 1024  # negative: in KiB (256 MiB at most, used only as pages are read)
 _LARGE_WRITE = 10_000  # rows
+
+
+def read_rows(db: OrmSession, statement: Select[Any]) -> Sequence[Row[Any]]:
+    """The rows of a select of columns through Core, without the ORM's work per row (half the
+    time of reading 50,000 rows); the caller's pending ORM objects are flushed first."""
+    db.flush()
+    return db.connection().execute(statement).all()
 
 
 def insert_rows(db: OrmSession, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session as OrmSession
 
 from adapters.audit import audit_entry, record_decision, record_decisions
 from adapters.bank_import import collector_paused
-from adapters.database import insert_rows, unit_of_work, update_rows
+from adapters.database import insert_rows, read_rows, unit_of_work, update_rows
 from adapters.models import Allocation, BankLine, Invoice, LegacyInvoice, PayerIban, ReviewItem
 from adapters.review import new_item, open_new_items, resolve_item
 from backoffice.export_format import RowError
@@ -87,19 +87,18 @@ class Ledger:
             legacy = legacy.where(LegacyInvoice.number.in_(numbers))
         self.db = db
         credited: dict[str, Decimal] = defaultdict(lambda: ZERO)
-        for credit_note_of, total in db.execute(notes):
+        for credit_note_of, total in read_rows(db, notes):
             credited[credit_note_of or ""] += total
         self.invoices: dict[str, _Payable] = {}  # ours first: a legacy number never hides one
-        for row in db.execute(ours):
-            total, paid = row.total_ttc - credited[row.number], row.paid_amount
-            self.invoices[row.number] = _Payable(Invoice.__table__, row.id, OpenInvoice(
-                row.number, row.funder_kind, row.funder_ref, row.funder_name, row.session_ref,
-                row.dossier_number, quantize(total - paid), row.issue_date), total, paid)
-        for row in db.execute(legacy):
-            self.invoices.setdefault(row.number, _Payable(LegacyInvoice.__table__, row.number, OpenInvoice(
-                row.number, row.funder_kind, f"legacy:{row.funder_name}", row.funder_name,
-                row.session_ref or "", row.dossier_number, quantize(row.amount_ttc - row.paid_amount),
-                row.issue_date), row.amount_ttc, row.paid_amount, row.funder_iban))
+        for key, number, kind, ref, name, session, dossier, issued, total_ttc, paid in read_rows(db, ours):
+            total = total_ttc - credited[number]
+            self.invoices[number] = _Payable(Invoice.__table__, key, OpenInvoice(
+                number, kind, ref, name, session, dossier, quantize(total - paid), issued), total, paid)
+        for number, kind, name, session, dossier, issued, total, paid, iban in read_rows(db, legacy):
+            if number not in self.invoices:
+                self.invoices[number] = _Payable(LegacyInvoice.__table__, number, OpenInvoice(
+                    number, kind, f"legacy:{name}", name, session or "", dossier, quantize(total - paid),
+                    issued), total, paid, iban)
 
     def open_invoices(self) -> list[OpenInvoice]:
         """Every invoice with something still due."""
@@ -140,7 +139,7 @@ class Ledger:
 def payer_directory(db: OrmSession, ledger: Ledger) -> PayerDirectory:
     """The names of every funder we invoiced, and the IBANs learned (or given with a legacy invoice)."""
     names: dict[str, set[str]] = defaultdict(set)
-    for ref, name in db.execute(select(Invoice.funder_ref, Invoice.funder_name)):
+    for ref, name in read_rows(db, select(Invoice.funder_ref, Invoice.funder_name).distinct()):
         names[ref].add(name)
     ibans = {row.iban: row.funder_ref for row in db.scalars(select(PayerIban))}
     for legacy in ledger.legacy():
@@ -187,16 +186,15 @@ def match_payments(engine: Engine, *, now: datetime) -> MatchingReport:
 def _undecided_credits(db: OrmSession) -> dict[str, Credit]:
     """The funder payments with no allocation and no review item yet, by line id, in statement
     order (read as plain rows: a statement can hold 100,000 of them)."""
-    decided = set(db.scalars(select(Allocation.line_id))) | {
-        int(key.removeprefix("payment:")) for key in db.scalars(
-            select(ReviewItem.key).where(ReviewItem.kind == "payment"))}
-    rows = db.execute(select(BankLine.id, BankLine.booking_date, BankLine.amount, BankLine.label,
-                             BankLine.counterparty, BankLine.counterparty_iban, BankLine.reference)
-                      .where(BankLine.classification == "funder_payment", BankLine.duplicate_of.is_(None))
-                      .order_by(BankLine.booking_date, BankLine.id))
-    return {str(row.id): Credit(str(row.id), row.booking_date, row.amount, row.label, row.counterparty,
-                                row.counterparty_iban, row.reference)
-            for row in rows if row.id not in decided}
+    decided = {line_id for line_id, in read_rows(db, select(Allocation.line_id).distinct())} | {
+        int(key.removeprefix("payment:")) for key, in read_rows(
+            db, select(ReviewItem.key).where(ReviewItem.kind == "payment"))}
+    rows = read_rows(db, select(BankLine.id, BankLine.booking_date, BankLine.amount, BankLine.label,
+                                BankLine.counterparty, BankLine.counterparty_iban, BankLine.reference)
+                     .where(BankLine.classification == "funder_payment", BankLine.duplicate_of.is_(None))
+                     .order_by(BankLine.booking_date, BankLine.id))
+    return {str(line_id): Credit(str(line_id), *values)
+            for line_id, *values in rows if line_id not in decided}
 
 
 def _summary(decision: MatchDecision) -> dict[str, Any]:
