@@ -164,7 +164,7 @@ class MatchDecision:
     line_id: str
     auto: bool  # apply without a human
     best: Hypothesis | None
-    proposals: tuple[Hypothesis, ...]  # top 3, best first
+    proposals: tuple[Hypothesis, ...]  # best first: the top 3 for a review, the top 2 when auto
     reason: str  # French
 
 
@@ -365,6 +365,8 @@ class _Payers:
                 for pair in _letter_pairs(joined):
                     self.by_pair.setdefault((pair, len(joined)), []).append(index)
         self.by_name: dict[str, _Payer] = {}
+        self.nameless: set[str] = set()  # counterparties with no name: the label tells
+        self.by_label: dict[frozenset[int], _Payer] = {}  # the aliases found in a label → the payer
         self.iban_cache: dict[str, str] = {}
 
     def _within(self, words: tuple[str, ...]) -> set[int]:
@@ -384,11 +386,17 @@ class _Payers:
         known = self.by_name.get(credit.counterparty)
         if known is not None:
             return known
-        name = _name_tokens(credit.counterparty)
-        if not name:
-            return self._decide(self._label_hits(_name_tokens(credit.label)))
-        payer = self._decide(self._name_hits(name, credit.counterparty))
-        self.by_name[credit.counterparty] = payer
+        if credit.counterparty not in self.nameless:
+            name = _name_tokens(credit.counterparty)
+            if name:
+                payer = self._decide(self._name_hits(name, credit.counterparty))
+                self.by_name[credit.counterparty] = payer
+                return payer
+            self.nameless.add(credit.counterparty)
+        within = frozenset(self._within(_name_tokens(credit.label)))
+        payer = self.by_label.get(within)
+        if payer is None:
+            payer = self.by_label[within] = self._decide(self._label_hits(within))
         return payer
 
     def _name_hits(self, name: tuple[str, ...], counterparty: str) -> list[tuple[int, tuple]]:
@@ -441,10 +449,10 @@ class _Payers:
                           key=lambda lists: sum(map(len, lists)))
         return set().union(*chain.from_iterable(postings[:rarest]))
 
-    def _label_hits(self, label: tuple[str, ...]) -> list[tuple[int, tuple]]:
+    def _label_hits(self, within: Iterable[int]) -> list[tuple[int, tuple]]:
         return [(index, (_FUZZY_NAME_POINTS, 1.0, self.aliases[index].ref,
                          f"payeur reconnu dans le libellé ({self.aliases[index].alias})"))
-                for index in sorted(self._within(label))]
+                for index in sorted(within)]
 
     @staticmethod
     def _decide(hits: list[tuple[int, tuple]]) -> _Payer:
@@ -1075,26 +1083,24 @@ def _hypothesis(ctx: _Context, ranked: Ranked) -> Hypothesis:
                       payer=ctx.payer.ref)
 
 
-def _best(ctx: _Context, candidates: Iterable[frozenset[str]], groups: list[list[int]],
-          count: int) -> list[Hypothesis]:
-    """The best `count` hypotheses that allocate differently (of two sets that allocate alike, a
+def _ranked(ctx: _Context, candidates: Iterable[frozenset[str]], groups: list[list[int]]
+            ) -> Iterator[Hypothesis]:
+    """The hypotheses, best first, that allocate differently (of two sets that allocate alike, a
     partial payment, the better one): among the candidates, and the interchangeable invoices of each
     group, which rank by age, so that the next one of a group is scored only once the previous one is
-    among the best."""
+    asked for. Lazy: a certain decision needs only the best two."""
     pending = [(*_score(ctx, numbers), None, 0) for numbers in candidates]
     pending += [(*_score(ctx, frozenset({ctx.book.invoices[group[0]].number})), group, 1) for group in groups]
     pending.sort(key=itemgetter(0))
-    kept: list[Hypothesis] = []
     seen: set[tuple[tuple[str, Decimal], ...]] = set()
-    while pending and len(kept) < count:
+    while pending:
         rank, allocations, group, following = pending.pop(0)
         if allocations not in seen:
             seen.add(allocations)
-            kept.append(_hypothesis(ctx, (rank, allocations)))
-        if group is not None and following < len(group) and len(kept) < count:
+            yield _hypothesis(ctx, (rank, allocations))
+        if group is not None and following < len(group):
             number = ctx.book.invoices[group[following]].number
             insort(pending, (*_score(ctx, frozenset({number})), group, following + 1), key=itemgetter(0))
-    return kept
 
 
 def _review(line_id: str, reason: str, hypotheses: Sequence[Hypothesis] = ()) -> MatchDecision:
@@ -1199,7 +1205,8 @@ def _match(credit: Credit, book: _Book, payers: _Payers, *,
     ctx = _Context(credit, payer, refs, book, target, frozenset(combos),
                    len(payer_bucket) + len(combos), payer_complete, tuple(ref_exact), len(global_bucket),
                    sorted(refs.named.items()))
-    hypotheses = _best(ctx, candidates, groups, 3)
+    ranking = _ranked(ctx, candidates, groups)
+    hypotheses = list(islice(ranking, 2))
     if not hypotheses:
         return _review(credit.line_id, "aucune facture candidate")
     best = hypotheses[0]
@@ -1209,7 +1216,8 @@ def _match(credit: Credit, book: _Book, payers: _Payers, *,
         reason = f"hypothèse sûre (score {best.score}, écart {gap} avec la suivante)"
         if best.unapplied > 0:
             reason += f" ; trop-perçu de {format_eur(best.unapplied)} à traiter"
-        return MatchDecision(credit.line_id, True, best, tuple(hypotheses[:3]), reason)
+        return MatchDecision(credit.line_id, True, best, tuple(hypotheses), reason)
+    hypotheses += islice(ranking, 1)
     if len(hypotheses) > 1 and gap < margin:
         reason = f"deux hypothèses proches (scores {best.score} et {second})"
     else:

@@ -222,6 +222,18 @@ def test_scores_of_the_reference_situations():
     assert unknown.best is not None and unknown.best.score <= 50 and not unknown.auto
 
 
+def test_a_certain_decision_keeps_the_runner_up_and_a_review_the_top_three():
+    # three invoices of the amount: the cited one (certain) and two others the amount points at
+    invoices = [inv(12, "C-ACME", "1200.00"), inv(13, "C-ACME", "1200.00"), inv(14, "C-ACME", "1200.00")]
+    certain = match_credit(credit("1200.00", "FA-2026-000012", iban=ACME_IBAN), invoices, DIRECTORY)
+    review = match_credit(credit("1200.00", "VIR", iban=ACME_IBAN), invoices, DIRECTORY)
+    assert certain.auto and [p.allocations[0][0] for p in certain.proposals] == [
+        "FA-2026-000012", "FA-2026-000013"]  # the gap is measured to the runner-up
+    assert str(certain.best.score - certain.proposals[1].score) in certain.reason
+    assert not review.auto and [p.allocations[0][0] for p in review.proposals] == [
+        "FA-2026-000012", "FA-2026-000013", "FA-2026-000014"]
+
+
 def test_unknown_payer_proposals_are_the_exact_amount_invoices():
     decision = match_credit(credit("500.00"), [ACME_1130, BETA_301, ACME_12], DIRECTORY)
     assert {p.allocations for p in decision.proposals} == {
