@@ -154,7 +154,12 @@ def _sqlite_many(connection: Connection, statement: Compiled, values: dict[str, 
     columns = []
     for name in statement.positiontup or ():
         process = statement.binds[name].type.dialect_impl(dialect).bind_processor(dialect)
-        columns.append(values[name] if process is None else list(map(process, values[name])))
+        column = values[name]
+        if process is not None:
+            first = column[0]  # one object throughout (the run's time): converted once
+            column = [process(first)] * len(column) if all(value is first for value in column) \
+                else list(map(process, column))
+        columns.append(column)
     rows = list(zip(*columns, strict=True))
     if len(rows) < _LARGE_WRITE:
         connection.exec_driver_sql(str(statement), rows)

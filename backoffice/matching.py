@@ -1126,7 +1126,7 @@ def _interchangeable(bucket: Sequence[int], late_from: int, pointed: set[str], i
         position = lo
         while position < hi and len(kept) < _KEPT:
             i = bucket[position]
-            mine = bisect_left(payers, i)
+            mine = bisect_left(payers, i) if payers else 0
             if mine < len(payers) and payers[mine] == i:
                 # skip the run of `payers` starting here at once: bucket and payers stay aligned
                 # until the first invoice of another funder
@@ -1195,7 +1195,8 @@ def _match(credit: Credit, book: _Book, payers: _Payers, *,
         candidates.update(frozenset({n}) for n in pointed if cents[ids[n]] == target and book.is_open(ids[n]))
     late_from = bisect_right(book.dates, credit.booking_date)
     groups = _interchangeable(payer_bucket, late_from, pointed, invoices)
-    groups += _interchangeable(global_bucket, late_from, pointed, invoices, payer_bucket)
+    if len(global_bucket) > len(payer_bucket):  # else they are the same invoices
+        groups += _interchangeable(global_bucket, late_from, pointed, invoices, payer_bucket)
     if not candidates and not groups and payer.ref is not None:
         spread = _allocate(((invoices[i].number, book.residual[i]) for i in book.oldest(payer.ref)),
                            credit.amount)

@@ -32,11 +32,21 @@ def test_rows_inserted_in_one_batch_read_back_as_the_orm_writes_them(engine):
         (NOW + timedelta(seconds=n), str(n), {"montant": f"{n}.10", "preuves": ["é"]}) for n in range(3)]
 
 
+def test_a_value_shared_by_every_row_is_stored_in_each(engine):
+    with unit_of_work(engine) as db:  # one object throughout: converted once, stored in every row
+        insert_rows(db, AuditEntry.__table__, [
+            {"at": NOW, "actor": "pipeline", "action": "payment.applied", "subject": str(n), "reason": "sûr",
+             "inputs": {}} for n in range(3)])
+    with unit_of_work(engine) as db:
+        assert list(db.scalars(select(AuditEntry.at))) == [NOW] * 3
+
+
 def test_a_large_batch_keeps_every_row_and_the_connection_settings(engine):
     rows = 10_001  # past the size given a bigger SQLite page cache for itself
     with unit_of_work(engine) as db:
+        # pending, not flushed: the batch flushes it first (the lines refer to it)
         db.add(StatementFile(id=41, sha256="0" * 64, name="sg.csv", profile="sg", account="", lines=rows,
-                             new_lines=rows, imported_at=NOW))  # pending, not flushed: the batch flushes it first (the lines refer to it)
+                             new_lines=rows, imported_at=NOW))
         cache = db.connection().exec_driver_sql("PRAGMA cache_size").scalar() \
             if engine.dialect.name == "sqlite" else None
         insert_rows(db, BankLine.__table__, [
