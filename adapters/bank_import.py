@@ -114,18 +114,19 @@ def _store(db, parsed: ParsedStatement, own_ibans: set[str], now: datetime) -> F
         if fingerprint in known:
             continue
         duplicate = other_formats.get((line.booking_date, line.amount))
-        rows.append({"file_id": record.id, "line": line.line, "account": account, "fingerprint": fingerprint,
-                     "booking_date": line.booking_date, "value_date": line.value_date, "amount": line.amount,
-                     "label": line.label, "counterparty": line.counterparty,
-                     "counterparty_iban": line.counterparty_iban, "reference": line.reference,
-                     "bank_id": line.bank_id, "duplicate_of": duplicate,
-                     "classification": classify(line.amount, f"{line.label} {line.reference}",
-                                                line.counterparty_iban, own_ibans)})
+        rows.append((record.id, line.line, account, fingerprint, line.booking_date, line.value_date,
+                     line.amount, line.label, line.counterparty, line.counterparty_iban, line.reference,
+                     line.bank_id, duplicate, classify(line.amount, f"{line.label} {line.reference}",
+                                                       line.counterparty_iban, own_ibans)))
         outcome.duplicates_flagged += duplicate is not None
     if rows:
-        insert_rows(db, BankLine.__table__, rows)
+        insert_rows(db, BankLine.__table__, rows, _COLUMNS)
     outcome.new_lines = record.new_lines = len(rows)
     return outcome
+
+
+_COLUMNS = ("file_id", "line", "account", "fingerprint", "booking_date", "value_date", "amount", "label",
+            "counterparty", "counterparty_iban", "reference", "bank_id", "duplicate_of", "classification")
 
 
 def _lines_of_other_formats(db, profile: str, first, last) -> dict:

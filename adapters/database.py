@@ -101,8 +101,9 @@ def unit_of_work(engine: Engine) -> Iterator[OrmSession]:
 # A run stores tens of thousands of rows (statement lines, allocations, audit entries, paid
 # amounts): one executemany each, with no ORM bookkeeping per row. On SQLite, the driver's own
 # executemany, each column's values converted by its type's bind processor as Core would, without
-# Core's work per row (a third of the time of such a write); on PostgreSQL, Core's (batched multi-row
-# VALUES for an insert). The caller's pending ORM objects are flushed first, in order.
+# Core's work per row (50,000 allocations: 0.47 s through the ORM's bulk insert, 0.28 s so); on
+# PostgreSQL, Core's (batched multi-row VALUES for an insert). The caller's pending ORM objects are
+# flushed first, in order.
 
 _WRITE_CACHE_KIB = -256 * 1024  # negative: in KiB (256 MiB at most, used only as pages are read)
 _LARGE_WRITE = 10_000  # rows
@@ -115,18 +116,24 @@ def read_rows(db: OrmSession, statement: Select[Any]) -> Sequence[Row[Any]]:
     return db.connection().execute(statement).all()
 
 
-def insert_rows(db: OrmSession, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
-    """Insert the rows (mappings with the same keys) in one executemany."""
+def insert_rows(db: OrmSession, table: Table, rows: Sequence[Mapping[str, Any]] | Sequence[Sequence[Any]],
+                columns: Sequence[str] | None = None) -> None:
+    """Insert the rows in one executemany: mappings with the same keys; or, given `columns`, tuples
+    of their values (a million statement lines: a tuple holds a row in a third of a dict's memory)."""
     if not rows:
         return
     db.flush()
     connection = db.connection()
-    columns = list(rows[0])
+    mappings = columns is None
+    columns = list(rows[0] if mappings else columns)  # type: ignore[arg-type]
     if connection.dialect.name != "sqlite":
-        connection.execute(insert(table), list(rows))
+        connection.execute(insert(table), list(rows) if mappings else [
+            dict(zip(columns, row, strict=True)) for row in rows])
         return
+    values = ({key: [row[key] for row in rows] for key in columns} if mappings  # type: ignore[call-overload]
+              else dict(zip(columns, map(list, zip(*rows, strict=True)), strict=True)))
     statement = insert(table).compile(dialect=connection.dialect, column_keys=columns)
-    _sqlite_many(connection, statement, {key: [row[key] for row in rows] for key in columns})
+    _sqlite_many(connection, statement, values)
 
 
 def update_rows(db: OrmSession, table: Table, key: str, rows: Sequence[Mapping[str, Any]]) -> None:
