@@ -160,7 +160,7 @@ def match_payments(engine: Engine, *, now: datetime) -> MatchingReport:
         ledger = Ledger(db)  # first: a run matching meanwhile has decided its credits when we read ours
         credits = _undecided_credits(db)
         decisions = match_credits(credits.values(), ledger.open_invoices(), payer_directory(db, ledger))
-        allocations: list[dict[str, Any]] = []
+        allocations: list[tuple[Any, ...]] = []
         entries: list[dict[str, Any]] = []
         items: list[dict[str, Any]] = []
         for decision in decisions:
@@ -204,20 +204,23 @@ def _summary(decision: MatchDecision) -> dict[str, Any]:
             "score": best.score if best else 0, "raison": decision.reason}
 
 
+_ALLOCATION_COLUMNS = ("line_id", "invoice_number", "amount", "state", "score", "method", "decided_by",
+                       "created_at")
+
+
 def _allocations(line_id: int, pairs: Sequence[tuple[str, Decimal]], *,
-                 state: str, score: int, method: str, who: str, now: datetime) -> list[dict[str, Any]]:
-    """Rows of `allocations`: the line's amount on each (invoice number, amount)."""
-    return [{"line_id": line_id, "invoice_number": number, "amount": amount, "state": state,
-             "score": score, "method": method, "decided_by": who, "created_at": now}
-            for number, amount in pairs]
+                 state: str, score: int, method: str, who: str, now: datetime) -> list[tuple[Any, ...]]:
+    """Rows of `allocations` (values of _ALLOCATION_COLUMNS): the line's amount on each (invoice
+    number, amount). Tuples: a run of 500,000 credits holds as many rows."""
+    return [(line_id, number, amount, state, score, method, who, now) for number, amount in pairs]
 
 
-def _record_allocations(db: OrmSession, rows: list[dict[str, Any]]) -> None:
+def _record_allocations(db: OrmSession, rows: list[tuple[Any, ...]]) -> None:
     """The `_allocations` rows in one batched insert."""
-    insert_rows(db, Allocation.__table__, rows)
+    insert_rows(db, Allocation.__table__, rows, _ALLOCATION_COLUMNS)
 
 
-def _matched(line_id: int, best: Hypothesis, state: str, now: datetime) -> list[dict[str, Any]]:
+def _matched(line_id: int, best: Hypothesis, state: str, now: datetime) -> list[tuple[Any, ...]]:
     """The pipeline's allocations of a hypothesis, applied or proposed."""
     return _allocations(line_id, best.allocations, state=state, score=best.score,
                         method=" ; ".join(best.evidence), who="pipeline", now=now)
