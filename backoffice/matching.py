@@ -248,8 +248,13 @@ _IBAN_POINTS, _EXACT_NAME_POINTS, _FUZZY_NAME_POINTS = 30, 25, 20
 
 def _name_tokens(text: str) -> tuple[str, ...]:
     """A company name as compared: no accents, upper case, "&" as "ET", no legal form."""
-    folded = _words(text.replace("&", " ET ").replace(".", ""))  # "S.A.S." is "SAS"
-    return tuple(word for word in folded.split() if word not in LEGAL_FORMS)
+    text = text.replace("&", " ET ").replace(".", "")  # "S.A.S." is "SAS"
+    # plain ASCII (most bank text): the words of `_words` are its runs of letters and digits
+    words = _ASCII_WORD.findall(text.upper()) if text.isascii() else _words(text).split()
+    return tuple(word for word in words if word not in LEGAL_FORMS)
+
+
+_ASCII_WORD = re.compile(r"[A-Z0-9]+")
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,7 +3,8 @@
 Approaching payer names are looked up by their letter pairs (`_Payers._close`) rather than compared
 with every alias of the directory; numbers one digit off are read from the payer's invoices; the
 invoices adding up to a payment are found by meeting in the middle (`_exact_subsets`) rather than
-by trying every combination. These properties compare them with the plain scan they replace, on
+by trying every combination; the words of a plain ASCII name are read by one regular expression
+rather than by the general folding. These properties compare them with the plain scan they replace, on
 random names, directories and amounts.
 """
 
@@ -16,15 +17,18 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from backoffice.matching import (
+    LEGAL_FORMS,
     MAX_COMBINATIONS,
     NAME_THRESHOLD,
     PayerDirectory,
     _close_lengths,
     _exact_subsets,
     _letter_pairs,
+    _name_tokens,
     _pairs_shared,
     _Payers,
     _Pool,
+    _words,
 )
 
 # few letters, so that close names, repeated pairs and typos are common
@@ -107,3 +111,11 @@ def test_a_payers_pool_finds_the_subsets_of_two_or_more_that_the_search_finds(ce
 
     assert pool.subsets(target) == _exact_subsets(cents, target, min_size=2)
     assert pool.subsets(sum(cents)) == _exact_subsets(cents, sum(cents), min_size=2)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.text(alphabet=st.characters(max_codepoint=127), max_size=60))
+def test_an_ascii_names_words_are_those_the_general_folding_finds(text):
+    general = _words(text.replace("&", " ET ").replace(".", "")).split()
+    assert _name_tokens(text) == tuple(word for word in general if word not in LEGAL_FORMS)
+
