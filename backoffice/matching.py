@@ -499,7 +499,8 @@ _GAP = re.compile(r"[\s\-_/.:]{1,2}")
 
 
 def _text(value: str) -> str:
-    return normalise_label(value).upper()
+    """The label as compared, upper case; for plain ASCII (most bank text), its words upper-cased."""
+    return " ".join(value.split()).upper() if value.isascii() else normalise_label(value).upper()
 
 
 def _cents(amount: Decimal) -> int:
@@ -580,9 +581,12 @@ def _ref_pattern(reference: str) -> re.Pattern[str] | None:
     return re.compile(r"(?<![A-Z0-9])" + _SEP.join(runs) + r"(?![A-Z0-9])")
 
 
-def _blank(text: str, spans: Iterable[tuple[int, int]]) -> str:
+def _blank(text: str, spans: Sequence[tuple[int, int]]) -> str:
     """`text` with these spans, in this order, each unless it overlaps one already blanked, turned
     into spaces (as successive `re.sub`s of the references would)."""
+    if len(spans) == 1:  # most texts cite one reference
+        ((start, end),) = spans
+        return f"{text[:start]}{' ' * (end - start)}{text[end:]}"
     chars, done = list(text), []
     for start, end in spans:
         if any(start < other_end and other_start < end for other_start, other_end in done):

@@ -3,9 +3,9 @@
 Approaching payer names are looked up by their letter pairs (`_Payers._close`) rather than compared
 with every alias of the directory; numbers one digit off are read from the payer's invoices; the
 invoices adding up to a payment are found by meeting in the middle (`_exact_subsets`) rather than
-by trying every combination; the words of a plain ASCII name are read by one regular expression
-rather than by the general folding. These properties compare them with the plain scan they replace, on
-random names, directories and amounts.
+by trying every combination; the words of a plain ASCII name or label are read without the general
+folding; one reference is blanked by slicing. These properties compare them with the plain scan or
+the general path they replace, on random names, directories, amounts and texts.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from backoffice.matching import (
     MAX_COMBINATIONS,
     NAME_THRESHOLD,
     PayerDirectory,
+    _blank,
     _close_lengths,
     _exact_subsets,
     _letter_pairs,
@@ -28,8 +29,10 @@ from backoffice.matching import (
     _pairs_shared,
     _Payers,
     _Pool,
+    _text,
     _words,
 )
+from backoffice.statements import normalise_label
 
 # few letters, so that close names, repeated pairs and typos are common
 names = st.text(alphabet="ABEILNORST 12", min_size=1, max_size=40)
@@ -118,4 +121,19 @@ def test_a_payers_pool_finds_the_subsets_of_two_or_more_that_the_search_finds(ce
 def test_an_ascii_names_words_are_those_the_general_folding_finds(text):
     general = _words(text.replace("&", " ET ").replace(".", "")).split()
     assert _name_tokens(text) == tuple(word for word in general if word not in LEGAL_FORMS)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.text(alphabet=st.characters(max_codepoint=127), max_size=60))
+def test_an_ascii_label_reads_as_the_general_folding_reads_it(text):
+    assert _text(text) == normalise_label(text).upper()
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(max_size=30), st.data())
+def test_one_reference_is_blanked_as_the_general_path_blanks_it(text, data):
+    start = data.draw(st.integers(0, len(text)))
+    end = data.draw(st.integers(start, len(text)))
+    general = _blank(text, [(start, end), (start, end)])  # the second overlaps: skipped
+    assert _blank(text, [(start, end)]) == general and len(general) == len(text)
 
