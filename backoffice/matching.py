@@ -536,31 +536,33 @@ class _Keys:
             if key.isascii():
                 ends = list(accumulate(map(len, runs)))
                 self.cuts[key] = frozenset(ends[:-1])
-                self.prefixes.update(key[:end] for end in ends)
+                self.prefixes.update([key[:end] for end in ends])
             else:
                 self.odd[key] = reference
         self.entries[key].append(payload)
         return True
 
-    def find(self, text: str, words: list[re.Match[str]]) -> dict[str, list[tuple[int, int]]]:
-        """Each key cited in `text` (its words `words`) → the spans citing it, left to right."""
+    def find(self, text: str, words: list[str]) -> dict[str, list[tuple[int, int]]]:
+        """Each key cited in `text` (its words `words`, `_TOKEN`'s) → the spans citing it, left to
+        right."""
         found: dict[str, list[tuple[int, int]]] = {}
         if not self.entries:
             return found
         prefixes, cuts = self.prefixes, self.cuts
+        spans: list[tuple[int, int]] = []  # of the words, once one starts a key
         for i, word in enumerate(words):
-            key = word[0]
-            if key not in prefixes:
+            if word not in prefixes:
                 continue
-            j, joints = i, []
+            spans = spans or [match.span() for match in _TOKEN.finditer(text)]
+            key, j, joints = word, i, []
             while True:
                 if key in cuts and all(joint in cuts[key] for joint in joints):
-                    found.setdefault(key, []).append((word.start(), words[j].end()))
-                if j + 1 == len(words) or not _GAP.fullmatch(text, words[j].end(), words[j + 1].start()):
+                    found.setdefault(key, []).append((spans[i][0], spans[j][1]))
+                if j + 1 == len(words) or not _GAP.fullmatch(text, spans[j][1], spans[j + 1][0]):
                     break
                 joints.append(len(key))
                 j += 1
-                key += words[j][0]
+                key += words[j]
                 if key not in prefixes:
                     break
         for key, reference in self.odd.items():
@@ -661,7 +663,7 @@ class _Book:
                 self.counters.setdefault(inv.funder_ref, {}).setdefault(ours[2], []).append(i)
                 self.fulls.setdefault(inv.funder_ref, {}).setdefault(ours[1] + ours[2], i)
                 alphabet.update(ours[1] + ours[2])
-            elif any(c.isdigit() for c in inv.number):
+            elif any(map(str.isdigit, inv.number)):
                 self.legacy.add(inv.number, i)
             for order, (kind, value) in enumerate((("dossier", inv.dossier_number),
                                                    ("session", inv.session_ref))):
@@ -786,7 +788,7 @@ def _find_references(credit: Credit, book: _Book, payer: str | None) -> _Referen
         # dossier and session references first, blanked so that their digits are not read as
         # invoice numbers ("AT-2026-012345" holds the run "012345")
         words = _TOKEN.findall(text)
-        found = (book.refs.find(text, list(_TOKEN.finditer(text)))
+        found = (book.refs.find(text, words)
                  if not book.refs.prefixes.isdisjoint(words) or book.refs.odd else {})
         if found:
             hits = sorted((payload, key) for key, spans in found.items()
@@ -802,7 +804,7 @@ def _find_references(credit: Credit, book: _Book, payer: str | None) -> _Referen
         # numbers of a previous tool, as the open invoices have them: letters and digits exact; digits
         # only, for an invoice of the known payer (a date or a SIRET is no invoice of the payer)
         blanked = []
-        found = (book.legacy.find(text, list(_TOKEN.finditer(text)))
+        found = (book.legacy.find(text, words)
                  if not book.legacy.prefixes.isdisjoint(words) or book.legacy.odd else {})
         for key, spans in found.items():
             cited = text[spans[0][0]:spans[0][1]]
