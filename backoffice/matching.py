@@ -79,12 +79,14 @@ numbers, the previous tool's numbers, dossier and session references (looked up 
 residuals in cents globally and per payer, each payer's invoices by age (its oldest `max_subset`
 and their subset sums kept until one of them is paid), the aliases by their words and by their
 letter pairs (an approaching name is compared only with the aliases that share enough pairs with
-it to reach NAME_THRESHOLD, not with the whole directory), counterparty names already identified.
+it to reach NAME_THRESHOLD, not with the whole directory), counterparty names already identified
+(and the aliases found in a label).
 A credit then costs what its text, its payer and its amount point at, whatever the number of open
 invoices or payers: linear for a statement (benchmarks/match_payments.py). Of many unreferenced
-invoices of the credit's amount, only those that can rank among the three proposals are scored,
-and a name exactly known is not compared with the others (an exact name outranks any approaching
-one). tests/core/test_matching_index.py checks the indexes against plain scans.
+invoices of the credit's amount, only those that can rank among the proposals are scored (the
+ranking is lazy: a certain decision stops at the best two, a review takes three), and a name
+exactly known is not compared with the others (an exact name outranks any approaching one).
+tests/core/test_matching_index.py checks the indexes against plain scans.
 """
 
 from __future__ import annotations
@@ -342,7 +344,8 @@ class _Payers:
     (exact names), by its words in a row (an alias within a name or a label), and by its letter pairs
     (approaching names: only the aliases sharing enough of them with a name can reach NAME_THRESHOLD,
     `_pairs_shared`, so a name is compared with a few aliases, not the whole directory); and the
-    result for each counterparty name already seen, as statements repeat them."""
+    result for each counterparty name already seen, as statements repeat them, and for each set of
+    aliases found in a label (a statement without counterparty names)."""
 
     def __init__(self, directory: PayerDirectory) -> None:
         self.ibans = {normalize_iban(iban): _Payer(ref, "payeur identifié par son IBAN", _IBAN_POINTS)
