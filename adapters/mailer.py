@@ -20,7 +20,7 @@ import ssl
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from email import policy
 from email.header import Header
 from email.headerregistry import Address
@@ -31,6 +31,7 @@ from typing import Any, Literal, Protocol
 
 import yagmail
 
+from adapters import clock
 from adapters.files import write_atomically
 
 __all__ = [
@@ -351,7 +352,7 @@ class SmtpMailer:
         (refused sender, all recipients refused, authentication, STARTTLS unsupported)
         or :class:`MailDeliveryError` when only some recipients were refused.
         """
-        message = build_message(email, self.sender, self.sender_name, date=datetime.now(UTC))
+        message = build_message(email, self.sender, self.sender_name, date=clock.now())
         with self._client() as client:
             client.login()  # connects, STARTTLS / TLS, AUTH unless skipped
             refused = client.smtp.send_message(

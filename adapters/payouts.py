@@ -194,7 +194,8 @@ def _record_payout(db: OrmSession, facts: rules.SessionPayoutFacts,
         creditor_name=holder_name(trainer), iban=normalize_iban(trainer.iban),
         bic=trainer.bic, street=trainer.address, postcode=trainer.postcode, city=trainer.city,
         remittance=rules.remittance(facts.session_ref, invoice_number), decided_on=as_of,
-        execution_date=rules.execution_date(as_of), status="scheduled", created_at=now)
+        execution_date=rules.execution_date(as_of, business_date(now)), status="scheduled",
+        created_at=now)  # the date its file will carry: never before the day it is made
     db.add(payout)
     if decision.self_billed:  # inserted after the payout (the unit of work follows the FKs)
         db.add(SelfBilledInvoice(

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine, select
 
+from adapters.clock import night_of, use_clock
 from adapters.database import unit_of_work
 from adapters.models import Invoice, Payout, PayoutBatch
 from adapters.reports import write_report
@@ -19,6 +20,7 @@ from demo.statements import (
 )
 from flows.nightly import nightly
 from tasks import context
+from tasks.summary import RunSummary
 
 PAYMENT_DAY = DEMO_AS_OF + timedelta(days=1)
 
@@ -49,29 +51,38 @@ def write_demo_payout_statement(engine: Engine, folder: Path, account_iban: str
     return path, day
 
 
+def night(day: date) -> RunSummary:
+    """The nightly run of `day`, as it would run that night at 04:30 Paris time: the demo
+    simulates its nights, so what it produces does not depend on the day it is run."""
+    with use_clock(night_of(day)):
+        return nightly(as_of=day)
+
+
 def run_demo(seed: int = 2026) -> int:
     """Write the demo export into the inbox, run the nightly flow on the demo date, then on the
     next day with a bank statement paying some invoices (the trainers of the sessions now paid
     are put in a SEPA file), then on the execution day with the bank's camt.053 showing the
     transfers (the trainers are told), and write the reports.
 
-    Deterministic: a second run finds nothing new and changes nothing.
+    Each night runs on the clock of that night (`night`), whatever today's date: the same
+    seed gives the same data, numbers and files on any day. Deterministic: a second run finds
+    nothing new and changes nothing.
     """
     settings = context.settings()
     if not settings.database_url.startswith("sqlite"):
         print("La démo n'écrit que dans la base SQLite embarquée : retirer DATABASE_URL.")
         return 2
     counts = write_demo_export(settings.export_inbox, seed=seed, as_of=DEMO_AS_OF)
-    nightly(as_of=DEMO_AS_OF)
+    night(DEMO_AS_OF)
     # the next day, the bank statement brings the funders' first payments
     statement = write_demo_statement(demo_invoices(context.engine()), settings.bank_inbox,
                                      PAYMENT_DAY)
-    summary = nightly(as_of=PAYMENT_DAY)
+    summary = night(PAYMENT_DAY)
     # the execution day: the bank's camt.053 shows the batch of trainer transfers
     camt = write_demo_payout_statement(context.engine(), settings.bank_inbox,
                                        settings.marketplace.iban)
     if camt is not None:
-        summary = nightly(as_of=camt[1])
+        summary = night(camt[1])
     report_dir = settings.output_dir / "report"
     reports = write_report(context.engine(), report_dir)
     print(summary.to_markdown())

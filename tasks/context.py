@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 from prefect import runtime
 from sqlalchemy import Engine
 
+from adapters import clock
 from adapters.database import ready_engine
 from adapters.mailer import EmlMailer, Mailer, RetryingMailer, SmtpMailer
 from adapters.settings import Settings, get_settings
@@ -56,5 +57,6 @@ def operator() -> str:
 
 
 def now() -> datetime:
-    """The wall clock, for audit timestamps only; business dates come from `as_of`."""
-    return datetime.now(UTC)
+    """The installed clock (adapters/clock.py): audit and outbox timestamps, SEPA creation times;
+    business dates come from `as_of`."""
+    return clock.now()

@@ -7,6 +7,7 @@ import contextlib
 import os
 import tempfile
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 
 _TMP = Path(tempfile.mkdtemp(prefix="backoffice-tests-"))
@@ -23,6 +24,7 @@ for _name in ("SMTP_HOST", "BACKOFFICE_EXPORT_INBOX", "BACKOFFICE_BANK_INBOX",
     os.environ.pop(_name, None)
 
 import pytest  # noqa: E402
+import time_machine  # noqa: E402
 from sqlalchemy import Engine, create_engine, delete, text  # noqa: E402
 from sqlalchemy.exc import OperationalError  # noqa: E402
 
@@ -59,6 +61,38 @@ def database_engine(name: str) -> Engine:
     except OperationalError as exc:
         pytest.fail(f"{name} unreachable at {DATABASES[name]} (PostgreSQL is required: start "
                     f"it, or point TEST_POSTGRES_URL at one): {exc}")
+
+
+# Days far from any real "today" on which the date-sensitive tests also run, with the whole
+# process's wall clock moved there (time-machine): an outcome that depends on the real date, a
+# time bomb, fails at once instead of on the day it goes off. The instants are those of a
+# summer nightly and of the last minutes of a year, in Paris.
+FAKED_TODAYS = ("2027-07-01T04:30:00+02:00", "2027-12-31T23:40:00+01:00")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "any_date: the test runs with the real wall clock and again with it moved to "
+                   "each of FAKED_TODAYS (tests/conftest.py), and must pass on each")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if metafunc.definition.get_closest_marker("any_date"):
+        metafunc.fixturenames.append("wall_clock")
+        metafunc.parametrize("wall_clock", ["today", *FAKED_TODAYS], indirect=True,
+                             ids=["today", *(f"on-{day[:10]}" for day in FAKED_TODAYS)])
+
+
+@pytest.fixture
+def wall_clock(request: pytest.FixtureRequest) -> Iterator[str]:
+    """The wall clock of the test's process: the real one, or moved to a day of FAKED_TODAYS
+    (ticking from there) while the test runs."""
+    instant = getattr(request, "param", "today")
+    if instant == "today":
+        yield instant
+        return
+    with time_machine.travel(datetime.fromisoformat(instant), tick=True):
+        yield instant
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

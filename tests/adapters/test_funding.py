@@ -148,6 +148,7 @@ def test_a_pec_for_the_wrong_session_proposes_the_right_one(engine, tmp_path):
         "S-001": "funded", "S-003": "awaiting_pec"}
 
 
+@pytest.mark.any_date  # reminders and dunning: also with the wall clock far from today
 def test_each_reminder_once_across_a_backfill_then_the_day_one_switch(engine, tmp_path):
     load(engine, tmp_path, pecs_csv=PEC_HEADER)
     start = date(2026, 12, 7)

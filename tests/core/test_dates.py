@@ -11,6 +11,8 @@ from backoffice.dates import (
     parse_time,
 )
 
+pytestmark = pytest.mark.any_date  # business dates: also with the wall clock far from today
+
 
 def test_the_business_date_is_the_paris_calendar_date():
     # 00:30 in Paris on 28 November is still 27 November in UTC

@@ -5,6 +5,8 @@ import pytest
 from backoffice.pec_followup import CompanyBillingSwitch, Reminder, pec_followups, reminder_stage
 from tests.core.pec_samples import SESSION, session
 
+pytestmark = pytest.mark.any_date  # reminders: also with the wall clock far from today
+
 START = SESSION.start_date  # 2026-12-07
 
 

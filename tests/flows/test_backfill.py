@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from adapters.clock import FixedClock, use_clock
 from adapters.database import ready_engine
 from adapters.settings import Settings, get_settings
 from flows.backfill import backfill, backfill_dates, idempotency_key
@@ -16,10 +17,10 @@ from tests.adapters.test_ingest import snapshot
 from tests.export_samples import SMALL_EXPORT, write_export
 
 START, END = date(2026, 12, 5), date(2026, 12, 8)
-# The wall clock is read in three places, none a business decision: the audit and outbox
-# timestamps (tasks.context.now), the metadata of the Factur-X PDFs (the factur-x package reads
-# it) and the member times of the dossier ZIPs (the PDFs' modification times). Fixed here, so
-# that two runs made seconds apart can be compared byte for byte.
+# The project's clock (adapters/clock.py) stamps audit and outbox rows and the SEPA files'
+# creation time; fixed here, so that two runs made seconds apart can be compared byte for byte.
+# (The factur-x package stamps its PDFs' metadata and the dossier ZIPs their members with the
+# wall clock; neither is a business value, and neither is rewritten by a re-run.)
 CLOCK = datetime(2026, 12, 9, 3, 30, tzinfo=UTC)
 # S-003 starts on 8 December without a PEC: a D-7 reminder (late, on the 5th), the D-2 reminder
 # on the 6th, and the switch to company billing on the 8th; S-001 gets its green light.
@@ -48,9 +49,8 @@ def test_the_period_is_every_calendar_date_in_order():
 @pytest.fixture
 def worlds(tmp_path, monkeypatch, prefect_harness):
     """`use(name)`: a fresh data folder (SQLite database, inbox with EXPORT, outputs, outbox)."""
-    # the wall clock stamps audit rows and the SEPA files' creation time (CreDtTm), honestly:
-    # both worlds get the same one; the PDFs and zips do not depend on it
-    monkeypatch.setattr("tasks.context.now", lambda: CLOCK)
+    # the clock stamps audit rows and the SEPA files' creation time (CreDtTm), honestly: both
+    # worlds get the same one; the PDFs and zips do not depend on it
     monkeypatch.delenv("DATABASE_URL", raising=False)
 
     def use(name: str) -> Settings:
@@ -60,7 +60,8 @@ def worlds(tmp_path, monkeypatch, prefect_harness):
         write_export(settings.export_inbox, EXPORT)
         return settings
 
-    yield use
+    with use_clock(FixedClock(CLOCK)):
+        yield use
     get_settings.cache_clear()
 
 

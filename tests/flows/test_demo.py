@@ -1,4 +1,6 @@
-"""The demo, as `make demo` runs it, on the embedded defaults: twice, the second changing nothing."""
+"""The demo, as `make demo` runs it, on the embedded defaults: twice, the second changing nothing,
+each on another day far from today: the demo simulates its own nights, so what it makes does not
+depend on the date it is run."""
 
 from __future__ import annotations
 
@@ -6,26 +8,36 @@ import csv
 import hashlib
 import io
 import zipfile
+from datetime import datetime
 from pathlib import Path
 
 import pytest
+import time_machine
 
 from adapters.database import ready_engine
 from adapters.sepa import validate_pain001
 from flows.audit_pack import audit_pack
 from flows.demo import run_demo
 from tests.adapters.test_ingest import snapshot
+from tests.conftest import FAKED_TODAYS
 
 pytestmark = pytest.mark.prefect
 
 
+def run_demo_on(today: str) -> int:
+    """The demo run with the process's wall clock moved to `today`."""
+    with time_machine.travel(datetime.fromisoformat(today), tick=True):
+        return run_demo()
+
+
 def test_the_demo_runs_and_a_second_run_changes_nothing(data_dirs, prefect_harness, capsys):
-    assert run_demo() == 0
+    first_day, second_day = FAKED_TODAYS
+    assert run_demo_on(first_day) == 0
     out = capsys.readouterr().out
     engine = ready_engine(f"sqlite:///{data_dirs / 'backoffice.sqlite3'}")
     first = snapshot(engine)
 
-    assert run_demo() == 0
+    assert run_demo_on(second_day) == 0
 
     assert snapshot(engine) == first
     assert len(first["sessions"]) >= 40

@@ -28,6 +28,8 @@ from tests.adapters.test_invoices import MARKETPLACE, prepare
 from tests.adapters.test_payments import NOW, load, setup_invoices, statement
 from tests.export_samples import SMALL_EXPORT
 
+pytestmark = pytest.mark.any_date  # execution dates, business days, the wall clock moved
+
 AS_OF = date(2027, 1, 5)  # a Tuesday; NOW is its early morning in Paris
 NEXT_DAY = date(2027, 1, 6)
 

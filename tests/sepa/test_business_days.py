@@ -10,6 +10,8 @@ from backoffice.business_days import (
     target2_closing_days,
 )
 
+pytestmark = pytest.mark.any_date  # also with the wall clock far from today
+
 
 @pytest.mark.parametrize(("year", "closing"), [
     (2026, {date(2026, 1, 1), date(2026, 4, 3), date(2026, 4, 6), date(2026, 5, 1),
