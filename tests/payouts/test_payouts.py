@@ -233,6 +233,19 @@ def test_a_late_export_moves_the_execution_date_forward(engine, tmp_path):
         assert db.scalar(select(func.count()).select_from(PayoutBatch)) == 1
 
 
+def test_a_backfilled_day_announces_the_execution_date_its_file_carries(engine, tmp_path):
+    invoices = setup_invoices(engine, tmp_path)
+    pay(engine, tmp_path, "sg1.csv", [invoices["s2"]])
+    later = datetime(2027, 1, 9, 8, 0, tzinfo=UTC)  # a backfill of the 5th, run on a Saturday
+
+    report = run(engine, tmp_path, as_of=AS_OF, now=later)
+
+    [scheduled] = report.scheduled
+    [batch] = report.batches
+    assert scheduled["exécution prévue"] == batch["exécution"] == "2027-01-11"
+    assert payouts(engine)[scheduled["virement"]].execution_date == date(2027, 1, 11)
+
+
 def test_the_payouts_report(engine, tmp_path):
     from adapters.reports import write_report
     from tests.adapters.test_reports import read
