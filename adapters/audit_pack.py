@@ -10,6 +10,12 @@ The same data gives the same bytes (fixed zip timestamps, sorted entries).
 Only this session's data: the statements and the SEPA file also hold other clients' payments
 and other trainers' bank details, so the pack carries the matched lines and the payout, each with
 the SHA-256 of the statement file or SEPA file it comes from (to check against the bank's copy).
+
+The PEC document is named by the platform: it is opened only through `file_in_folder`, as a plain
+file name inside the export's `documents/` folder (symlinks followed); any other value (a path,
+`..`, a symlink leading out, even one stored by an older version) is never read and becomes a
+"MANQUE" line of the manifest saying why. Every zip entry name is a plain relative name (`/`
+between plain file names, no `..`, no leading `/`): `_write_zip` refuses any other.
 """
 
 from __future__ import annotations
@@ -26,7 +32,7 @@ from sqlalchemy.orm import Session as OrmSession
 
 from adapters.database import unit_of_work
 from adapters.documents import ZIP_TIME  # fixed: the same pack gives the same bytes
-from adapters.files import write_atomically
+from adapters.files import UnsafePathError, file_in_folder, write_atomically
 from adapters.models import (
     Allocation,
     BankLine,
@@ -42,6 +48,7 @@ from adapters.models import (
     StatementFile,
     TrainerInvoice,
 )
+from backoffice.identifiers import file_name_problem
 
 MANIFEST_COLUMNS = ("file", "sha256", "bytes", "proves")
 PROOF = {  # document name prefix → what it proves (French: auditors read it)
@@ -72,6 +79,11 @@ def build_audit_pack(engine, *, output_dir: Path, export_dir: Path,
     """Write `output/audit-packs/<session or dossier>.zip` and return what it holds."""
     if bool(session_ref) == bool(dossier_number):
         raise AuditPackError("donner une session ou un numéro de dossier OPCO (un seul des deux)")
+    name = session_ref or f"dossier-{dossier_number}"
+    try:  # a ref or a dossier number from outside: a plain name inside audit-packs/, or nothing
+        path = file_in_folder(output_dir / "audit-packs", f"{name}.zip")
+    except UnsafePathError as exc:
+        raise AuditPackError(f"nom de pack impossible : {exc}") from exc
     with unit_of_work(engine) as db:
         sessions = _sessions(db, session_ref, dossier_number)
         entries: dict[str, tuple[bytes, str]] = {}
@@ -83,8 +95,6 @@ def build_audit_pack(engine, *, output_dir: Path, export_dir: Path,
             _invoices(db, ref, output_dir, prefix, entries, missing)
             _trainer(db, ref, output_dir, prefix, entries, missing)
         _payments(db, sessions, entries)
-    name = session_ref or f"dossier-{dossier_number}"
-    path = output_dir / "audit-packs" / f"{name}.zip"
     _write_zip(path, entries, missing)
     return AuditPack(path, len(entries) + 1, tuple(missing))
 
@@ -138,7 +148,12 @@ def _pecs(db: OrmSession, ref: str, export_dir: Path, prefix: str,
         if not pec.document:
             missing.append(f"PEC {pec.pec_ref} : pas de document déposé sur la plateforme")
             continue
-        data = _read(export_dir / "documents" / pec.document, f"PEC {pec.pec_ref}", missing)
+        try:
+            path = file_in_folder(export_dir / "documents", pec.document)
+        except UnsafePathError as exc:
+            missing.append(f"PEC {pec.pec_ref} : document « {exc.name} » non lu : {exc.reason}")
+            continue
+        data = _read(path, f"PEC {pec.pec_ref}", missing)
         if data is not None:
             entries[f"{prefix}pec/{pec.document}"] = (
                 data, f"l'accord de prise en charge {pec.opco} n° {pec.dossier_number} "
@@ -229,7 +244,21 @@ def _csv(rows: list[dict[str, object]]) -> bytes:
     return buffer.getvalue().encode("utf-8")
 
 
+def _entry_name_problem(name: str) -> str | None:
+    """Why `name` is not a plain relative zip entry name (French), or None: plain file names
+    (`file_name_problem`) joined by `/`, so no leading `/`, no `\\`, no `..`, no drive."""
+    for part in name.split("/"):
+        problem = file_name_problem(part)
+        if problem:
+            return problem
+    return None
+
+
 def _write_zip(path: Path, entries: dict[str, tuple[bytes, str]], missing: list[str]) -> None:
+    for name in entries:
+        problem = _entry_name_problem(name)
+        if problem:
+            raise AuditPackError(f"entrée de zip « {name} » refusée : {problem}")
     manifest = [{"file": name, "sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data),
                  "proves": proof} for name, (data, proof) in sorted(entries.items())]
     manifest += [{"file": "", "sha256": "", "bytes": "", "proves": f"MANQUE : {m}"}

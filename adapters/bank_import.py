@@ -6,6 +6,13 @@ line, column and value, nothing applied. Otherwise its lines are stored once per
 fingerprint (an overlapping export adds only its new lines; two identical real lines of one day
 are both kept by their occurrence index), a probable duplicate from another format of the same
 account (CSV vs camt) is flagged, not dropped; then the file is archived.
+
+The inbox is listed with `adapters.files.files_in_folder(inbox)`: its regular files sorted by
+name, dot-files skipped, and the entries it refuses (a symlink resolving outside the inbox, a
+name that is not a plain file name, a FIFO…) reported with their reason, never read. An inbox
+file (`move_files=True`) is checked again just before it is read (`file_in_folder`): one that now
+leads outside its folder is rejected unread (the link itself moved to the rejected folder). Files
+an operator names on the command line are read where they are.
 """
 
 from __future__ import annotations
@@ -22,6 +29,7 @@ from sqlalchemy import Engine, select
 
 from adapters.bank_files import ParsedStatement, read_statement
 from adapters.database import insert_rows, unit_of_work
+from adapters.files import UnsafePathError, file_in_folder
 from adapters.invoices import lock_series
 from adapters.models import BankLine, StatementFile
 from backoffice.dates import business_date
@@ -56,6 +64,9 @@ def import_statement_files(engine: Engine, paths: list[Path], *, archive_dir: Pa
 def import_statement_file(engine: Engine, path: Path, *, archive_dir: Path, rejected_dir: Path,
                           own_ibans: set[str], now: datetime, account: str = "",
                           move_files: bool = False) -> FileImport:
+    refused = _outside_its_folder(path) if move_files else None  # an inbox file
+    if refused:
+        return _reject(path, [refused], rejected_dir, move_files)
     with collector_paused():
         parsed = read_statement(path, account=account)
         if isinstance(parsed, list):
@@ -71,6 +82,15 @@ def import_statement_file(engine: Engine, path: Path, *, archive_dir: Path, reje
     if move_files:
         _move(path, archive_dir, now)
     return outcome
+
+
+def _outside_its_folder(path: Path) -> RowError | None:
+    """Why an inbox file must not be read (not a plain name, or resolving out of its folder)."""
+    try:
+        file_in_folder(path.parent, path.name)
+    except UnsafePathError as exc:
+        return RowError(path.name, 1, "", "", f"fichier refusé, non lu : {exc.reason}")
+    return None
 
 
 IMPORT_LOCK = "statements"  # a counter row of number_series, used as the import lock

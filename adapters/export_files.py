@@ -1,4 +1,8 @@
-"""Reading the platform export's CSV files: bytes → header and rows, each with its line number."""
+"""Reading the platform export's CSV files: bytes → header and rows, each with its line number.
+
+The caller opens only paths checked by `adapters.files.file_in_folder`. The start of a line
+quoted in an encoding error is masked (`masking.mask_text`): it may hold an e-mail or an IBAN.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from backoffice.export_format import RowError
+from backoffice.masking import mask_text
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,7 +62,8 @@ def _encoding_error(name: str, data: bytes, exc: UnicodeDecodeError) -> RowError
     bad = data[exc.start : exc.end + 1].hex(" ")
     reason = (f"encodage invalide : le fichier doit être en UTF-8 (octets {bad} au caractère "
               f"{column_number} ; fichier enregistré en Windows-1252/Latin-1 ?)")
-    return RowError(name, line, column, data[line_start : exc.end + 8].decode("latin-1"), reason)
+    shown = mask_text(data[line_start : exc.end + 8].decode("latin-1"))
+    return RowError(name, line, column, shown, reason)
 
 
 def _column_at(data: bytes, line_start: int, offset: int, header_end: int) -> str:

@@ -4,6 +4,9 @@ A file with any invalid row is rejected whole and nothing of it is applied; a fi
 point at refs that only a rejected file defined is rejected too; the others go in, all in one
 transaction. Re-ingesting the same folder changes nothing. A changed row is updated and its
 before/after kept in `row_history`; a row missing from a file is never deleted.
+
+The files are opened through `file_in_folder`: an export file that is a symlink resolving
+outside the export folder is rejected (a `RowError` naming it), and nothing of it is read.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from sqlalchemy.orm import Session as OrmSession
 
 from adapters.database import unit_of_work
 from adapters.export_files import CsvTable, read_csv_table
+from adapters.files import UnsafePathError, file_in_folder
 from adapters.models import ENTITY_MODELS, RowHistory
 from backoffice.export_format import (
     FILE_SPECS,
@@ -72,8 +76,8 @@ def ingest_export(engine: Engine, folder: Path, *, now: datetime) -> IngestResul
     folder = Path(folder)
     if not folder.is_dir():
         raise ExportFolderError(f"dossier d'export introuvable : {folder}")
-    tables = {spec.name: read_csv_table(folder / spec.name)
-              for spec in FILE_SPECS if (folder / spec.name).is_file()}
+    tables = {spec.name: _read_table(folder, spec.name) for spec in FILE_SPECS
+              if (folder / spec.name).is_file() or (folder / spec.name).is_symlink()}
     ignored = sorted(p.name for p in folder.glob("*.csv") if p.name not in SPECS_BY_NAME)
     with unit_of_work(engine) as db:
         known = _known_keys(db)
@@ -96,6 +100,17 @@ def ingest_export(engine: Engine, folder: Path, *, now: datetime) -> IngestResul
                                         updated, len(parsed.records) - inserted - updated))
     outcomes += [FileOutcome(name, "ignored") for name in ignored]
     return IngestResult(str(folder), tuple(outcomes))
+
+
+def _read_table(folder: Path, name: str) -> CsvTable | RowError:
+    """The export file `name`, read only when it lies inside `folder`, symlinks followed."""
+    try:
+        path = file_in_folder(folder, name)
+    except UnsafePathError as exc:
+        return RowError(name, 1, "", "", f"fichier refusé, rien n'en est lu : {exc.reason}")
+    if not path.is_file():
+        return RowError(name, 1, "", "", "pas un fichier lisible (lien symbolique cassé ?)")
+    return read_csv_table(path)
 
 
 def _row_count(table: CsvTable | RowError) -> int:

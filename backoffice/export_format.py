@@ -4,6 +4,12 @@ Each file is a `FileSpec`: its columns with a parser each, its key, and the refe
 to other files. `parse_file` turns text rows into typed records or `RowError`s; `check_references`
 then rejects rows that point at refs neither in the database nor in an accepted file. A file with
 one error is rejected whole: that decision is the adapter's, these functions only report.
+
+A PEC's `document` is a plain file name (`identifiers.file_name_problem`), never a path: a row
+naming `../../etc/passwd`, `/etc/passwd` or `C:\\x` is an invalid row. A column of personal data
+(e-mail addresses, IBANs) carries its masking function: the value of its `RowError` is masked
+(`j***@acme.fr`, `FR76 **** … 0189`), as it is printed by the command line and kept in run
+summaries; a malformed row's cells are masked as free text (`masking.mask_text`).
 """
 
 from __future__ import annotations
@@ -13,7 +19,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from backoffice import dates, identifiers, money
+from backoffice import dates, identifiers, masking, money
 
 OPCO_CODES = ("AFDAS", "AKTO", "ATLAS", "CONSTRUCTYS", "OCAPIAT", "OPCO_2I", "OPCO_EP",
               "OPCO_MOBILITES", "OPCO_SANTE", "OPCOMMERCE", "UNIFORMATION")
@@ -56,6 +62,13 @@ class Column:
     parse: Parser
     required: bool = True
     default: Any = None
+    mask: Callable[[str], str] | None = None  # personal data: how a rejected value is shown
+
+    def shown(self, raw: str) -> str:
+        """The value as a rejection message may show it: masked for personal data."""
+        if self.mask is None or not raw.strip():
+            return raw
+        return self.mask(raw.strip())
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,6 +196,7 @@ idcc = _checked(identifiers.idcc_problem)
 email = _checked(identifiers.email_problem)
 iban = _checked(identifiers.iban_problem, identifiers.normalize_iban)
 bic = _checked(identifiers.bic_problem, lambda v: v.strip().upper())
+file_name = _checked(identifiers.file_name_problem)
 opco = one_of(*OPCO_CODES)
 
 
@@ -221,14 +235,20 @@ def _ttc_is_ht_plus_vat(record: Record) -> tuple[str, str] | None:
 
 # --- the contract --------------------------------------------------------------------------------
 
-def _c(name: str, parse: Parser = text, required: bool = True, default: Any = None) -> Column:
-    return Column(name, parse, required, default)
+def _c(name: str, parse: Parser = text, required: bool = True, default: Any = None,
+       mask: Callable[[str], str] | None = None) -> Column:
+    return Column(name, parse, required, default, mask)
+
+
+def _email(name: str, required: bool = True) -> Column:
+    return _c(name, email, required, mask=masking.mask_email)
 
 
 FILE_SPECS: tuple[FileSpec, ...] = (
     FileSpec("trainers.csv", "trainer", ("trainer_ref",), (
-        _c("trainer_ref", ref), _c("first_name"), _c("last_name"), _c("email", email),
-        _c("siret", siret), _c("nda", nda, False), _c("iban", iban), _c("bic", bic, False),
+        _c("trainer_ref", ref), _c("first_name"), _c("last_name"), _email("email"),
+        _c("siret", siret), _c("nda", nda, False), _c("iban", iban, mask=masking.mask_iban),
+        _c("bic", bic, False),
         _c("vat_regime", one_of(*VAT_REGIMES)), _c("self_billing", yes_no, False, False),
         _c("address", required=False), _c("postcode", required=False),
         _c("city", required=False),
@@ -236,7 +256,7 @@ FILE_SPECS: tuple[FileSpec, ...] = (
     FileSpec("clients.csv", "client", ("client_ref",), (
         _c("client_ref", ref), _c("name"), _c("siret", siret), _c("address"), _c("postcode"),
         _c("city"), _c("idcc", _idcc, False), _c("headcount", whole_number, False),
-        _c("contact_name"), _c("contact_email", email), _c("opco", opco, False),
+        _c("contact_name"), _email("contact_email"), _c("opco", opco, False),
     )),
     FileSpec("programmes.csv", "programme", ("programme_ref",), (
         _c("programme_ref", ref), _c("title"), _c("objectives"), _c("content"),
@@ -260,7 +280,7 @@ FILE_SPECS: tuple[FileSpec, ...] = (
     ), (Reference(("session_ref",), "sessions.csv"),), (_slot_ends_after_start,)),
     FileSpec("trainees.csv", "trainee", ("session_ref", "trainee_ref"), (
         _c("session_ref", ref), _c("trainee_ref", ref), _c("first_name"), _c("last_name"),
-        _c("email", email, False), _c("job_title", required=False),
+        _email("email", False), _c("job_title", required=False),
     ), (Reference(("session_ref",), "sessions.csv"),)),
     FileSpec("pecs.csv", "pec", ("pec_ref",), (
         _c("pec_ref", ref), _c("session_ref", ref, False), _c("opco", opco),
@@ -268,7 +288,7 @@ FILE_SPECS: tuple[FileSpec, ...] = (
         _c("start_date", a_date), _c("end_date", a_date), _c("hours", hours),
         _c("amount_granted_ht", non_negative_amount), _c("subrogation", yes_no),
         _c("trainees", required=False), _c("received_at", an_instant),
-        _c("document", required=False),
+        _c("document", file_name, False),
     ), (), (_ends_after_start,)),
     FileSpec("attendance.csv", "attendance", ("session_ref", "trainee_ref", "date", "half_day"), (
         _c("session_ref", ref), _c("trainee_ref", ref), _c("date", a_date),
@@ -330,8 +350,8 @@ def parse_file(spec: FileSpec, header: list[str], rows: Iterable[tuple[int, list
 
 def _parse_row(spec: FileSpec, position: Mapping[str, int], line: int, cells: list[str]
                ) -> tuple[Record, list[RowError]]:
-    if len(cells) != len(position):
-        return {}, [RowError(spec.name, line, "", ",".join(cells)[:80],
+    if len(cells) != len(position):  # cells cannot be told apart: personal data masked as text
+        return {}, [RowError(spec.name, line, "", masking.mask_text(",".join(cells))[:80],
                              f"{len(cells)} champs au lieu de {len(position)} (celui de l'en-tête)")]
     record: Record = {}
     errors: list[RowError] = []
@@ -345,7 +365,7 @@ def _parse_row(spec: FileSpec, position: Mapping[str, int], line: int, cells: li
         try:
             record[column.name] = column.parse(raw)
         except InvalidValue as exc:
-            errors.append(RowError(spec.name, line, column.name, raw, str(exc)))
+            errors.append(RowError(spec.name, line, column.name, column.shown(raw), str(exc)))
     if not errors:
         for check in spec.row_checks:
             found = check(record)

@@ -1,9 +1,16 @@
-"""French and banking identifiers, validated by their own rules (pure, no lookup tables)."""
+"""French and banking identifiers, validated by their own rules (pure, no lookup tables).
+
+Also the one rule for a file name that comes from outside data (a PEC's `document` in the
+platform export, an entry of an inbox folder): it must be a plain name, never a path
+(`file_name_problem`). The adapters check it again, with the file system, before opening
+anything (`adapters/files.py`).
+"""
 
 from __future__ import annotations
 
 import re
 import string
+import unicodedata
 
 _LA_POSTE_SIREN = "356000000"
 
@@ -98,4 +105,32 @@ def french_vat_problem(value: str) -> str | None:
     siren, key = vat[4:], int(vat[2:4])
     if siren_problem(siren) or key != (12 + 3 * (int(siren) % 97)) % 97:
         return "n° de TVA invalide : clé ou SIREN faux"
+    return None
+
+
+FILE_NAME_MAX_BYTES = 255  # the limit of Linux's file systems (and NTFS's, in characters)
+
+
+def file_name_problem(value: str) -> str | None:
+    """Why a value is not a plain file name (French, for operators), or None when it is one.
+
+    A plain name designates a file inside the folder it is joined to, whatever the platform:
+    no separator (`/` or `\\`), not `.` or `..` (nor any name made only of dots), no absolute
+    path, no drive letter (`C:`), no control character (NUL, line break…) or lone surrogate
+    (bytes that were not UTF-8), not empty, at most 255 bytes in UTF-8.
+    """
+    if not value.strip():
+        return "nom de fichier vide"
+    if any(unicodedata.category(char) in ("Cc", "Cs") for char in value):
+        return "nom de fichier invalide : caractère de contrôle (NUL, saut de ligne…) ou illisible"
+    if value[0] in "/\\":
+        return "chemin absolu refusé : un nom de fichier seul est attendu"
+    if value[1:2] == ":":
+        return "lecteur Windows (ex. C:) refusé : un nom de fichier seul est attendu"
+    if "/" in value or "\\" in value:
+        return "séparateur de dossier (/ ou \\) refusé : un nom de fichier seul est attendu"
+    if not value.strip(". "):
+        return "« . » et « .. » désignent un dossier : un nom de fichier est attendu"
+    if len(value.encode("utf-8")) > FILE_NAME_MAX_BYTES:
+        return f"nom de fichier trop long ({FILE_NAME_MAX_BYTES} octets au plus)"
     return None
