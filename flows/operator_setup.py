@@ -228,7 +228,11 @@ def write_state(where: Place, state: dict) -> None:
 
 
 def port_is_free(host: str, port: int) -> bool:
+    """Nothing listens on the port. Bound as the server will bind it (SO_REUSEADDR, as uvicorn
+    does): the connections of a server just stopped, left in TIME-WAIT for a minute, do not
+    make a free port look busy (`make ui` right after `make ui-stop`)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind((host, port))
         except OSError:

@@ -21,12 +21,16 @@ check_python() {
 }
 
 missing_system_packages() {
-  local missing=()
-  ldconfig -p | grep -q 'libpango-1.0.so.0' || missing+=(libpango-1.0-0)
-  ldconfig -p | grep -q 'libpangoft2-1.0.so.0' || missing+=(libpangoft2-1.0-0)
-  ldconfig -p | grep -q 'libharfbuzz-subset.so.0' || missing+=(libharfbuzz-subset0)
+  local missing=() libraries
+  # Read once, then matched in the shell: piping ldconfig into `grep -q` under pipefail failed
+  # now and then with SIGPIPE (grep exits at the first match while ldconfig still writes),
+  # reporting a present library as missing.
+  libraries=$(ldconfig -p 2>/dev/null || true)
+  [[ $libraries == *libpango-1.0.so.0* ]] || missing+=(libpango-1.0-0)
+  [[ $libraries == *libpangoft2-1.0.so.0* ]] || missing+=(libpangoft2-1.0-0)
+  [[ $libraries == *libharfbuzz-subset.so.0* ]] || missing+=(libharfbuzz-subset0)
   command -v fc-list >/dev/null 2>&1 || missing+=(fontconfig)
-  if ! command -v fc-list >/dev/null 2>&1 || [ -z "$(fc-list 2>/dev/null | head -1)" ]; then
+  if ! command -v fc-list >/dev/null 2>&1 || [ -z "$(fc-list 2>/dev/null || true)" ]; then
     missing+=(fonts-dejavu-core)
   fi
   "$PYTHON" -m venv --help >/dev/null 2>&1 && "$PYTHON" -c 'import ensurepip' 2>/dev/null \

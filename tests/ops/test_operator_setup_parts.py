@@ -71,3 +71,27 @@ def test_a_port_in_use_is_seen():
         busy.bind(("127.0.0.1", 0))
         busy.listen()
         assert not port_is_free("127.0.0.1", busy.getsockname()[1])
+
+
+def test_a_port_whose_server_just_stopped_is_free_again():
+    # a server that accepted a connection and closed first: its side stays in TIME-WAIT for a
+    # minute, which a plain bind() mistakes for a port in use (`make ui` after `make ui-stop`)
+    with socket.socket() as server:
+        server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        port = server.getsockname()[1]
+        client = socket.create_connection(("127.0.0.1", port))
+        accepted, _ = server.accept()
+        accepted.close()  # the server's side closes first: it is the one left in TIME-WAIT
+        client.recv(1)
+        client.close()
+    time.sleep(0.1)
+    with socket.socket() as plain:  # the situation: a bind without SO_REUSEADDR is refused
+        try:
+            plain.bind(("127.0.0.1", port))
+            time_wait = False
+        except OSError:
+            time_wait = True
+    assert time_wait, "no TIME-WAIT socket was left: the test did not set its situation up"
+    assert port_is_free("127.0.0.1", port)
