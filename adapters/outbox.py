@@ -27,10 +27,23 @@ MAX_ATTEMPTS = 5
 
 
 @dataclass(frozen=True, slots=True)
+class EffectFailure:
+    key: str
+    error: str  # "ExceptionType: message"
+
+    def __str__(self) -> str:
+        return f"{self.key} : {self.error}"
+
+
+@dataclass(frozen=True, slots=True)
 class OutboxReport:
     performed: int
     failed: int
-    errors: tuple[str, ...] = ()
+    failures: tuple[EffectFailure, ...] = ()
+
+    @property
+    def errors(self) -> tuple[str, ...]:
+        return tuple(str(failure) for failure in self.failures)
 
 
 def record_effect(db: OrmSession, key: str, kind: str, payload: dict[str, Any],
@@ -47,8 +60,10 @@ def record_effect(db: OrmSession, key: str, kind: str, payload: dict[str, Any],
 
 def perform_pending(engine: Engine, kind: str, perform: Callable[[str, dict[str, Any]], str],
                     now: Callable[[], datetime],
-                    stop_on: Callable[[Exception], bool] = lambda error: False) -> OutboxReport:
-    """Perform every pending effect of a kind, each in its own transaction under a row lock.
+                    stop_on: Callable[[Exception], bool] = lambda error: False,
+                    key_prefix: str = "") -> OutboxReport:
+    """Perform every pending effect of a kind (whose key starts with `key_prefix`), each in its
+    own transaction under a row lock.
 
     A failure is recorded on its effect and the others go on, unless `stop_on(error)` says the
     whole channel is down (an SMTP server that does not answer): the rest then waits, untouched,
@@ -56,20 +71,20 @@ def perform_pending(engine: Engine, kind: str, perform: Callable[[str, dict[str,
     """
     with unit_of_work(engine) as db:
         pending = db.scalars(select(Effect.id).where(Effect.kind == kind,
-                                                     Effect.state == "pending")
+                                                     Effect.state == "pending",
+                                                     Effect.idempotency_key.startswith(key_prefix))
                              .order_by(Effect.id)).all()
-    performed = failed = 0
-    errors: list[str] = []
+    performed = 0
+    failures: list[EffectFailure] = []
     for effect_id in pending:
         try:
             if _perform_one(engine, effect_id, perform, now):
                 performed += 1
         except Exception as exc:  # recorded on the effect and reported, never raised
-            failed += 1
-            errors.append(_record_failure(engine, effect_id, exc, now))
+            failures.append(_record_failure(engine, effect_id, exc, now))
             if stop_on(exc):
                 break
-    return OutboxReport(performed, failed, tuple(errors))
+    return OutboxReport(performed, len(failures), tuple(failures))
 
 
 def _perform_one(engine: Engine, effect_id: int, perform: Callable[[str, dict[str, Any]], str],
@@ -89,7 +104,7 @@ def _perform_one(engine: Engine, effect_id: int, perform: Callable[[str, dict[st
 
 
 def _record_failure(engine: Engine, effect_id: int, exc: Exception,
-                    now: Callable[[], datetime]) -> str:
+                    now: Callable[[], datetime]) -> EffectFailure:
     message = f"{type(exc).__name__}: {exc}"
     with unit_of_work(engine) as db:
         effect = db.get(Effect, effect_id)
@@ -98,4 +113,4 @@ def _record_failure(engine: Engine, effect_id: int, exc: Exception,
         if effect.attempts >= MAX_ATTEMPTS:
             effect.state, effect.done_at = "failed", now()
         key = effect.idempotency_key
-    return f"{key} : {message}"
+    return EffectFailure(key, message)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session as OrmSession
 
 from adapters.database import insert_rows
 from adapters.models import ReviewItem
+from backoffice.dates import business_date
 
 
 def open_item(db: OrmSession, key: str, *, kind: str, subject: str, reasons: list[str],
@@ -48,16 +49,22 @@ NEXT_STEP = {
               "traitement suivant reprend seul ; virement revenu : flow `retry-payout`",
     "documents": "compléter les données de la session dans la plateforme : le traitement "
                  "suivant produit les documents",
+    "opco": "renseigner l'OPCO ou l'IDCC du client dans la plateforme : le traitement suivant "
+            "reprend seul",
 }
 
 
-def open_items(db: OrmSession) -> list[dict[str, str]]:
-    """The open review queue, oldest first, with what to do about each item."""
-    return [{"clé": item.key, "objet": item.subject, "raisons": " ; ".join(item.reasons),
-             "depuis": item.created_at.date().isoformat(),
-             "que faire": NEXT_STEP.get(item.kind, "voir docs/operators.md")}
-            for item in db.scalars(select(ReviewItem).where(ReviewItem.status == "open")
-                                   .order_by(ReviewItem.created_at, ReviewItem.key))]
+def open_items(db: OrmSession, today: date | None = None) -> list[dict[str, str]]:
+    """The open review queue with what to do about each item: those opened on `today` (a Paris
+    date) first, then the others, oldest first."""
+    items = [{"clé": item.key, "objet": item.subject, "raisons": " ; ".join(item.reasons),
+              "depuis": business_date(item.created_at).isoformat(),
+              "que faire": NEXT_STEP.get(item.kind, "voir docs/operators.md")}
+             for item in db.scalars(select(ReviewItem).where(ReviewItem.status == "open")
+                                    .order_by(ReviewItem.created_at, ReviewItem.key))]
+    if today is not None:
+        items.sort(key=lambda item: item["depuis"] != today.isoformat())  # stable: oldest first
+    return items
 
 
 def resolve_item(db: OrmSession, key: str, resolution: str, now: datetime) -> bool:

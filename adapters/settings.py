@@ -62,10 +62,12 @@ class Settings:
     data_dir: Path
     export_inbox: Path
     bank_inbox: Path
+    invoices_inbox: Path  # CSV files of open invoices from a previous tool (import-invoices)
     output_dir: Path
     outbox_dir: Path
     marketplace: Marketplace = field(default_factory=Marketplace)
     smtp: SmtpSettings | None = None
+    operator_email: str = Marketplace().email  # where incidents are reported (adapters/alerts.py)
     pec_reminder_days: tuple[int, ...] = (15, 7, 2)
     smtp_retry_pauses: tuple[float, ...] = (1.0, 5.0)  # seconds between tries within a run
     render_workers: int = 2  # processes rendering PDFs in parallel
@@ -129,15 +131,20 @@ def settings_from_env(env: dict[str, str] | None = None) -> Settings:
             password=env.get("SMTP_PASSWORD") or None,
             security=env.get("SMTP_SECURITY", "").strip() or "starttls",
         )
+    operator_email = env.get("BACKOFFICE_OPERATOR_EMAIL", "").strip() or marketplace.email
+    if email_problem(operator_email):
+        raise SettingsError(f"BACKOFFICE_OPERATOR_EMAIL : {email_problem(operator_email)}")
     return Settings(
         database_url=database_url,
         data_dir=data_dir,
         export_inbox=_path(env, "BACKOFFICE_EXPORT_INBOX", data_dir / "inbox" / "platform-export"),
         bank_inbox=_path(env, "BACKOFFICE_BANK_INBOX", data_dir / "inbox" / "bank"),
+        invoices_inbox=_path(env, "BACKOFFICE_INVOICES_INBOX", data_dir / "inbox" / "invoices"),
         output_dir=_path(env, "BACKOFFICE_OUTPUT_DIR", data_dir / "output"),
         outbox_dir=_path(env, "BACKOFFICE_OUTBOX_DIR", data_dir / "outbox"),
         marketplace=marketplace,
         smtp=smtp,
+        operator_email=operator_email,
         pec_reminder_days=_days(env.get("BACKOFFICE_PEC_REMINDER_DAYS", "")),
         payment_days=int(env.get("BACKOFFICE_PAYMENT_DAYS", "").strip() or 30),
         invoice_reminder_days=tuple(sorted(int(d) for d in (

@@ -42,11 +42,15 @@ class RowError:
     reason: str
 
     def __str__(self) -> str:
+        """The message as every reader gets it (command line, logs, summaries, e-mails): an IBAN
+        or an e-mail address in it masked, wherever it comes from (a bank file's own account, a
+        cell of a malformed row)."""
         where = f"{self.file}, ligne {self.line}"
         if self.column:
             where += f", colonne « {self.column} »"
-        shown = self.value if len(self.value) <= 60 else self.value[:57] + "..."
-        return f"{where} : {self.reason} (valeur : « {shown} »)"
+        value = masking.mask_text(self.value)
+        shown = value if len(value) <= 60 else value[:57] + "..."
+        return masking.mask_text(f"{where} : {self.reason} (valeur : « {shown} »)")
 
 
 class InvalidValue(ValueError):

@@ -4,27 +4,35 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from prefect import flow, task
+from prefect import task
 from prefect.cache_policies import NO_CACHE
 from pydantic import Field
 
-from adapters.audit_pack import AuditPack, build_audit_pack
+from adapters.audit_pack import AuditPack, AuditPackError, build_audit_pack
+from flows.parameters import refused, titled
 from tasks import context
-from tasks.summary import RunSummary, publish_summary
+from tasks.alerts import operator_flow
+from tasks.summary import RunSummary, finish_run
 
-Ref = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._/-]*$")]
+Ref = Annotated[str, Field(max_length=64, pattern=r"^([A-Za-z0-9][A-Za-z0-9._/-]*)?$")]
 
 
 @task(cache_policy=NO_CACHE)
-def _build(session_ref: str | None, dossier_number: str | None) -> AuditPack:
+def _build(session_ref: str, dossier_number: str) -> AuditPack | str:
+    """The pack, or why it cannot be made (an unknown session or dossier), in French."""
     settings = context.settings()
-    return build_audit_pack(context.engine(), output_dir=settings.output_dir,
-                            export_dir=settings.export_inbox,
-                            session_ref=session_ref, dossier_number=dossier_number)
+    try:
+        return build_audit_pack(context.engine(), output_dir=settings.output_dir,
+                                export_dir=settings.export_inbox,
+                                session_ref=session_ref or None,
+                                dossier_number=dossier_number or None)
+    except AuditPackError as error:
+        return str(error)
 
 
-@flow(name="audit-pack", log_prints=True)
-def audit_pack(session_ref: Ref | None = None, dossier_number: Ref | None = None) -> str:
+@operator_flow("audit-pack")
+def audit_pack(session_ref: Ref = titled("Session (ou bien le dossier)", ""),
+               dossier_number: Ref = titled("Dossier OPCO (ou bien la session)", "")) -> str:
     """One zip with every piece of evidence of a session, or of all sessions of an OPCO dossier,
     and a manifest.csv giving each file's SHA-256 and what it proves.
 
@@ -32,10 +40,14 @@ def audit_pack(session_ref: Ref | None = None, dossier_number: Ref | None = None
         session_ref: La session (ex. S-2026-0012) ; ou bien le dossier, pas les deux.
         dossier_number: Le numéro de dossier OPCO (ex. AT-2026-012345) : toutes ses sessions.
     """
+    if bool(session_ref) == bool(dossier_number):
+        return refused("Dossier d'audit : donner une session ou un numéro de dossier OPCO, un "
+                       "seul des deux.")
     pack = _build(session_ref, dossier_number)
+    if isinstance(pack, str):
+        return refused(f"Dossier d'audit impossible : {pack}.")
     summary = RunSummary(f"Dossier d'audit {session_ref or dossier_number}")
     summary.lines.append(f"`{pack.path}` : {pack.files} fichiers, dont manifest.csv (SHA-256 de "
                          "chaque pièce et ce qu'elle prouve)")
     summary.needs_human += [f"Pièce manquante : {item}" for item in pack.missing]
-    publish_summary("audit-pack", summary)
-    return str(pack.path)
+    return finish_run("audit-pack", summary, context.business_day(None), result=str(pack.path))

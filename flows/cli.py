@@ -19,8 +19,10 @@ import os
 import sys
 from datetime import date
 from pathlib import Path
+from typing import Any, NoReturn
 
 from adapters.settings import PROJECT_ROOT
+from backoffice.dates import DateFormatError, parse_date
 
 
 def _prepare_prefect() -> None:
@@ -32,24 +34,41 @@ def _prepare_prefect() -> None:
     os.environ.setdefault("PREFECT_LOGGING_CONFIG_PATH", str(PROJECT_ROOT / "logging.yml"))
 
 
+class _FrenchParser(argparse.ArgumentParser):
+    """Errors in French, without a traceback, exit code 2 (usage first, as argparse does)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(2, f"ERREUR {message}\n")
+
+
+def _business_date(text: str) -> date:
+    """A date as the operator typed it: YYYY-MM-DD only, refused in French otherwise."""
+    try:
+        return parse_date(text)
+    except DateFormatError as error:
+        raise argparse.ArgumentTypeError(f"« {text} » : {error} (ex. 2026-11-30)") from error
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="backoffice", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    commands = parser.add_subparsers(dest="command", required=True)
+    parser = _FrenchParser(prog="backoffice", description=__doc__,
+                           formatter_class=argparse.RawDescriptionHelpFormatter)
+    commands = parser.add_subparsers(dest="command", required=True,
+                                     parser_class=_FrenchParser)
     ingest = commands.add_parser("ingest", help="ingest a platform export folder")
     ingest.add_argument("folder", type=Path)
     nightly = commands.add_parser("nightly", help="run the nightly pipeline")
-    nightly.add_argument("--as-of", type=date.fromisoformat, default=None,
+    nightly.add_argument("--as-of", type=_business_date, default=None,
                          help="business date YYYY-MM-DD (default: today in Paris)")
     backfill = commands.add_parser("backfill", help="replay the nightly for each date of a period")
-    backfill.add_argument("--start", type=date.fromisoformat, required=True,
+    backfill.add_argument("--start", type=_business_date, required=True,
                           help="first business date YYYY-MM-DD")
-    backfill.add_argument("--end", type=date.fromisoformat, required=True,
+    backfill.add_argument("--end", type=_business_date, required=True,
                           help="last business date YYYY-MM-DD (included)")
     statements = commands.add_parser("import-statements", help="import bank statements, match")
     statements.add_argument("files", type=Path, nargs="+")
     pay = commands.add_parser("pay-trainers", help="trainer payouts and their SEPA file")
-    pay.add_argument("--as-of", type=date.fromisoformat, default=None,
+    pay.add_argument("--as-of", type=_business_date, default=None,
                      help="business date YYYY-MM-DD (default: today in Paris)")
     pack = commands.add_parser("audit-pack", help="the audit zip of a session or an OPCO dossier")
     which = pack.add_mutually_exclusive_group(required=True)
@@ -73,9 +92,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "nightly":
         from flows.nightly import nightly
 
-        summary = nightly(as_of=args.as_of)
-        print(summary.to_markdown())
-        return 0
+        return _finished(nightly(as_of=args.as_of, return_state=True), print_summary)
     if args.command == "backfill":
         return _backfill(args.start, args.end)
     if args.command == "report":
@@ -83,21 +100,18 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "import-statements":
         from flows.payments import import_statements
 
-        summary = import_statements(files=args.files)
-        print(summary.to_markdown())
-        return 1 if any("rejeté en entier" in item for item in summary.needs_human) else 0
+        return _finished(import_statements(files=args.files, return_state=True), print_summary)
     if args.command == "import-invoices":
         return _import_invoices(args.csv)
     if args.command == "pay-trainers":
         from flows.payouts import pay_trainers
 
-        print(pay_trainers(as_of=args.as_of).to_markdown())
-        return 0
+        return _finished(pay_trainers(as_of=args.as_of, return_state=True), print_summary)
     if args.command == "audit-pack":
         from flows.audit_pack import audit_pack
 
-        print(audit_pack(session_ref=args.session, dossier_number=args.dossier))
-        return 0
+        return _finished(audit_pack(session_ref=args.session or "",
+                                    dossier_number=args.dossier or "", return_state=True), print)
     if args.command == "migrate":
         from tasks import context
 
@@ -109,32 +123,64 @@ def main(argv: list[str] | None = None) -> int:
     return run_demo(seed=args.seed)
 
 
+def _masked(text: str | None) -> str:
+    """What the command prints, masked like the UI (no IBAN or e-mail address in clear)."""
+    from backoffice.masking import mask_text
+
+    return mask_text(text or "")
+
+
+def print_summary(summary: Any) -> None:
+    print(_masked(summary.to_markdown()))
+
+
+def _finished(state: Any, show: Any) -> int:
+    """Show what a run gives back, and its exit code: 0 done, 1 done « Incomplet » (something
+    to see to, listed), refused or failed (the reason on stderr)."""
+    from backoffice.incidents import INCOMPLETE
+
+    if not state.is_completed():
+        print(f"ERREUR {_masked(state.message)}", file=sys.stderr)
+        return 1
+    show(state.result())
+    return 1 if state.name == INCOMPLETE else 0
+
+
 def _ingest(folder: Path) -> int:
     from flows.ingest import ingest_platform_export
 
-    result = ingest_platform_export(folder=folder)
+    state = ingest_platform_export(folder=folder, return_state=True)
+    if not state.is_completed():
+        print(f"ERREUR {_masked(state.message)}", file=sys.stderr)
+        return 1
+    result = state.result()
     for outcome in result.files:
         if outcome.status != "absent":
             print(f"{outcome.name:22} {outcome.status:9} {outcome.rows:6} lignes  "
                   f"+{outcome.inserted} ~{outcome.updated}")
-    for error in result.errors:
+    for error in result.errors:  # masked by RowError itself
         print(f"ERREUR {error}", file=sys.stderr)
     return 1 if result.rejected else 0
 
 
 def _backfill(start: date, end: date) -> int:
-    from flows.backfill import backfill, backfill_dates
+    from pydantic import ValidationError
+
+    from flows.backfill import backfill
+    from flows.parameters import Period
 
     try:
-        backfill_dates(start, end)
-    except ValueError as error:
-        print(f"ERREUR {error}", file=sys.stderr)
+        period = Period(start=start, end=end)
+    except ValidationError as error:
+        reasons = "; ".join(e["msg"].removeprefix("Value error, ") for e in error.errors())
+        print(f"ERREUR {reasons}", file=sys.stderr)
         return 2
-    state = backfill(start=start, end=end, return_state=True)
+    state = backfill(period=period, return_state=True)
     if not state.is_completed():
-        print(f"ERREUR {state.message}", file=sys.stderr)
+        print(f"ERREUR {_masked(state.message)}", file=sys.stderr)
         return 1
-    print(f"Rattrapage terminé : {len(state.result())} date(s), du {start} au {end}")
+    print(f"Rattrapage terminé ({state.name}) : {len(state.result())} date(s), du {start} au "
+          f"{end}")
     return 0
 
 

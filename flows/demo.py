@@ -11,6 +11,7 @@ from adapters.clock import night_of, use_clock
 from adapters.database import unit_of_work
 from adapters.models import Invoice, Payout, PayoutBatch
 from adapters.reports import write_report
+from backoffice.masking import mask_text
 from demo.generator import DEMO_AS_OF, write_demo_export
 from demo.statements import (
     DemoInvoice,
@@ -85,7 +86,7 @@ def run_demo(seed: int = 2026) -> int:
         summary = night(camt[1])
     report_dir = settings.output_dir / "report"
     reports = write_report(context.engine(), report_dir)
-    print(summary.to_markdown())
+    print(mask_text(summary.to_markdown()))
     print("Export de démonstration :", settings.export_inbox,
           "(" + ", ".join(f"{name} {count}" for name, count in counts.items()) + ")")
     print("Base de données :", settings.database_url)

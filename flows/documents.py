@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import date
-
-from prefect import flow
-
 from adapters.documents import DocumentsReport
+from flows.parameters import BusinessDate, titled
 from tasks import context
+from tasks.alerts import operator_flow
 from tasks.documents import generate_documents_for
 from tasks.mail import deliver_pending_emails
-from tasks.summary import RunSummary, add_documents, publish_summary
+from tasks.summary import RunSummary, add_documents, add_mail, finish_run
 
 
-@flow(name="generate-documents", log_prints=True)
-def generate_documents(as_of: date | None = None,
-                       session_refs: list[str] | None = None) -> DocumentsReport:
+@operator_flow("generate-documents")
+def generate_documents(
+        as_of: BusinessDate | None = titled("Date métier (vide : aujourd'hui)", None),
+        session_refs: tuple[str, ...] = titled("Sessions (vide : toutes)", ())
+) -> DocumentsReport:
     """Produce and send the documents due: all sessions, or only those given.
 
     Args:
@@ -25,10 +25,9 @@ def generate_documents(as_of: date | None = None,
             un document dû.
     """
     day = context.business_day(as_of)
-    report = generate_documents_for(day, session_refs or None)
+    report = generate_documents_for(day, list(session_refs) or None)
     mail = deliver_pending_emails()
     summary = RunSummary(f"Documents au {day.isoformat()}")
     add_documents(summary, report, context.settings().output_dir)
-    summary.lines.append(f"E-mails envoyés : {mail.performed}, en échec : {mail.failed}")
-    publish_summary("documents-summary", summary)
-    return report
+    add_mail(summary, mail)
+    return finish_run("documents-summary", summary, day, result=report)

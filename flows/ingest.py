@@ -4,16 +4,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from prefect import flow
-
 from adapters.ingest import IngestResult
+from flows.parameters import titled
 from tasks import context
+from tasks.alerts import operator_flow
 from tasks.ingest import ingest_folder
-from tasks.summary import RunSummary, add_ingest, publish_summary
+from tasks.summary import RunSummary, add_ingest, finish_run
 
 
-@flow(name="ingest-platform-export", log_prints=True)
-def ingest_platform_export(folder: Path | None = None) -> IngestResult:
+@operator_flow("ingest-platform-export")
+def ingest_platform_export(
+        folder: Path | None = titled("Dossier de l'export (vide : la boîte de dépôt)", None)
+) -> IngestResult:
     """Ingest `folder` (default: the configured platform-export inbox) and publish a summary.
 
     Args:
@@ -23,5 +25,4 @@ def ingest_platform_export(folder: Path | None = None) -> IngestResult:
     result = ingest_folder(Path(folder) if folder else context.settings().export_inbox)
     summary = RunSummary("Ingestion de l'export plateforme")
     add_ingest(summary, result)
-    publish_summary("ingest-summary", summary)
-    return result
+    return finish_run("ingest-summary", summary, context.business_day(None), result=result)

@@ -6,21 +6,24 @@ from datetime import date
 from decimal import Decimal
 from typing import Annotated
 
-from prefect import flow, get_run_logger, task
+from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from pydantic import Field
 
 from adapters.invoices import InvoicingReport, bill_remainder_to_company, issue_credit_note
 from adapters.reference_data import reference_data
+from flows.parameters import BusinessDate, titled
 from tasks import context
+from tasks.alerts import operator_flow
 from tasks.concurrency import money_moving
 from tasks.invoicing import invoicing_terms, issue_invoices_for
 from tasks.mail import deliver_pending_emails
-from tasks.summary import RunSummary, add_invoicing, publish_summary
+from tasks.summary import RunSummary, add_invoicing, add_mail, finish_run
 
 
-@flow(name="issue-invoices", log_prints=True)
-def issue_invoices(as_of: date | None = None) -> InvoicingReport:
+@operator_flow("issue-invoices")
+def issue_invoices(as_of: BusinessDate | None = titled("Date d'émission (vide : aujourd'hui)",
+                                                        None)) -> InvoicingReport:
     """Issue the invoices due for completed (or cancelled) sessions, send them, chase unpaid ones.
 
     Args:
@@ -33,9 +36,8 @@ def issue_invoices(as_of: date | None = None) -> InvoicingReport:
         mail = deliver_pending_emails()
     summary = RunSummary(f"Facturation au {day.isoformat()}")
     add_invoicing(summary, report, context.settings().output_dir)
-    summary.lines.append(f"E-mails envoyés : {mail.performed}, en échec : {mail.failed}")
-    publish_summary("invoices-summary", summary)
-    return report
+    add_mail(summary, mail)
+    return finish_run("invoices-summary", summary, day, result=report)
 
 
 @task(cache_policy=NO_CACHE)
@@ -58,10 +60,13 @@ def _remainder(number: str, paid: Decimal, note: str, day: date, operator: str) 
                                      operator=operator)
 
 
-@flow(name="credit-note", log_prints=True)
-def credit_note(number: str, reason: Annotated[str, Field(min_length=3)],
-                amount: Decimal | None = None, reissue: bool = False,
-                as_of: date | None = None) -> list[str]:
+@operator_flow("credit-note")
+def credit_note(number: str = titled("Facture à annuler"),
+                reason: Annotated[str, Field(min_length=3)] = titled("Motif"),
+                amount: Decimal | None = titled("Montant TTC à annuler (vide : tout)", None),
+                reissue: bool = titled("Émettre à nouveau la facture", False),
+                as_of: BusinessDate | None = titled("Date d'émission (vide : aujourd'hui)", None)
+                ) -> list[str]:
     """Cancel an invoice by a credit note (whole, or an amount), and optionally issue it again.
 
     Args:
@@ -80,9 +85,12 @@ def credit_note(number: str, reason: Annotated[str, Field(min_length=3)],
     return numbers
 
 
-@flow(name="bill-remainder-to-company", log_prints=True)
-def bill_remainder(number: str, paid: Decimal, note: Annotated[str, Field(min_length=3)],
-                   as_of: date | None = None) -> list[str]:
+@operator_flow("bill-remainder-to-company")
+def bill_remainder(number: str = titled("Facture à l'OPCO"),
+                   paid: Decimal = titled("Montant payé par l'OPCO"),
+                   note: Annotated[str, Field(min_length=3)] = titled("Motif"),
+                   as_of: BusinessDate | None = titled("Date d'émission (vide : aujourd'hui)",
+                                                       None)) -> list[str]:
     """The OPCO refused or paid less than its invoice: credit the rest and bill it to the company.
 
     Args:

@@ -2,35 +2,44 @@
 
 from __future__ import annotations
 
-from datetime import date
-
-from prefect import flow, get_run_logger
+from prefect import get_run_logger
 
 from backoffice.dates import format_date_fr
+from flows.parameters import BusinessDate, titled
 from tasks import context
+from tasks.alerts import operator_flow
 from tasks.concurrency import money_moving
 from tasks.documents import generate_documents_for
 from tasks.funding import reconcile_pecs_for
 from tasks.ingest import ingest_folder
 from tasks.invoicing import issue_invoices_for
 from tasks.mail import deliver_pending_emails
-from tasks.payments import import_statements_from, match_bank_credits
+from tasks.payments import bank_inbox_files, import_statements_from, match_bank_credits
 from tasks.payouts import add_payouts, schedule_and_export_payouts, track_payout_executions
-from tasks.review import review_queue
 from tasks.summary import (
     RunSummary,
     add_documents,
     add_funding,
     add_ingest,
     add_invoicing,
+    add_mail,
     add_payments,
-    publish_summary,
+    add_refused_files,
+    finish_run,
 )
 
+# A failed night is run once more after this pause: every step is idempotent, and most failures
+# of an unattended run are passing ones (the database restarting, the SMTP server away).
+RETRY_PAUSE_SECONDS = 300
 
-@flow(name="nightly", log_prints=True)
-def nightly(as_of: date | None = None) -> RunSummary:
+
+@operator_flow("nightly", retries=1, retry_delay_seconds=RETRY_PAUSE_SECONDS)
+def nightly(as_of: BusinessDate | None = titled("Date métier (vide : aujourd'hui)", None)
+            ) -> RunSummary:
     """Ingest the platform export, then the later steps, then publish the run's summary.
+
+    The run ends « Incomplet » when something could not be done (a file rejected, an e-mail in
+    failure, an invoice held): the operators are told by e-mail, once per event.
 
     Args:
         as_of: Date métier à traiter (par défaut : la date du lancement prévu, heure de Paris).
@@ -51,17 +60,11 @@ def nightly(as_of: date | None = None) -> RunSummary:
     add_documents(summary, generate_documents_for(day), context.settings().output_dir)
     with money_moving():  # invoices, payments and payouts: one money-moving run at a time
         add_invoicing(summary, issue_invoices_for(day), context.settings().output_dir)
-        bank_inbox = context.settings().bank_inbox
-        statements = sorted(p for p in bank_inbox.glob("*") if p.is_file()) \
-            if bank_inbox.is_dir() else []
-        add_payments(summary, import_statements_from(statements, move_files=True),
+        statements = bank_inbox_files()
+        add_refused_files(summary, statements.refused)
+        add_payments(summary, import_statements_from(list(statements.files), move_files=True),
                      match_bank_credits())
         add_payouts(summary, schedule_and_export_payouts(day, track_payout_executions()))
 
-    mail = deliver_pending_emails()
-    summary.lines.append(f"E-mails envoyés : {mail.performed}, en échec : {mail.failed}")
-    summary.needs_human += [f"E-mail en échec : {error}" for error in mail.errors]
-
-    summary.tables["review-queue"] = review_queue()
-    publish_summary("nightly-summary", summary)
-    return summary
+    add_mail(summary, deliver_pending_emails())
+    return finish_run("nightly-summary", summary, day, result=summary)

@@ -2,23 +2,25 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
-from prefect import flow, task
+from prefect import task
 from prefect.cache_policies import NO_CACHE
 from pydantic import Field
 
 from adapters.payouts import retry_payout
+from flows.parameters import BusinessDate, titled
 from tasks import context
+from tasks.alerts import operator_flow
 from tasks.concurrency import money_moving
 from tasks.mail import deliver_pending_emails
 from tasks.payouts import add_payouts, schedule_and_export_payouts, track_payout_executions
-from tasks.summary import RunSummary, publish_summary
+from tasks.summary import RunSummary, add_mail, finish_run
 
 
-@flow(name="pay-trainers", log_prints=True)
-def pay_trainers(as_of: date | None = None) -> RunSummary:
+@operator_flow("pay-trainers")
+def pay_trainers(as_of: BusinessDate | None = titled("Date métier (vide : aujourd'hui)", None)
+                 ) -> RunSummary:
     """Track the transfers seen on the statements, decide what trainers are owed, write the
     SEPA files of the next business day, and send the confirmations.
 
@@ -30,10 +32,8 @@ def pay_trainers(as_of: date | None = None) -> RunSummary:
     summary = RunSummary(f"Virements formateurs du {day.isoformat()}")
     with money_moving():
         add_payouts(summary, schedule_and_export_payouts(day, track_payout_executions()))
-    mail = deliver_pending_emails()
-    summary.lines.append(f"E-mails envoyés : {mail.performed}, en échec : {mail.failed}")
-    publish_summary("payouts-summary", summary)
-    return summary
+    add_mail(summary, deliver_pending_emails())
+    return finish_run("payouts-summary", summary, day, result=summary)
 
 
 @task(cache_policy=NO_CACHE)
@@ -42,9 +42,10 @@ def _retry(payout_id: str, note: str, operator: str) -> str:
                         operator=operator)
 
 
-@flow(name="retry-payout", log_prints=True)
-def retry_returned_payout(payout_id: Annotated[str, Field(pattern=r"^PO-\d{4}-\d{6}$")],
-                          note: Annotated[str, Field(min_length=3)]) -> str:
+@operator_flow("retry-payout")
+def retry_returned_payout(
+        payout_id: Annotated[str, Field(pattern=r"^PO-\d{4}-\d{6}$")] = titled("Virement revenu"),
+        note: Annotated[str, Field(min_length=3)] = titled("Ce qui a été corrigé")) -> str:
     """After a transfer came back (wrong IBAN, closed account), pay the session again.
 
     Args:

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import date
 from enum import StrEnum
 from typing import Annotated
 
-from prefect import flow
 from pydantic import Field
 
 from adapters.funding import FundingReport
+from flows.parameters import BusinessDate, titled
 from tasks import context
+from tasks.alerts import operator_flow
 from tasks.funding import decide_pec, reconcile_pecs_for
 from tasks.mail import deliver_pending_emails
-from tasks.summary import RunSummary, add_funding, publish_summary
+from tasks.summary import RunSummary, add_funding, add_mail, finish_run
 
 
 class PecDecisionChoice(StrEnum):
@@ -21,8 +21,9 @@ class PecDecisionChoice(StrEnum):
     reject = "reject"
 
 
-@flow(name="reconcile-pecs", log_prints=True)
-def reconcile_pecs(as_of: date | None = None) -> FundingReport:
+@operator_flow("reconcile-pecs")
+def reconcile_pecs(as_of: BusinessDate | None = titled("Date métier (vide : aujourd'hui)", None)
+                   ) -> FundingReport:
     """Check the received PECs, give green lights, send reminders, switch day-1 sessions.
 
     Args:
@@ -33,18 +34,17 @@ def reconcile_pecs(as_of: date | None = None) -> FundingReport:
     mail = deliver_pending_emails()
     summary = RunSummary(f"Réconciliation des PEC au {day.isoformat()}")
     add_funding(summary, report)
-    summary.lines.append(f"E-mails envoyés : {mail.performed}, en échec : {mail.failed}")
-    publish_summary("reconcile-pecs-summary", summary)
-    return report
+    add_mail(summary, mail)
+    return finish_run("reconcile-pecs-summary", summary, day, result=report)
 
 
-@flow(name="resolve-pec", log_prints=True)
+@operator_flow("resolve-pec")
 def resolve_pec(
-    pec_ref: str,
-    decision: PecDecisionChoice,
-    note: Annotated[str, Field(min_length=3)],
-    session_ref: str | None = None,
-    as_of: date | None = None,
+    pec_ref: str = titled("PEC"),
+    decision: PecDecisionChoice = titled("Décision"),
+    note: Annotated[str, Field(min_length=3)] = titled("Note (obligatoire)"),
+    session_ref: str = titled("Session (pour accept, si une autre)", ""),
+    as_of: BusinessDate | None = titled("Date métier (vide : aujourd'hui)", None),
 ) -> str:
     """An operator accepts or rejects a PEC in review; the reconciliation then acts on it.
 
@@ -58,7 +58,7 @@ def resolve_pec(
     """
     day = context.business_day(as_of)
     operator = context.operator()
-    message = decide_pec(pec_ref, decision == PecDecisionChoice.accept, note, session_ref,
+    message = decide_pec(pec_ref, decision == PecDecisionChoice.accept, note, session_ref or None,
                          operator, day)
     reconcile_pecs(as_of=day)
     return message

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import date, datetime
 
-from prefect import runtime
+from prefect import get_run_logger, runtime
+from prefect.exceptions import MissingContextError
 from sqlalchemy import Engine
 
 from adapters import clock
@@ -49,6 +51,15 @@ def resolve_business_date(as_of: date | None, scheduled_start: object) -> date:
 def business_day(as_of: date | None) -> date:
     """The business date of the running flow: the one place that reads the clock for it."""
     return resolve_business_date(as_of, runtime.flow_run.scheduled_start_time)
+
+
+def logger() -> logging.Logger | logging.LoggerAdapter:
+    """The run's logger (its lines reach the UI), or the module's outside a run (a state hook
+    after the run, a plain call)."""
+    try:
+        return get_run_logger()
+    except MissingContextError:
+        return logging.getLogger("tasks")
 
 
 def operator() -> str:

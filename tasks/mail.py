@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from prefect import get_run_logger, task
+from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from adapters.mailer import OutgoingEmail, is_transient
@@ -24,13 +24,18 @@ def email_from_payload(key: str, payload: dict[str, Any]) -> OutgoingEmail:
 @task(cache_policy=NO_CACHE)
 def deliver_pending_emails() -> OutboxReport:
     """Send every pending e-mail once (eml files by default, SMTP when configured)."""
+    return deliver("")
+
+
+def deliver(key_prefix: str) -> OutboxReport:
+    """Send the pending e-mails whose key starts with `key_prefix`, and log what failed."""
     mailer = context.mailer()
     report = perform_pending(
         context.engine(), "email",
         lambda key, payload: mailer.send(email_from_payload(key, payload)),
-        context.now, stop_on=is_transient,
+        context.now, stop_on=is_transient, key_prefix=key_prefix,
     )
-    logger = get_run_logger()
+    logger = context.logger()
     if report.performed or report.failed:
         logger.info("e-mails envoyés : %d, en échec : %d", report.performed, report.failed)
     for error in report.errors:

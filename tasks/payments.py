@@ -8,8 +8,19 @@ from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from adapters.bank_import import FileImport, import_statement_files
+from adapters.files import FolderListing, files_in_folder
 from adapters.payments import MatchingReport, match_payments
 from tasks import context
+
+
+@task(cache_policy=NO_CACHE)
+def bank_inbox_files() -> FolderListing:
+    """The statement files waiting in the bank inbox, and the entries refused unread (a link
+    leading out of the inbox…)."""
+    listing = files_in_folder(context.settings().bank_inbox)
+    for refused in listing.refused:
+        get_run_logger().warning("boîte de dépôt bancaire : %s", refused)
+    return listing
 
 
 @task(cache_policy=NO_CACHE)

@@ -74,12 +74,7 @@ def add_payouts(summary: RunSummary, report: PayoutReport) -> None:
     table += [{"état": "exécuté", **item} for item in report.executed]
     table += [{"état": "revenu", **item} for item in report.failed]
     table += [{"état": "à revoir", **item} for item in report.review]
-    for item in report.review:
-        summary.needs_human.append(f"Virement formateur, session {item['session']} : "
-                                   f"{item['motif']}")
-    for item in report.failed:
-        summary.needs_human.append(f"Virement {item['virement']} revenu ({item['motif']}) : "
-                                   "corriger l'IBAN dans la plateforme, puis flow `retry-payout`")
+    # a payout to review and a returned transfer are review items: listed with the review queue
     summary.needs_human += [f"Session {item['session']} : financeurs payés, {item['motif']} "
                             "(la demander au formateur)" for item in report.waiting
                             if "facture du formateur attendue" in item["motif"]]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
@@ -11,7 +13,8 @@ from tasks import context
 
 
 @task(cache_policy=NO_CACHE)
-def review_queue() -> list[dict[str, str]]:
-    """Every open review item, with its reasons and the flow (or fix) that resolves it."""
+def review_queue(today: date) -> list[dict[str, str]]:
+    """Every open review item, those of `today` first, with its reasons and the flow (or fix)
+    that resolves it."""
     with unit_of_work(context.engine()) as db:
-        return open_items(db)
+        return open_items(db, today)

@@ -1,24 +1,37 @@
 """Run summaries for the Prefect UI: one markdown artifact and one table artifact per run.
 
+Its "À traiter par un opérateur" part holds, in this order: the run's incidents (what it could
+not do: a rejected file, an e-mail in failure, an invoice held; each also e-mailed to the
+operators once, tasks/alerts.py), the run's other notes, and the whole open review queue, the
+items opened today first. It says "Rien." only when all three are empty. A run with incidents
+ends in the state « Incomplet » (`finish_run`).
+
 What is published is masked (backoffice/masking.py): no IBAN or e-mail address in clear in the UI.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from prefect import task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
+from prefect.states import Completed, State
 
 from adapters.bank_import import FileImport
 from adapters.documents import DocumentsReport
+from adapters.files import RefusedFile
 from adapters.funding import FundingReport
 from adapters.ingest import IngestResult
 from adapters.invoices import InvoicingReport
+from adapters.outbox import OutboxReport
 from adapters.payments import MatchingReport
+from backoffice.incidents import INCOMPLETE, Incident, digest, email_failed, file_rejected
 from backoffice.masking import mask_text, mask_value
+from tasks.alerts import alert_operators
+from tasks.review import review_queue
 
 LISTED = 100  # items listed one by one in a summary's text; its tables hold every one
 
@@ -31,12 +44,34 @@ class RunSummary:
     lines: list[str] = field(default_factory=list)
     needs_human: list[str] = field(default_factory=list)
     tables: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    incidents: list[Incident] = field(default_factory=list)
+    review: list[dict[str, str]] = field(default_factory=list)  # the open queue, today's first
+    incomplete: list[str] = field(default_factory=list)  # runs it started that were incomplete
+    today: str = ""  # the run's Paris date (ISO), which tells today's review items
 
     def to_markdown(self) -> str:
         parts = [f"# {self.title}", "", *[f"- {line}" for line in self.lines]]
         parts += ["", "## À traiter par un opérateur", ""]
-        parts += [f"- {item}" for item in self.needs_human] or ["- Rien."]
+        todo = [f"- **{incident.title}** : {incident.detail}\n  → {incident.action}"
+                for incident in self.incidents]
+        todo += [f"- {item} (voir le résumé de ce run)" for item in self.incomplete]
+        todo += [f"- {item}" for item in self.needs_human]
+        todo += self._review_lines()
+        parts += todo or ["- Rien."]
         return "\n".join(parts) + "\n"
+
+    def _review_lines(self) -> list[str]:
+        if not self.review:
+            return []
+        new = sum(item["depuis"] == self.today for item in self.review)
+        lines = [f"- File de revue : {len(self.review)} élément(s) ouvert(s), dont {new} "
+                 "ouvert(s) aujourd'hui (table « review-queue ») :"]
+        lines += [f"  - {'[aujourd’hui] ' if item['depuis'] == self.today else ''}"
+                  f"{item['objet']} : {item['raisons']} → {item['que faire']}"
+                  for item in self.review[:LISTED]]
+        if len(self.review) > LISTED:
+            lines.append(f"  - … et {len(self.review) - LISTED} autres")
+        return lines
 
 
 def add_ingest(summary: RunSummary, result: IngestResult) -> None:
@@ -53,13 +88,12 @@ def add_ingest(summary: RunSummary, result: IngestResult) -> None:
             "créées": outcome.inserted, "modifiées": outcome.updated,
             "inchangées": outcome.unchanged, "erreurs": len(outcome.errors),
         })
-        if outcome.status == "rejected":
-            summary.needs_human.append(
-                f"`{outcome.name}` rejeté en entier ({len(outcome.errors)} erreur(s)), rien "
-                "n'en a été appliqué ; corriger l'export puis relancer l'ingestion :")
-            summary.needs_human += [f"  - {error}" for error in outcome.errors[:LISTED]]
-            if len(outcome.errors) > LISTED:
-                summary.needs_human.append(f"  - … et {len(outcome.errors) - LISTED} autres")
+
+
+    if result.rejected:  # one event: the files that depend on a rejected one are rejected too
+        summary.incidents.append(file_rejected(
+            "export", ", ".join(result.rejected), [str(error) for error in result.errors],
+            "corriger l'export dans la plateforme ; le traitement suivant le reprend"))
 
 
 def add_funding(summary: RunSummary, report: FundingReport) -> None:
@@ -73,13 +107,9 @@ def add_funding(summary: RunSummary, report: FundingReport) -> None:
     for light in report.green_lights:
         events.append({"événement": "feu vert", "session": light["session_ref"],
                        "PEC": light["pec_ref"], "détail": f"{light['opco']} {light['dossier']}"})
-    for item in report.discrepancies:
+    for item in report.discrepancies:  # also in the review queue, with the flow that decides
         events.append({"événement": "PEC à revoir", "session": item["session_ref"],
                        "PEC": item["pec_ref"], "détail": item["raisons"]})
-        proposed = f" (session proposée : {item['proposées']})" if item["proposées"] else ""
-        summary.needs_human.append(
-            f"PEC {item['pec_ref']} : {item['raisons']}{proposed} → flow `resolve-pec` "
-            "(accepter ou rejeter, avec une note)")
     for reminder in report.reminders:
         events.append({"événement": f"relance {reminder['relance']}",
                        "session": reminder["session_ref"], "PEC": "",
@@ -87,9 +117,9 @@ def add_funding(summary: RunSummary, report: FundingReport) -> None:
     for switch in report.switches:
         events.append({"événement": "facturation entreprise", "session": switch["session_ref"],
                        "PEC": "", "détail": f"pas de PEC validée le {switch['début']}"})
-    for unknown in report.unknown_opcos:
-        summary.needs_human.append(f"Client {unknown['client_ref']} ({unknown['client']}) : "
-                                   f"{unknown['raison']} → renseigner l'OPCO ou l'IDCC")
+    for unknown in report.unknown_opcos:  # also in the review queue
+        events.append({"événement": "OPCO inconnu", "session": "",
+                       "PEC": "", "détail": f"{unknown['client_ref']} : {unknown['raison']}"})
 
 
 def add_documents(summary: RunSummary, report: DocumentsReport, output_dir: object) -> None:
@@ -103,10 +133,7 @@ def add_documents(summary: RunSummary, report: DocumentsReport, output_dir: obje
     for item in report.produced:
         table.append({"session": item["session_ref"], "documents": item["documents"],
                       "version": item["version"], "changement": item["changement"]})
-    for item in report.blocked:
-        summary.needs_human.append(f"Session {item['session_ref']} : documents légaux "
-                                   f"impossibles, il manque {item['manque']} → compléter "
-                                   "l'export plateforme")
+    # a blocked session is a review item (« documents »): listed with the review queue
 
 
 def add_invoicing(summary: RunSummary, report: InvoicingReport, output_dir: object) -> None:
@@ -114,7 +141,7 @@ def add_invoicing(summary: RunSummary, report: InvoicingReport, output_dir: obje
         f"Factures : {len(report.issued)} émise(s), {len(report.sent)} envoyée(s), "
         f"{len(report.reminders)} relance(s) ; PDF dans `{output_dir}/invoices`")
     summary.tables.setdefault("invoices", []).extend(report.issued)
-    summary.needs_human += report.problems
+    summary.incidents += [invoice_problem(problem) for problem in report.problems]
 
 
 def add_payments(summary: RunSummary, files: list[FileImport], matching: MatchingReport) -> None:
@@ -125,26 +152,60 @@ def add_payments(summary: RunSummary, files: list[FileImport], matching: Matchin
         f"{len(matching.applied)} appliqué(s), {len(matching.review)} à revoir")
     for outcome in files:
         if outcome.status == "rejected":
-            summary.needs_human.append(f"Relevé `{outcome.name}` rejeté en entier : "
-                                       + " ; ".join(outcome.errors[:5]))
+            summary.incidents.append(file_rejected(
+                "statement", outcome.name, outcome.errors,
+                "le fichier est dans le dossier bank-rejected avec son rapport d'erreurs ; "
+                "demander à la banque un export lisible, ou le corriger, puis le redéposer"))
         if outcome.duplicates_flagged:
             summary.needs_human.append(f"Relevé `{outcome.name}` : {outcome.duplicates_flagged} "
                                        "ligne(s) déjà vue(s) dans un autre format, signalée(s)")
     table = summary.tables.setdefault("payments", [])
     table += [{"état": "appliqué", **item} for item in matching.applied]
-    table += [{"état": "à revoir", **item} for item in matching.review]
-    for item in matching.review[:LISTED]:
-        summary.needs_human.append(f"Paiement ligne {item['ligne']} : {item['raison']} "
-                                   f"(proposé : {item['factures'] or 'rien'}) → flow "
-                                   "`decide-payment`")
-    if len(matching.review) > LISTED:  # a backfill of a year of statements: the table has them all
-        summary.needs_human.append(f"… et {len(matching.review) - LISTED} autres paiements à revoir "
-                                   "(table « payments » de ce rapport)")
+    table += [{"état": "à revoir", **item} for item in matching.review]  # and in the review queue
+
+
+def add_refused_files(summary: RunSummary, refused: tuple[RefusedFile, ...]) -> None:
+    """Inbox entries never read (a link leading out of the inbox, not a file): incidents."""
+    summary.incidents += [file_rejected(
+        "inbox", entry.name, [entry.reason],
+        "retirer ou remplacer cette entrée de la boîte de dépôt par le fichier lui-même")
+        for entry in refused]
+
+
+def add_mail(summary: RunSummary, mail: OutboxReport) -> None:
+    """The e-mails sent by the run; each one in failure is an incident."""
+    summary.lines.append(f"E-mails envoyés : {mail.performed}, en échec : {mail.failed}")
+    summary.incidents += [email_failed(failure.key, failure.error) for failure in mail.failures]
+
+
+def invoice_problem(problem: str) -> Incident:
+    """An invoice the run could not issue as it should (held, or issued without a mention)."""
+    return Incident(f"invoice:{digest(problem)}", "Facture à compléter", problem,
+                    "compléter les données indiquées ; voir docs/invoicing.md")
 
 
 def masked_tables(summary: RunSummary) -> dict[str, list[dict[str, Any]]]:
     """The summary's non-empty tables as published: every cell masked, column names as they are."""
     return {name: [mask_value(row) for row in rows] for name, rows in summary.tables.items() if rows}
+
+
+def finish_run(key: str, summary: RunSummary, today: date, result: Any) -> State:
+    """The end of every flow that has a summary: the open review queue added, the operators told
+    of the run's incidents (once per event), the artifacts published, and the run's final state:
+    Completed, or « Incomplet » (a Completed state: the run did all it could, a backfill goes on)
+    when something could not be done (`incomplete`: runs it started that were, and told the
+    operators themselves). The flow returns it; its caller gets `result`."""
+    summary.today = today.isoformat()
+    summary.review = review_queue(today)
+    summary.tables["review-queue"] = summary.review
+    if summary.incidents:
+        alert_operators(summary.incidents)
+    publish_summary(key, summary)
+    problems = [incident.title for incident in summary.incidents] + summary.incomplete
+    if not problems:
+        return Completed(data=result)
+    return Completed(data=result, name=INCOMPLETE, message=mask_text(
+        f"{len(problems)} point(s) à traiter : " + " ; ".join(problems[:5])))
 
 
 @task(cache_policy=NO_CACHE)

@@ -60,3 +60,15 @@ def test_masking_is_idempotent(text):
 def test_no_iban_survives_in_text(iban, before, after):
     masked = mask_text(f"{before}{iban}{after}")
     assert iban not in masked and iban[-4:] in masked.replace(" ", "")
+
+
+def test_a_row_error_never_shows_an_iban_or_an_address_in_clear():
+    from backoffice.export_format import RowError
+
+    error = RowError("releve.xml", 3, "Stmt/Acct/Id/IBAN", "FR7630006000011234567890189",
+                     "relevé d'un autre compte que FR7610107001011234567890129, voir a.b@c.fr")
+
+    text = str(error)
+
+    assert "FR7630006000011234567890189" not in text and "FR76 **** " in text
+    assert "FR7610107001011234567890129" not in text and "a***@c.fr" in text

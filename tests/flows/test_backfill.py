@@ -11,8 +11,9 @@ import pytest
 from adapters.clock import FixedClock, use_clock
 from adapters.database import ready_engine
 from adapters.settings import Settings, get_settings
-from flows.backfill import backfill, backfill_dates, idempotency_key
+from flows.backfill import backfill, idempotency_key
 from flows.nightly import nightly
+from flows.parameters import Period
 from tests.adapters.test_ingest import snapshot
 from tests.export_samples import SMALL_EXPORT, write_export
 
@@ -35,15 +36,21 @@ EXPORT = {
 }
 
 
+def backfill_dates(start: date, end: date) -> list[date]:
+    return Period(start=start, end=end).days()
+
+
 def test_the_period_is_every_calendar_date_in_order():
     assert backfill_dates(date(2026, 12, 30), date(2027, 1, 2)) == [
         date(2026, 12, 30), date(2026, 12, 31), date(2027, 1, 1), date(2027, 1, 2)]
     assert backfill_dates(START, START) == [START]
     assert idempotency_key(START) == "backfill-nightly-2026-12-05"
-    with pytest.raises(ValueError, match=r"la fin .* précède le début"):
+    with pytest.raises(ValueError, match=r"la fin \(5 décembre 2026\) précède le début"):
         backfill_dates(END, START)
     with pytest.raises(ValueError, match="au plus 366"):
         backfill_dates(START, START + timedelta(days=400))
+    with pytest.raises(ValueError, match=r"« 30/11/2026 » : date invalide : format AAAA-MM-JJ"):
+        Period(start="30/11/2026", end=END)
 
 
 @pytest.fixture
@@ -90,7 +97,7 @@ def test_a_backfill_equals_the_nightly_runs_of_each_day_and_a_second_one_changes
     expected_rows, expected_files = state(nightly_world)
 
     backfill_world = worlds("backfill")
-    assert backfill(start=START, end=END) == backfill_dates(START, END)
+    assert backfill(period=Period(start=START, end=END)) == backfill_dates(START, END)
     rows, files = state(backfill_world)
 
     assert rows == expected_rows
@@ -105,5 +112,5 @@ def test_a_backfill_equals_the_nightly_runs_of_each_day_and_a_second_one_changes
         "email-pec-reminder-S-003-J-2-client", "email-pec-reminder-S-003-J-2-trainer",
         "email-pec-reminder-S-003-J-7-client", "email-pec-reminder-S-003-J-7-trainer"]
 
-    assert backfill(start=START, end=END) == backfill_dates(START, END)
+    assert backfill(period=Period(start=START, end=END)) == backfill_dates(START, END)
     assert state(backfill_world) == (rows, files)

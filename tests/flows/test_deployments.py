@@ -51,3 +51,27 @@ def test_the_pec_flows_are_deployed_on_demand():
     assert names["bill-remainder-to-company"] == "bill-remainder-to-company"
     assert names["import-statements"] == "import-statements"
     assert names["decide-payment"] == "decide-payment"
+
+
+def test_what_the_command_line_does_an_operator_can_do_from_the_ui():
+    names = {name: load_flow(d["entrypoint"]).name for name, d in deployments().items()}
+    assert names["report"] == "report"
+    assert names["import-invoices"] == "import-invoices"
+    assert names["pay-trainers"] == "pay-trainers"
+    assert names["audit-pack"] == "audit-pack"
+    assert names["backfill"] == "backfill"
+
+
+def test_every_form_field_has_a_french_title_and_no_list_default_is_shared():
+    import inspect
+
+    from prefect.utilities.callables import parameter_schema
+
+    for name, deployment in deployments().items():
+        flow = load_flow(deployment["entrypoint"])
+        schema = parameter_schema(flow).model_dump()
+        for parameter, field in schema["properties"].items():
+            assert field["title"] != parameter, (name, parameter)  # not the Python name
+        for parameter in inspect.signature(flow.fn).parameters.values():
+            default = getattr(parameter.default, "default", parameter.default)
+            assert not isinstance(default, list | dict), (name, parameter.name)  # shared

@@ -49,7 +49,8 @@ def test_nightly_ingests_the_inbox_sends_the_outbox_and_reports(pipeline_env, en
     markdown = latest_markdown("nightly-summary")
     assert "Traitement de nuit du 30 novembre 2026" in markdown
     assert "PEC : 1 feu(x) vert(s), 0 PEC à revoir" in markdown
-    assert "Documents : 2 jeu(x) produit(s)" in markdown and "Session S-002" in markdown
+    assert "Documents : 2 jeu(x) produit(s)" in markdown
+    assert "S-002 : documents légaux impossibles" in markdown  # from the review queue
     assert "Factures : 1 émise(s), 1 envoyée(s)" in markdown
     assert "E-mails envoyés : 7" in markdown
 
@@ -74,8 +75,11 @@ def test_a_rejected_file_is_listed_for_the_operator(pipeline_env, engine):
 
     summary = nightly(as_of=AS_OF)
 
-    assert any("clients.csv, ligne 3, colonne « siret »" in item for item in summary.needs_human)
-    assert "clients.csv` rejeté en entier" in latest_markdown("nightly-summary")
+    [incident] = summary.incidents  # the files depending on clients.csv rejected with it
+    assert incident.title == "Fichiers clients.csv, sessions.csv, slots.csv, trainees.csv, " \
+                             "attendance.csv, completions.csv, trainer_invoices.csv rejetés en entier"
+    assert "clients.csv, ligne 3, colonne « siret »" in incident.detail
+    assert "**Fichiers clients.csv, sessions.csv" in latest_markdown("nightly-summary")
 
 
 def test_the_business_date_is_as_of_or_the_scheduled_start_in_paris():

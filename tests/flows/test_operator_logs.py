@@ -85,13 +85,17 @@ def test_an_adapter_log_line_reaches_the_run_logs_masked_and_so_do_artifacts(pre
     assert IBAN not in everything and "jeanne.dupont@acme.fr" not in everything
 
 
-def test_a_backfill_lists_the_first_payments_to_review_and_counts_the_others():
+def test_a_backfill_lists_the_first_review_items_and_counts_the_others():
     review = [{"ligne": str(n), "factures": "", "score": 0, "raison": "aucune facture candidate"}
               for n in range(LISTED + 7)]
-    summary = RunSummary("Import de relevés bancaires")
-
+    summary = RunSummary("Import de relevés bancaires", today="2026-12-01")
     add_payments(summary, [], MatchingReport(review=review))
+    summary.review = [{"clé": f"payment:{n}", "objet": f"ligne {n}", "raisons": "aucune facture",
+                       "depuis": "2026-12-01", "que faire": "flow `decide-payment`"}
+                      for n in range(LISTED + 7)]
 
-    listed = [line for line in summary.needs_human if line.startswith("Paiement ligne")]
-    assert len(listed) == LISTED and summary.needs_human[-1].startswith("… et 7 autres paiements")
+    listed = [line for line in summary.to_markdown().splitlines()
+              if line.startswith("  - [aujourd’hui] ligne ")]
+    assert len(listed) == LISTED
+    assert "  - … et 7 autres" in summary.to_markdown()
     assert len(summary.tables["payments"]) == LISTED + 7

@@ -37,9 +37,12 @@ def test_an_smtp_server_down_loses_nothing_and_sends_once_when_back(pipeline_env
 
     pending = effects(engine)
     assert {e.state for e in pending.values()} == {"pending"}  # nothing lost
-    tried = [e for e in pending.values() if e.attempts]
-    assert len(tried) == 1 and "ConnectionRefusedError" in tried[0].last_error  # then it stopped
-    assert any("E-mail en échec" in item for item in down.needs_human)
+    tried = sorted((e for e in pending.values() if e.attempts), key=lambda e: e.id)
+    # the first e-mail failed, then the run stopped; the operators' alert about it, too
+    assert [e.idempotency_key.startswith("email:operator-alert:email-failed:")
+            for e in tried] == [False, True]
+    assert all("ConnectionRefusedError" in e.last_error for e in tried)
+    assert any(i.title.startswith("E-mail en échec") for i in down.incidents)
 
     with running_smtp_server(port=port) as server:
         nightly(as_of=AS_OF)

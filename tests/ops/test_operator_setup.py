@@ -116,11 +116,14 @@ def test_make_ui_starts_deploys_runs_and_stops_by_process_id(tmp_path):
             invoices = run_deployment("issue-invoices/issue-invoices", timeout=0,
                                       parameters={"as_of": DAY}, as_subflow=False)
             backfill = run_deployment("backfill/backfill", timeout=0, as_subflow=False,
-                                      parameters={"start": DAY, "end": DAY})
+                                      parameters={"period": {"start": DAY, "end": DAY}})
+            # the form can only check each date; the period is refused as the run starts
+            inverted = run_deployment("backfill/backfill", timeout=0, as_subflow=False,
+                                      parameters={"period": {"start": DAY, "end": "2026-11-01"}})
             final = {}
             deadline = time.monotonic() + 150
-            while len(final) < 3 and time.monotonic() < deadline:
-                for run in (ingest, invoices, backfill):
+            while len(final) < 4 and time.monotonic() < deadline:
+                for run in (ingest, invoices, backfill, inverted):
                     current = client.read_flow_run(run.id)
                     if current.state and current.state.is_final():
                         final[run.id] = current
@@ -129,11 +132,18 @@ def test_make_ui_starts_deploys_runs_and_stops_by_process_id(tmp_path):
                         for label, run in (("ingest", ingest), ("issue-invoices", invoices),
                                            ("backfill", backfill))}
             assert set(outcomes.values()) == {"COMPLETED"}, (outcomes, failures(client, final))
+            refused = final[inverted.id].state
+            assert refused.is_failed() and "la fin (1er novembre 2026) précède le début" \
+                in refused.message, refused.message
+            assert final[ingest.id].state.name == "Incomplet"  # in the run list
             APILogHandler().flush()
 
             logs, artifacts = logs_and_artifacts(client, ingest.id)
-            assert set(artifacts) == {"ingest-summary", "ingest-summary-files"}
-            assert "`trainers.csv` rejeté en entier" in artifacts["ingest-summary"]
+            assert {"ingest-summary", "ingest-summary-files"} <= set(artifacts)
+            assert "**Fichiers trainers.csv, sessions.csv" in artifacts["ingest-summary"]
+            assert "rejetés en entier" in artifacts["ingest-summary"]
+            [alert] = (data / "outbox").glob("email-operator-alert-export-rejected-*.eml")
+            assert BAD_IBAN not in alert.read_text(encoding="utf-8")
             assert MASKED in artifacts["ingest-summary"]
             iban_lines = [log.message for log in logs if "colonne « iban »" in log.message]
             assert iban_lines and all(MASKED in line for line in iban_lines)
@@ -142,6 +152,8 @@ def test_make_ui_starts_deploys_runs_and_stops_by_process_id(tmp_path):
 
             logs, artifacts = logs_and_artifacts(client, invoices.id)
             assert "invoices-summary" in artifacts
+            form = client.read_deployment_by_name("backfill/backfill").parameter_openapi_schema
+            assert form["properties"]["period"]["title"] == "Période à rejouer"
             assert not [log.message for log in logs if "do not exist" in log.message]
 
             nightly = client.read_deployment_by_name("nightly/nightly")
