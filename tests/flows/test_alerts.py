@@ -123,3 +123,20 @@ def test_refused_requests_end_in_french_without_traceback_and_alert_nobody(smtp,
         logs = client.read_logs(log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=[
             s.state_details.flow_run_id for s in (unknown, neither, inverted)])))
     assert not [log.message for log in logs if "Traceback" in log.message]
+
+
+def test_a_link_out_of_the_bank_inbox_is_never_read_and_is_told(smtp, engine, tmp_path):
+    secret = tmp_path / "secret.csv"
+    secret.write_text("Date;Libellé;Montant\n01/12/2026;PAIE;1000,00\n", encoding="utf-8")
+    inbox = get_settings().bank_inbox
+    inbox.mkdir(parents=True)
+    (inbox / "releve.csv").symlink_to(secret)
+
+    state = nightly(as_of=AS_OF, return_state=True)
+
+    assert run_state(state).name == INCOMPLETE
+    [incident] = state.result().incidents
+    assert incident.title == "Fichier releve.csv rejeté en entier"
+    assert "hors du dossier" in incident.detail
+    assert (inbox / "releve.csv").is_symlink() and secret.is_file()  # left as it was, unread
+    assert len(alerts(smtp)) == 1
