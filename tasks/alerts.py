@@ -45,11 +45,13 @@ def _alert(incidents: list[Incident], run_name: str, url: str) -> int:
 
 
 @task(cache_policy=NO_CACHE)
-def alert_operators(incidents: list[Incident]) -> int:
-    """Tell the operators of this run's incidents; the number of new alerts (0 on a re-run)."""
+def alert_operators(incidents: list[Incident], run_title: str) -> int:
+    """Tell the operators of this run's incidents (`run_title`: what the run was, as its summary
+    says, « Traitement de nuit du 30 novembre 2026 »); the number of new alerts (0 on a re-run).
+    """
     from prefect import runtime
 
-    return _alert(incidents, runtime.flow_run.name or "local", run_url(runtime.flow_run.id))
+    return _alert(incidents, run_title, run_url(runtime.flow_run.id))
 
 
 def operator_flow(name: str, **options: Any) -> Callable[[Callable[..., Any]], Any]:

@@ -180,7 +180,8 @@ def add_mail(summary: RunSummary, mail: OutboxReport) -> None:
 
 def invoice_problem(problem: str) -> Incident:
     """An invoice the run could not issue as it should (held, or issued without a mention)."""
-    return Incident(f"invoice:{digest(problem)}", "Facture à compléter", problem,
+    title = problem if len(problem) <= 80 else problem[:79] + "…"
+    return Incident(f"invoice:{digest(problem)}", title, problem,
                     "compléter les données indiquées ; voir docs/invoicing.md")
 
 
@@ -199,7 +200,7 @@ def finish_run(key: str, summary: RunSummary, today: date, result: Any) -> State
     summary.review = review_queue(today)
     summary.tables["review-queue"] = summary.review
     if summary.incidents:
-        alert_operators(summary.incidents)
+        alert_operators(summary.incidents, summary.title)
     publish_summary(key, summary)
     problems = [incident.title for incident in summary.incidents] + summary.incomplete
     if not problems:

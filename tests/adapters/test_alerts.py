@@ -27,7 +27,7 @@ def test_the_alert_reads_whole_and_masks_personal_data():
     assert email.subject == "[Back-office] Fichier releve.csv rejeté en entier"
     assert email.text == (
         "Bonjour,\n\n"
-        "Le traitement « nightly-1 » n'a pas pu tout faire.\n\n"
+        "Le run « nightly-1 » n'a pas pu tout faire.\n\n"
         "Fichier releve.csv rejeté en entier\n"
         "rien n'en a été appliqué (1 erreur(s)) :\n"
         "  - releve.csv, ligne 4, colonne « Montant » : montant illisible (valeur : « 1.234,5x »)"
