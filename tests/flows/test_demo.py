@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import json
 import zipfile
 from datetime import datetime
 from pathlib import Path
@@ -20,6 +21,7 @@ from flows.audit_pack import audit_pack
 from flows.demo import run_demo
 from tests.adapters.test_ingest import snapshot
 from tests.conftest import FAKED_TODAYS
+from tests.flows.demo_golden import GOLDEN, digests, outputs
 
 pytestmark = pytest.mark.prefect
 
@@ -30,7 +32,8 @@ def run_demo_on(today: str) -> int:
         return run_demo()
 
 
-def test_the_demo_runs_and_a_second_run_changes_nothing(data_dirs, prefect_harness, capsys):
+def test_the_demo_runs_and_a_second_run_changes_nothing(data_dirs, prefect_harness, capsys,
+                                                       tmp_path):
     first_day, second_day = FAKED_TODAYS
     assert run_demo_on(first_day) == 0
     out = capsys.readouterr().out
@@ -41,6 +44,19 @@ def test_the_demo_runs_and_a_second_run_changes_nothing(data_dirs, prefect_harne
 
     assert snapshot(engine) == first
     assert len(first["sessions"]) >= 40
+    # what it produced, by content, is what the code produced before its last refactoring
+    # (tests/flows/demo_golden.py says how to make the reference again on purpose)
+    texts = outputs(data_dirs)
+    produced, expected = digests(texts), json.loads(GOLDEN.read_text())
+    changed = sorted(name for name in produced.keys() | expected.keys()
+                     if produced.get(name) != expected.get(name))
+    if changed:  # what changed, to read
+        for name in changed:
+            saved = tmp_path / "demo-outputs" / name
+            saved.parent.mkdir(parents=True, exist_ok=True)
+            saved.write_text(texts.get(name, "(absent)"), encoding="utf-8")
+    assert changed == [], (f"{len(changed)} sortie(s) de la démo changée(s), écrites dans "
+                           f"{tmp_path / 'demo-outputs'} : {changed[:20]}")
     assert "Rapports CSV :" in out and str(data_dirs / "output" / "report") in out
     sessions_csv = (data_dirs / "output" / "report" / "sessions.csv").read_text(encoding="utf-8")
     assert sessions_csv.startswith("session_ref,status,")
