@@ -1,5 +1,5 @@
 # The verbs a newcomer needs. Each one sets the machine up first (scripts/bootstrap.sh).
-.PHONY: setup demo test lint ui ui-stop clean
+.PHONY: setup demo test lint ui ui-stop clean mutation
 
 setup:
 	@scripts/bootstrap.sh
@@ -19,6 +19,15 @@ ui: setup                  ## Prefect server + work pool + limits + deployments 
 
 ui-stop: setup             ## stop the server and the worker `make ui` started, by process id
 	.venv/bin/python -m flows.operator_setup stop
+
+mutation: setup            ## mutation testing of the core's money and decision rules, then the score (docs/mutation.md)
+	rm -rf mutants
+	.venv/bin/mutmut run --max-children 1
+	@.venv/bin/mutmut results --all true | awk '{ split($$1, name, "."); status = $$2; \
+	    total[name[2]]++; all++; if (status == "killed" || status == "timeout") { killed[name[2]]++; done++ } } \
+	    END { for (m in total) printf "  %-12s %4d / %4d killed\n", m, killed[m], total[m] | "sort"; close("sort"); \
+	          printf "mutation score: %d / %d killed (%.1f %%); every survivor is explained in docs/mutation.md\n", \
+	                 done, all, 100 * done / all }'
 
 clean:                     ## forget the local state (database, inbox, outputs, Prefect home)
 	rm -rf data/local .prefect

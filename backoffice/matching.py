@@ -200,6 +200,8 @@ def _phrases(phrases: tuple[str, ...]) -> re.Pattern[str]:
     return re.compile("|".join(re.escape(f" {phrase} ") for phrase in phrases))
 
 
+# pragma: no mutate start
+# (routing a bank line, not a score: out of the mutation scope, docs/mutation.md)
 def classify(amount: Decimal, label: str, counterparty_iban: str, own_ibans: set[str]) -> str:
     """What a bank line is, for routing: only "funder_payment" lines go to invoice matching.
 
@@ -236,6 +238,7 @@ def classify(amount: Decimal, label: str, counterparty_iban: str, own_ibans: set
     if _has(words, _FEE_WORDS):
         return BANK_FEE
     return OTHER_DEBIT
+# pragma: no mutate end
 
 
 # --- payer identification -----------------------------------------------------------------------
@@ -248,7 +251,7 @@ NAME_THRESHOLD = 0.85
 _IBAN_POINTS, _EXACT_NAME_POINTS, _FUZZY_NAME_POINTS = 30, 25, 20
 
 
-def _name_tokens(text: str) -> tuple[str, ...]:
+def _name_tokens(text: str) -> tuple[str, ...]:  # pragma: no mutate block
     """A company name as compared: no accents, upper case, "&" as "ET", no legal form."""
     text = text.replace("&", " ET ").replace(".", "")  # "S.A.S." is "SAS"
     # plain ASCII (most bank text): the words of `_words` are its runs of letters and digits
@@ -283,7 +286,7 @@ _UNITS = sum(1 << (8 * lane) for lane in range(_OTHER_LANE + 1))
 _FULL = (1 << (8 * (_OTHER_LANE + 1))) - 1
 
 
-def _char_counts(text: str) -> int | None:
+def _char_counts(text: str) -> int | None:  # pragma: no mutate block
     """How many times each character occurs in `text`, one byte each (other characters share one):
     for `_common_chars`. None if a count would not fit in 7 bits."""
     counts = [0] * (_OTHER_LANE + 1)
@@ -294,7 +297,7 @@ def _char_counts(text: str) -> int | None:
     return int.from_bytes(bytes(counts), "little")
 
 
-def _common_chars(a: int, b: int) -> int:
+def _common_chars(a: int, b: int) -> int:  # pragma: no mutate block
     """The characters two texts have in common, counted (an upper bound of difflib's matches, as
     `quick_ratio`'s), computed on all the counts at once: per byte, the guard bit of a - b tells
     which is smaller; the product by 0x0101… adds the minima into the top byte."""
@@ -303,7 +306,7 @@ def _common_chars(a: int, b: int) -> int:
     return (smaller * _UNITS) >> (8 * _OTHER_LANE) & 0xFF
 
 
-def _close_lengths(size: int) -> range:
+def _close_lengths(size: int) -> range:  # pragma: no mutate block
     """The lengths of a text that difflib's ratio may find NAME_THRESHOLD alike to one of `size`
     characters (it is at most 2 x the shorter length / the total)."""
     lengths = [n for n in range(1, 2 * size + 2) if 2.0 * min(size, n) / (size + n) >= NAME_THRESHOLD]
@@ -327,7 +330,7 @@ def _pairs_shared(size: int) -> int:
     return min(needed, default=0)
 
 
-def _letter_pairs(text: str) -> list[tuple[str, int]]:
+def _letter_pairs(text: str) -> list[tuple[str, int]]:  # pragma: no mutate block
     """Each pair of consecutive characters with its occurrence (1, 2…): two texts share as many pairs
     as these lists have items in common."""
     seen: dict[str, int] = {}
@@ -347,7 +350,7 @@ class _Payers:
     result for each counterparty name already seen, as statements repeat them, and for each set of
     aliases found in a label (a statement without counterparty names)."""
 
-    def __init__(self, directory: PayerDirectory) -> None:
+    def __init__(self, directory: PayerDirectory) -> None:  # pragma: no mutate block
         self.ibans = {normalize_iban(iban): _Payer(ref, "payeur identifié par son IBAN", _IBAN_POINTS)
                       for iban, ref in directory.ibans.items()}
         self.aliases: list[_Alias] = []  # in the order of the rule: funder_ref, then its aliases
@@ -377,7 +380,7 @@ class _Payers:
         self.by_label: dict[frozenset[int], _Payer] = {}  # the aliases found in a label → the payer
         self.iban_cache: dict[str, str] = {}
 
-    def _within(self, words: tuple[str, ...]) -> set[int]:
+    def _within(self, words: tuple[str, ...]) -> set[int]:  # pragma: no mutate block
         """The aliases whose words appear in a row in `words`."""
         found: set[int] = set()
         for i, word in enumerate(words):
@@ -385,7 +388,7 @@ class _Payers:
                 found.update(self.runs.get(words[i:i + size], ()))
         return found
 
-    def identify(self, credit: Credit) -> _Payer:
+    def identify(self, credit: Credit) -> _Payer:  # pragma: no mutate block
         iban = self.iban_cache.get(credit.counterparty_iban)
         if iban is None:
             iban = self.iban_cache[credit.counterparty_iban] = normalize_iban(credit.counterparty_iban)
@@ -423,7 +426,7 @@ class _Payers:
                                  f"{alias.alias})")))
         return hits
 
-    def _close(self, joined: str) -> set[int]:
+    def _close(self, joined: str) -> set[int]:  # pragma: no mutate block
         """The aliases whose sorted words difflib finds at least NAME_THRESHOLD alike to `joined`."""
         size = len(joined)
         chars = _char_counts(joined)
@@ -441,7 +444,7 @@ class _Payers:
                 close.add(index)
         return close
 
-    def _sharing_pairs(self, joined: str) -> Iterable[int]:
+    def _sharing_pairs(self, joined: str) -> Iterable[int]:  # pragma: no mutate block
         """The aliases that may be NAME_THRESHOLD alike to `joined`: those sharing `_pairs_shared` of
         its letter pairs must hold one of its rarest (all of them but that number, less one); for a
         short name, every alias of a length within reach."""
@@ -501,7 +504,7 @@ _TOKEN = re.compile(r"[A-Z0-9]+")
 _GAP = re.compile(r"[\s\-_/.:]{1,2}")
 
 
-def _text(value: str) -> str:
+def _text(value: str) -> str:  # pragma: no mutate block
     """The label as compared, upper case; for plain ASCII (most bank text), its words upper-cased."""
     return " ".join(value.split()).upper() if value.isascii() else normalise_label(value).upper()
 
@@ -517,7 +520,7 @@ def _age(inv: OpenInvoice) -> tuple[date, str]:
     return inv.issue_date, inv.number
 
 
-class _Keys:
+class _Keys:  # pragma: no mutate block
     """References cited with any separators, or none, between their letter and digit runs
     ("AT-2026-012345", "AT2026012345", "AT 2026/012345"), standing alone: found by looking the
     words of a text up, never by trying each reference's pattern on it."""
@@ -586,7 +589,7 @@ def _ref_pattern(reference: str) -> re.Pattern[str] | None:
     return re.compile(r"(?<![A-Z0-9])" + _SEP.join(runs) + r"(?![A-Z0-9])")
 
 
-def _blank(text: str, spans: Sequence[tuple[int, int]]) -> str:
+def _blank(text: str, spans: Sequence[tuple[int, int]]) -> str:  # pragma: no mutate block
     """`text` with these spans, in this order, each unless it overlaps one already blanked, turned
     into spaces (as successive `re.sub`s of the references would)."""
     if len(spans) == 1:  # most texts cite one reference
@@ -601,7 +604,7 @@ def _blank(text: str, spans: Sequence[tuple[int, int]]) -> str:
     return "".join(chars)
 
 
-class _Pool:
+class _Pool:  # pragma: no mutate block
     """A payer's oldest open invoices (up to `size`), for the payments that settle several of them:
     their cents, their subset sums (built when an amount first needs them) and the subsets found
     for each amount."""
@@ -628,7 +631,7 @@ class _Book:
     allocation) and the indexes that let a credit see only what concerns it: numbers, references,
     amounts in cents (global and per payer), each payer's invoices by age."""
 
-    def __init__(self, open_invoices: Iterable[OpenInvoice]) -> None:
+    def __init__(self, open_invoices: Iterable[OpenInvoice]) -> None:  # pragma: no mutate block
         self.invoices = sorted((inv for inv in open_invoices if inv.residual > 0), key=_age)
         self.error: ValueError | None = None
         self.ids: dict[str, int] = {}
@@ -683,7 +686,7 @@ class _Book:
     def is_open(self, i: int) -> bool:
         return self.residual[i] > 0
 
-    def oldest(self, payer: str) -> Iterator[int]:
+    def oldest(self, payer: str) -> Iterator[int]:  # pragma: no mutate block
         """The payer's open invoices, oldest first."""
         ids, nxt = self.payer_ids.get(payer, ()), self.next_open.get(payer, [0])
         pos = 0
@@ -697,7 +700,7 @@ class _Book:
             pos += 1
 
     def payer_subsets(self, payer: str, size: int, target: int
-                      ) -> tuple[list[int], list[tuple[int, ...]], bool]:
+                      ) -> tuple[list[int], list[tuple[int, ...]], bool]:  # pragma: no mutate block
         """(the payer's pool: its oldest `size` open invoices; the `_exact_subsets` of 2+ of them
         adding up to `target`; whether the search was complete), the answers kept by amount."""
         pool = self.pools.get(payer)
@@ -763,6 +766,8 @@ class _References:
         self.near.setdefault(cited, set()).update(near)
 
 
+# pragma: no mutate start
+# (reading the references of a text: out of the mutation scope, docs/mutation.md)
 def _one_edit_variants(digits: str, size: int, alphabet: str) -> set[str]:
     """The strings of length `size` exactly one digit substituted, inserted or dropped away."""
     found: set[str] = set()
@@ -872,10 +877,13 @@ def _find_references(credit: Credit, book: _Book, payer: str | None) -> _Referen
             if kind == "form" or (len(digits) == 10 and digits.startswith("20")) or exact or near:
                 refs.cite(cited, {exact} if exact else (), near)
     return refs
+# pragma: no mutate end
 
 
 # --- hypotheses ---------------------------------------------------------------------------------
 
+# pragma: no mutate start
+# (the subset search: performance machinery, docs/mutation.md)
 def _subset_sums(cents: Sequence[int]) -> tuple[list[int], int, list[int], dict[int, int]]:
     """Meet in the middle: the sums of every subset of the first half of `cents` (the subset at
     position k holds the invoices whose bits are set in k), the same of the second half (k: the
@@ -946,6 +954,7 @@ def _lex_rank(combo: tuple[int, ...], n: int) -> int:
             rank += comb(n - 1 - skipped, k - 1 - position)
         previous = value
     return rank
+# pragma: no mutate end
 
 
 def _allocate(invoices: Iterable[tuple[str, Decimal]], amount: Decimal) -> tuple[tuple[str, Decimal], ...]:
@@ -1125,6 +1134,8 @@ def _review(line_id: str, reason: str, hypotheses: Sequence[Hypothesis] = ()) ->
 _KEPT = 3  # of the interchangeable single invoices of an amount, those that can be proposed
 
 
+# pragma: no mutate start
+# (the lazy ranking's pruning: performance machinery, docs/mutation.md)
 def _interchangeable(bucket: Sequence[int], late_from: int, pointed: set[str], invoices: list[OpenInvoice],
                      payers: Sequence[int] = ()) -> list[list[int]]:
     """Two groups: the oldest `_KEPT` invoices of `bucket` issued by the payment, and the oldest
@@ -1159,6 +1170,7 @@ def _interchangeable(bucket: Sequence[int], late_from: int, pointed: set[str], i
         if kept:
             groups.append(kept)
     return groups
+# pragma: no mutate end
 
 
 def match_credit(credit: Credit, open_invoices: Iterable[OpenInvoice], directory: PayerDirectory, *,

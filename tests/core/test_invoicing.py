@@ -10,6 +10,8 @@ from hypothesis import strategies as st
 from backoffice.invoicing import (
     Grant,
     SessionBilling,
+    business_days_between,
+    due_date,
     invoice_number,
     reminder_due,
     split_session,
@@ -44,6 +46,12 @@ CASES = {
                                       {"absences_apart": True},
                                       {"opco": D("1347.50"), "company": D("1260.00"),
                                        "absences": D("192.50")}),
+    "full grant, all hours, absences apart: no invoice of zero": (
+        {}, Grant("ATLAS", "AT-1", D("2800.00"), D("14"), True), {"absences_apart": True},
+        {"opco": D("2800.00")}),
+    "a grant 50 cents under the price, absences apart: the company pays the 50 cents": (
+        {}, Grant("ATLAS", "AT-1", D("2799.50"), D("14"), True), {"absences_apart": True},
+        {"opco": D("2799.50"), "company": D("0.50")}),
     "no subrogation": ({"funding": "opco_reimbursement"},
                        Grant("ATLAS", "AT-1", D("1540.00"), D("14"), False), {},
                        {"company": D("2800.00")}),
@@ -61,10 +69,31 @@ CASES = {
                                     "start_date": date(2026, 12, 7)}, GRANT,
                                    {"cancellation_fee_rate": D("0.30")},
                                    {"cancellation": D("840.00")}),
+    # the fee applies under 10 working days: Monday 23 November to Monday 7 December is 10
+    "cancelled exactly 10 working days before: no fee": (
+        {"cancelled_on": date(2026, 11, 23), "start_date": date(2026, 12, 7)}, GRANT,
+        {"cancellation_fee_rate": D("0.30")}, {}),
+    "cancelled 9 working days before: the fee": (
+        {"cancelled_on": date(2026, 11, 24), "start_date": date(2026, 12, 7)}, GRANT,
+        {"cancellation_fee_rate": D("0.30")}, {"cancellation": D("840.00")}),
+    "cancelled, start date unknown: no fee": ({"cancelled_on": date(2026, 12, 1)}, GRANT,
+                                              {"cancellation_fee_rate": D("0.30")}, {}),
     "cancelled early": ({"cancelled_on": date(2026, 11, 1), "start_date": date(2026, 12, 7)},
                         GRANT, {"cancellation_fee_rate": D("0.30")}, {}),
     "cancelled, no fee in the terms": ({"cancelled_on": date(2026, 12, 6),
                                         "start_date": date(2026, 12, 7)}, GRANT, {}, {}),
+    # the operator accepted a PEC of 10.5 h per trainee for a 14 h convention: B attended 7 h,
+    # A all 14 h, of which the OPCO pays 10.5 h only (1540 / 21 h x 17.5 h)
+    "accepted PEC with fewer hours than the convention": (
+        {"attended": {"A": D("14"), "B": D("7")}},
+        Grant("ATLAS", "AT-1", D("1540.00"), D("10.5"), True), {},
+        {"opco": D("1283.33"), "company": D("1516.67")}),
+    "a PEC granting no hours: the company pays all": (
+        {}, Grant("ATLAS", "AT-1", D("1540.00"), D("0"), True), {}, {"company": D("2800.00")}),
+    "one trainee, a one-hour PEC": ({"price_ht": D("100.00"), "hours_per_trainee": D("1"),
+                                     "trainees": 1, "attended": {"A": D("1")}},
+                                    Grant("ATLAS", "AT-1", D("80.00"), D("1"), True), {},
+                                    {"opco": D("80.00"), "company": D("20.00")}),
     # three trainees: 1000 / 42 h is not a round rate; the company takes the remaining cent
     "rounding with three trainees": ({"price_ht": D("1000.00"), "trainees": 3,
                                       "attended": {"A": D("14"), "B": D("13"), "C": D("7")}},
@@ -88,6 +117,46 @@ def test_the_opco_line_shows_hours_and_rate():
     assert (line.quantity, line.unit, line.unit_price) == (D("24.5"), "HUR", D("55.0000"))
     assert "dossier AT-1" in line.description
     assert [rest.amount for rest in company.lines] == [D("1260.00"), D("192.50")]
+
+
+def test_an_accepted_pec_with_fewer_hours_bills_the_opco_at_most_its_hours_per_trainee():
+    # the hours a trainee attended beyond the PEC's are not the OPCO's to pay, even when another
+    # trainee's absences leave room under the grant
+    grant = Grant("ATLAS", "AT-1", D("1540.00"), D("10.5"), True)
+    (opco, _) = split_session(billing(attended={"A": D("14"), "B": D("7")}), grant)
+    (line,) = opco.lines
+    assert line.quantity == D("17.5")  # 10.5 h for A, 7 h for B
+    assert opco.total == D("1283.33")
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_every_line_is_its_quantity_times_its_unit_price_in_a_known_unit(case):
+    # Factur-X: each line names what it bills, in a UN/ECE unit (hours, or one unit)
+    changes, grant, options, _ = CASES[case]
+    for line in (line for part in split_session(billing(**changes), grant, **options)
+                 for line in part.lines):
+        assert line.description.strip()
+        assert line.unit in ("HUR", "C62")
+        if line.unit == "C62":
+            assert (line.quantity, line.unit_price) == (D(1), line.amount)
+        else:  # the hourly rate is shown to 4 decimals: the amount is within a cent of the product
+            assert abs(line.quantity * line.unit_price - line.amount) <= D("0.01")
+
+
+@pytest.mark.parametrize(("start", "end", "days"), [
+    (date(2026, 12, 4), date(2026, 12, 7), 1),    # Friday to Monday: the weekend does not count
+    (date(2026, 11, 30), date(2026, 12, 7), 5),   # Monday to Monday
+    (date(2026, 12, 4), date(2026, 12, 5), 0),    # Friday to Saturday
+    (date(2026, 12, 7), date(2026, 12, 7), 0),    # the same day
+    (date(2026, 11, 23), date(2026, 12, 7), 10),  # the notice of a late cancellation
+])
+def test_the_cancellation_notice_counts_working_days(start, end, days):
+    assert business_days_between(start, end) == days
+
+
+def test_an_invoice_is_due_after_the_payment_terms():
+    assert due_date(date(2026, 12, 7)) == date(2027, 1, 6)  # 30 days by default
+    assert due_date(date(2026, 12, 7), 45) == date(2027, 1, 21)
 
 
 hours = st.decimals(min_value=0, max_value=35, places=1)

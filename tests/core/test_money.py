@@ -32,7 +32,7 @@ def test_the_rounding_rule_is_half_up_to_the_cent():
 
 
 def test_floats_never_become_money():
-    with pytest.raises(TypeError):
+    with pytest.raises(TypeError, match="must be Decimal, got float"):  # says what it was given
         quantize(0.1)  # type: ignore[arg-type]
 
 
@@ -41,7 +41,8 @@ def test_an_empty_total_is_zero_euros():
 
 
 @pytest.mark.parametrize(("amount", "shown"), [
-    ("1234.56", "1\u202f234,56\u00a0€"), ("0.5", "0,50\u00a0€"),
+    ("1234.56", "1\u202f234,56\u00a0€"), ("0.5", "0,50\u00a0€"), ("0", "0,00\u00a0€"),
+    ("-0.001", "0,00\u00a0€"),
     ("-1000000", "-1\u202f000\u202f000,00\u00a0€"),
 ])
 def test_amounts_are_shown_the_french_way(amount, shown):

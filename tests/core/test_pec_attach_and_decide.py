@@ -3,7 +3,9 @@
 from datetime import date
 from decimal import Decimal
 
-from backoffice.pec_attach import locate_session
+import pytest
+
+from backoffice.pec_attach import fit, locate_session
 from backoffice.pec_reconciliation import (
     ACCEPTED,
     REJECTED,
@@ -53,6 +55,75 @@ def test_an_ambiguous_or_unknown_pec_goes_to_an_operator_with_proposals():
     assert unknown.proposed[0] == "S-001"
     stranger = locate_session(pec(session_ref=None, client_siret="35600000049837"), SESSIONS)
     assert "aucune session de ce client" in stranger.problem.message
+
+
+# how well the PEC of the samples describes a session: overlapping dates 1, the exact dates 3,
+# the hours 1, the client's OPCO (or unknown) 1, a close title 1, the same trainees 2
+@pytest.mark.parametrize(("case", "pec_changes", "session_changes", "points"), [
+    ("its own session", {}, {}, 9),
+    ("the client's OPCO unknown", {}, {"client_opco": None}, 9),
+    ("dates overlapping, not the same", {}, {"start_date": date(2026, 12, 8),
+                                             "end_date": date(2026, 12, 9)}, 6),
+    ("the PEC ends the day the session starts", {"start_date": date(2026, 12, 1),
+                                                 "end_date": date(2026, 12, 7)}, {}, 6),
+    ("the PEC starts the day the session ends", {"start_date": date(2026, 12, 8),
+                                                 "end_date": date(2026, 12, 15)}, {}, 6),
+    ("other hours", {"hours": Decimal("7")}, {}, 8),
+    ("another OPCO", {"opco": "OPCO_2I"}, {}, 8),
+    ("a title too far", {"title": "Management d'équipe"}, {}, 8),
+    ("no title", {"title": None}, {}, 8),
+    ("a trainee missing", {"trainees": ("Marc Dupont",)}, {}, 7),
+    ("no trainee named", {"trainees": ()}, {}, 7),
+    ("nothing but overlapping dates", {"hours": Decimal("7"), "opco": "OPCO_2I", "title": None,
+                                       "trainees": ()}, {"end_date": date(2026, 12, 9)}, 1),
+    ("dates that do not overlap", {}, {"start_date": date(2027, 1, 11),
+                                       "end_date": date(2027, 1, 12)}, 0),
+])
+def test_the_fit_of_a_pec_to_a_session(case, pec_changes, session_changes, points):
+    assert fit(pec(**pec_changes), session(**session_changes)) == points
+
+
+def test_a_named_session_that_fits_as_well_as_another_stays_attached():
+    twin = session(session_ref="S-003")
+    assert locate_session(PEC, {**SESSIONS, "S-003": twin}).session_ref == "S-001"
+
+
+def test_a_pec_without_session_is_attached_on_the_exact_dates_alone():
+    # exact dates (and the overlap) are 4 points, the least for an automatic attachment; the
+    # hours, the OPCO and the trainees are then the checks' business
+    bare = pec(session_ref=None, hours=Decimal("7"), opco="OPCO_2I", title=None, trainees=())
+    attachment = locate_session(bare, SESSIONS)
+    assert (attachment.session_ref, attachment.automatic) == ("S-001", True)
+    near = pec(session_ref=None, hours=Decimal("7"), opco="OPCO_2I", title=None,
+               start_date=date(2026, 12, 1))  # overlap 1 + trainees 2: 3 points
+    assert locate_session(near, SESSIONS).session_ref is None
+
+
+def test_the_proposals_are_the_overlapping_sessions_best_first_three_at_most():
+    weak = session(session_ref="S-004", start_date=date(2026, 12, 8), end_date=date(2026, 12, 9),
+                   hours_per_trainee=Decimal("7"), client_opco="OPCO_2I", title="Management",
+                   trainees=("Anne Martin",))  # overlapping dates only: 1 point
+    attachment = locate_session(pec(session_ref="S-999"), {**SESSIONS, "S-004": weak})
+    assert attachment.proposed == ("S-001", "S-004")  # S-002 does not overlap: never proposed
+    assert attachment.problem.rule == "session_ref"
+    assert "session S-999 inconnue ; session proposée : S-001" in attachment.problem.message
+    many = {f"S-00{n}": session(session_ref=f"S-00{n}") for n in range(1, 6)}
+    assert locate_session(pec(session_ref=None), many).proposed == ("S-001", "S-002", "S-003")
+
+
+def test_every_attachment_problem_is_a_session_ref_problem():
+    wrong = locate_session(pec(session_ref="S-002"), SESSIONS)
+    unknown = locate_session(pec(session_ref="S-999", client_siret="35600000049837"), SESSIONS)
+    orphan = locate_session(pec(session_ref=None, client_siret="35600000049837"), SESSIONS)
+    assert [a.problem.rule for a in (wrong, unknown, orphan)] == ["session_ref"] * 3
+    assert unknown.proposed == () and unknown.problem.message == "session S-999 inconnue"
+
+
+def test_an_automatically_attached_pec_in_review_shows_its_candidates():
+    decisions = decide_pecs([pec(session_ref=None, hours=Decimal("7"))], SESSIONS, {})
+    decision = decisions["PEC-1"]
+    assert (decision.status, decision.session_ref, decision.automatic) == (REVIEW, "S-001", True)
+    assert decision.proposals == ("S-001",)
 
 
 def test_decisions_green_light_and_review():

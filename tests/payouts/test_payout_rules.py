@@ -97,6 +97,25 @@ CASES = [
      Outcome.review, "0", "0", "NDA"),
     ("a returned transfer not dealt with: review", facts(unresolved_failure="virement revenu"),
      "when_paid", "warn", Outcome.review, "0", "0", "revenu"),
+    ("an unknown VAT regime: review, naming it", facts(trainer={"vat_regime": "auto"}),
+     "when_paid", "warn", Outcome.review, "0", "0", "régime de TVA du formateur TR-1 inconnu"),
+    ("a fee of one euro is paid like any other", facts(fee_ht=D("1.00"), trainer_invoices=(
+        TrainerInvoiceFacts("F-17", D("1.00"), D("0.00"), D("1.00")),)), "when_paid", "warn",
+     Outcome.pay, "1.00", "0.00", ""),
+    ("an invoice credited down to 0.50 € and paid: the trainer is paid", facts(funder_invoices=(
+        FunderInvoice("FA-2026-000003", D("612.50"), D("612.00"), D("0.50")),)), "when_paid",
+     "warn", Outcome.pay, "1500.00", "0.00", ""),
+    ("pro rata rounds down to the cent: never ahead of the funders", facts(
+        fee_ht=D("1000.00"), funder_invoices=(
+            FunderInvoice("FA-2026-000004", D("300.00"), D("0.00"), D("200.00")),),
+        trainer_invoices=(TrainerInvoiceFacts("F-17", D("1000.00"), D("0.00"), D("1000.00")),)),
+     "pro_rata", "warn", Outcome.pay, "666.66", "0.00", ""),  # 2/3 of 1000, not 666.67
+    # the VAT of 1000.03 is 200.01 (200.006), of the 1000.02 already paid 200.00: a cent of each
+    ("pro rata with VAT: the last cent of fee and of VAT is still paid", facts(
+        fee_ht=D("1000.03"), trainer={"vat_regime": "vat"}, already_ht=D("1000.02"),
+        already_vat=D("200.00"),
+        trainer_invoices=(TrainerInvoiceFacts("F-17", D("1000.03"), D("200.01"), D("1200.04")),)),
+     "pro_rata", "warn", Outcome.pay, "0.01", "0.01", ""),
 ]
 
 
@@ -117,6 +136,13 @@ def test_the_eligibility_table(case, given, mode, nda, outcome, ht, vat, reason)
 def test_a_missing_nda_is_a_warning_when_paid():
     decision = decide_payout(facts(trainer={"nda": None}))
     assert decision.outcome is Outcome.pay and "NDA" in decision.warnings[0]
+
+
+def test_a_missing_nda_is_warned_about_whatever_the_outcome():
+    waiting = decide_payout(facts(trainer={"nda": None}, trainer_invoices=()))
+    assert waiting.outcome is Outcome.wait and "NDA" in waiting.warnings[0]
+    in_review = decide_payout(facts(trainer={"nda": None, "iban_problem": "IBAN invalide"}))
+    assert in_review.outcome is Outcome.review and "NDA" in in_review.warnings[0]
 
 
 @pytest.mark.parametrize(("decided", "today", "expected"), [
