@@ -15,10 +15,10 @@ lint: setup
 
 UI_PORT ?= 4200
 ui: setup                  ## Prefect server + work pool + limits + deployments + worker on 127.0.0.1:$(UI_PORT)
-	.venv/bin/python -m flows.operator_setup start --port $(UI_PORT)
+	.venv/bin/python -m ops.operator_setup start --port $(UI_PORT)
 
 ui-stop: setup             ## stop the server and the worker `make ui` started, by process id
-	.venv/bin/python -m flows.operator_setup stop
+	.venv/bin/python -m ops.operator_setup stop
 
 mutation: setup            ## mutation testing of the core's money and decision rules, then the score (docs/mutation.md)
 	rm -rf mutants

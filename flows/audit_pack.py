@@ -4,30 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from prefect import task
-from prefect.cache_policies import NO_CACHE
 from pydantic import Field
 
-from adapters.audit_pack import AuditPack, AuditPackError, build_audit_pack
 from flows.parameters import refused, titled
 from tasks import context
 from tasks.alerts import operator_flow
+from tasks.audit_pack import build_audit_pack_of
 from tasks.summary import RunSummary, finish_run
 
 Ref = Annotated[str, Field(max_length=64, pattern=r"^([A-Za-z0-9][A-Za-z0-9._/-]*)?$")]
-
-
-@task(cache_policy=NO_CACHE)
-def _build(session_ref: str, dossier_number: str) -> AuditPack | str:
-    """The pack, or why it cannot be made (an unknown session or dossier), in French."""
-    settings = context.settings()
-    try:
-        return build_audit_pack(context.engine(), output_dir=settings.output_dir,
-                                export_dir=settings.export_inbox,
-                                session_ref=session_ref or None,
-                                dossier_number=dossier_number or None)
-    except AuditPackError as error:
-        return str(error)
 
 
 @operator_flow("audit-pack")
@@ -43,7 +28,7 @@ def audit_pack(session_ref: Ref = titled("Session (ou bien le dossier)", ""),
     if bool(session_ref) == bool(dossier_number):
         return refused("Dossier d'audit : donner une session ou un numéro de dossier OPCO, un "
                        "seul des deux.")
-    pack = _build(session_ref, dossier_number)
+    pack = build_audit_pack_of(session_ref, dossier_number)
     if isinstance(pack, str):
         return refused(f"Dossier d'audit impossible : {pack}.")
     summary = RunSummary(f"Dossier d'audit {session_ref or dossier_number}")

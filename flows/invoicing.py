@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal
 from typing import Annotated
 
-from prefect import get_run_logger, task
-from prefect.cache_policies import NO_CACHE
+from prefect import get_run_logger
 from pydantic import Field
 
-from adapters.invoices import InvoicingReport, bill_remainder_to_company, issue_credit_note
-from adapters.reference_data import reference_data
+from adapters.invoices import InvoicingReport
 from flows.parameters import BusinessDate, titled
 from tasks import context
 from tasks.alerts import operator_flow
 from tasks.concurrency import money_moving
-from tasks.invoicing import invoicing_terms, issue_invoices_for
+from tasks.invoicing import bill_remainder_for, issue_credit_note_for, issue_invoices_for
 from tasks.mail import deliver_pending_emails
 from tasks.summary import RunSummary, add_invoicing, add_mail, finish_run
 
@@ -40,26 +37,6 @@ def issue_invoices(as_of: BusinessDate | None = titled("Date d'émission (vide :
     return finish_run("invoices-summary", summary, day, result=report)
 
 
-@task(cache_policy=NO_CACHE)
-def _credit(number: str, reason: str, amount: Decimal | None, reissue: bool, day: date,
-            operator: str) -> list[str]:
-    settings = context.settings()
-    return issue_credit_note(context.engine(), number=number, reason=reason, amount=amount,
-                             reissue=reissue, as_of=day, now=context.now(),
-                             marketplace=settings.marketplace, reference=reference_data(),
-                             terms=invoicing_terms(), operator=operator)
-
-
-@task(cache_policy=NO_CACHE)
-def _remainder(number: str, paid: Decimal, note: str, day: date, operator: str) -> list[str]:
-    settings = context.settings()
-    return bill_remainder_to_company(context.engine(), number=number, paid=paid, note=note,
-                                     as_of=day, now=context.now(),
-                                     marketplace=settings.marketplace,
-                                     reference=reference_data(), terms=invoicing_terms(),
-                                     operator=operator)
-
-
 @operator_flow("credit-note")
 def credit_note(number: str = titled("Facture à annuler"),
                 reason: Annotated[str, Field(min_length=3)] = titled("Motif"),
@@ -78,7 +55,7 @@ def credit_note(number: str = titled("Facture à annuler"),
     """
     day = context.business_day(as_of)
     with money_moving():
-        numbers = _credit(number, reason, amount, reissue, day,
+        numbers = issue_credit_note_for(number, reason, amount, reissue, day,
                           context.operator())
     get_run_logger().info("émis : %s", ", ".join(numbers))
     issue_invoices(as_of=day)  # render and send what was issued (takes the slot in its turn)
@@ -101,6 +78,6 @@ def bill_remainder(number: str = titled("Facture à l'OPCO"),
     """
     day = context.business_day(as_of)
     with money_moving():
-        numbers = _remainder(number, paid, note, day, context.operator())
+        numbers = bill_remainder_for(number, paid, note, day, context.operator())
     issue_invoices(as_of=day)  # takes the slot in its turn
     return numbers

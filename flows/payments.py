@@ -6,17 +6,18 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
-from prefect import task
-from prefect.cache_policies import NO_CACHE
 from pydantic import Field
 
-from adapters.files import UnsafePathError, file_in_folder
-from adapters.payments import decide_payment, import_legacy_invoices
 from backoffice.incidents import file_rejected
 from flows.parameters import refused, titled
 from tasks import context
 from tasks.alerts import operator_flow
-from tasks.payments import import_statements_from, match_bank_credits
+from tasks.payments import (
+    decide_on_payment,
+    import_invoices_named,
+    import_statements_from,
+    match_bank_credits,
+)
 from tasks.summary import RunSummary, add_payments, finish_run
 
 
@@ -39,13 +40,6 @@ def import_statements(files: list[Path] = titled("Fichiers de relevés")) -> Run
     return finish_run("statements-summary", summary, context.business_day(None), result=summary)
 
 
-@task(cache_policy=NO_CACHE)
-def _decide(line_id: int, accept: bool, invoices: list[str] | None, note: str,
-            operator: str) -> str:
-    return decide_payment(context.engine(), line_id=line_id, accept=accept, invoices=invoices,
-                          note=note, operator=operator, now=context.now())
-
-
 @operator_flow("decide-payment")
 def decide_payment_proposal(
         line_id: int = titled("Ligne de relevé"),
@@ -61,21 +55,8 @@ def decide_payment_proposal(
         note: Pourquoi (obligatoire, gardée dans le journal d'audit).
         invoices: Pour confirm : les factures à solder, si ce ne sont pas celles proposées.
     """
-    return _decide(line_id, decision == PaymentChoice.confirm, list(invoices) or None, note,
+    return decide_on_payment(line_id, decision == PaymentChoice.confirm, list(invoices) or None, note,
                    context.operator())
-
-
-@task(cache_policy=NO_CACHE)
-def _import_invoices(file_name: str) -> tuple[int, list[str]] | str:
-    """(invoices imported, errors of a rejected file), or why the name is refused."""
-    try:
-        path = file_in_folder(context.settings().invoices_inbox, file_name)
-    except UnsafePathError as error:
-        return str(error)
-    if not path.is_file():
-        return f"« {file_name} » introuvable dans {context.settings().invoices_inbox}"
-    count, errors = import_legacy_invoices(context.engine(), path)
-    return count, [str(error) for error in errors]
 
 
 @operator_flow("import-invoices")
@@ -87,7 +68,7 @@ def import_invoices(file_name: Annotated[str, Field(min_length=1, max_length=255
         file_name: Le nom du fichier CSV déposé dans la boîte de dépôt des factures
             (BACKOFFICE_INVOICES_INBOX) ; un nom, pas un chemin. Colonnes : docs/payments.md.
     """
-    outcome = _import_invoices(file_name)
+    outcome = import_invoices_named(file_name)
     if isinstance(outcome, str):
         return refused(f"Import de factures impossible : {outcome}.")
     count, errors = outcome

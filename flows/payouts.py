@@ -4,17 +4,19 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from prefect import task
-from prefect.cache_policies import NO_CACHE
 from pydantic import Field
 
-from adapters.payouts import retry_payout
 from flows.parameters import BusinessDate, titled
 from tasks import context
 from tasks.alerts import operator_flow
 from tasks.concurrency import money_moving
 from tasks.mail import deliver_pending_emails
-from tasks.payouts import add_payouts, schedule_and_export_payouts, track_payout_executions
+from tasks.payouts import (
+    add_payouts,
+    retry_returned_transfer,
+    schedule_and_export_payouts,
+    track_payout_executions,
+)
 from tasks.summary import RunSummary, add_mail, finish_run
 
 
@@ -36,12 +38,6 @@ def pay_trainers(as_of: BusinessDate | None = titled("Date métier (vide : aujou
     return finish_run("payouts-summary", summary, day, result=summary)
 
 
-@task(cache_policy=NO_CACHE)
-def _retry(payout_id: str, note: str, operator: str) -> str:
-    return retry_payout(context.engine(), payout_id=payout_id, note=note, now=context.now(),
-                        operator=operator)
-
-
 @operator_flow("retry-payout")
 def retry_returned_payout(
         payout_id: Annotated[str, Field(pattern=r"^PO-\d{4}-\d{6}$")] = titled("Virement revenu"),
@@ -54,6 +50,6 @@ def retry_returned_payout(
             d'abord l'IBAN dans la plateforme : le prochain traitement reprend les coordonnées
             bancaires du dernier export.
     """
-    return _retry(payout_id, note, context.operator())
+    return retry_returned_transfer(payout_id, note, context.operator())
 
 

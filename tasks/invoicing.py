@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
@@ -10,6 +11,8 @@ from prefect.cache_policies import NO_CACHE
 from adapters.invoices import (
     InvoicingReport,
     InvoicingTerms,
+    bill_remainder_to_company,
+    issue_credit_note,
     issue_due_invoices,
     remind_unpaid,
     send_pending_invoices,
@@ -44,3 +47,26 @@ def issue_invoices_for(as_of: date) -> InvoicingReport:
     for item in report.reminders:
         logger.info("relance %s de la facture %s", item["relance"], item["numéro"])
     return report
+
+
+@task(cache_policy=NO_CACHE)
+def issue_credit_note_for(number: str, reason: str, amount: Decimal | None, reissue: bool, day: date,
+                          operator: str) -> list[str]:
+    """An operator's credit note (and the invoice issued again, if asked): their numbers."""
+    settings = context.settings()
+    return issue_credit_note(context.engine(), number=number, reason=reason, amount=amount,
+                             reissue=reissue, as_of=day, now=context.now(),
+                             marketplace=settings.marketplace, reference=reference_data(),
+                             terms=invoicing_terms(), operator=operator)
+
+
+@task(cache_policy=NO_CACHE)
+def bill_remainder_for(number: str, paid: Decimal, note: str, day: date, operator: str
+                       ) -> list[str]:
+    """What an OPCO did not pay credited and billed to the company: the numbers issued."""
+    settings = context.settings()
+    return bill_remainder_to_company(context.engine(), number=number, paid=paid, note=note,
+                                     as_of=day, now=context.now(),
+                                     marketplace=settings.marketplace,
+                                     reference=reference_data(), terms=invoicing_terms(),
+                                     operator=operator)

@@ -8,8 +8,13 @@ from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from adapters.bank_import import FileImport, import_statement_files
-from adapters.files import FolderListing, files_in_folder
-from adapters.payments import MatchingReport, match_payments
+from adapters.files import FolderListing, UnsafePathError, file_in_folder, files_in_folder
+from adapters.payments import (
+    MatchingReport,
+    decide_payment,
+    import_legacy_invoices,
+    match_payments,
+)
 from tasks import context
 
 
@@ -52,3 +57,24 @@ def match_bank_credits() -> MatchingReport:
     for item in report.review:
         logger.warning("paiement ligne %s à revoir : %s", item["ligne"], item["raison"])
     return report
+
+
+@task(cache_policy=NO_CACHE)
+def decide_on_payment(line_id: int, accept: bool, invoices: list[str] | None, note: str,
+                      operator: str) -> str:
+    """An operator's decision on a payment of the review queue (audit-logged)."""
+    return decide_payment(context.engine(), line_id=line_id, accept=accept, invoices=invoices,
+                          note=note, operator=operator, now=context.now())
+
+
+@task(cache_policy=NO_CACHE)
+def import_invoices_named(file_name: str) -> tuple[int, list[str]] | str:
+    """(invoices imported, errors of a rejected file), or why the name is refused."""
+    try:
+        path = file_in_folder(context.settings().invoices_inbox, file_name)
+    except UnsafePathError as error:
+        return str(error)
+    if not path.is_file():
+        return f"« {file_name} » introuvable dans {context.settings().invoices_inbox}"
+    count, errors = import_legacy_invoices(context.engine(), path)
+    return count, [str(error) for error in errors]

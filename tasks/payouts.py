@@ -11,6 +11,7 @@ from adapters.payouts import (
     PayoutReport,
     export_batches,
     render_self_billed_invoices,
+    retry_payout,
     schedule_payouts,
     track_executions,
 )
@@ -55,6 +56,13 @@ def schedule_and_export_payouts(as_of: date, report: PayoutReport) -> PayoutRepo
         logger.info("fichier SEPA %s : %s virements, %s €, exécution le %s", item["lot"],
                     item["virements"], item["total"], item["exécution"])
     return report
+
+
+@task(cache_policy=NO_CACHE)
+def retry_returned_transfer(payout_id: str, note: str, operator: str) -> str:
+    """An operator's retry of a returned transfer (audit-logged): what was done, in French."""
+    return retry_payout(context.engine(), payout_id=payout_id, note=note, now=context.now(),
+                        operator=operator)
 
 
 def add_payouts(summary: RunSummary, report: PayoutReport) -> None:

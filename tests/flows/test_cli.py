@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from flows.cli import main
+from ops.cli import main
 from tests.export_samples import SMALL_EXPORT, write_export
 
 pytestmark = pytest.mark.prefect

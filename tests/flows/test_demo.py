@@ -17,8 +17,8 @@ import time_machine
 
 from adapters.database import ready_engine
 from adapters.sepa import validate_pain001
+from demo.run import run_demo
 from flows.audit_pack import audit_pack
-from flows.demo import run_demo
 from tests.adapters.test_ingest import snapshot
 from tests.conftest import FAKED_TODAYS
 from tests.flows.demo_golden import GOLDEN, digests, outputs

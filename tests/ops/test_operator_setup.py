@@ -28,7 +28,7 @@ from prefect.deployments import run_deployment
 from prefect.logging.handlers import APILogHandler
 from prefect.settings import PREFECT_API_URL, temporary_settings
 
-from flows.operator_setup import alive, group_members
+from ops.operator_setup import alive, group_members
 from tasks.context import MONEY_MOVING_LIMIT
 from tests.export_samples import SMALL_EXPORT, write_export
 
@@ -46,7 +46,7 @@ def free_loopback_port() -> int:
 
 
 def setup_command(command: str, env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "flows.operator_setup", command, *args],
+    return subprocess.run([sys.executable, "-m", "ops.operator_setup", command, *args],
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=300,
                           check=False)
 

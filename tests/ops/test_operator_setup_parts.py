@@ -9,7 +9,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from flows.operator_setup import (
+from ops.operator_setup import (
     alive,
     group_members,
     place,

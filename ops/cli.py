@@ -118,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
         context.engine()
         print(f"Base à jour : {context.settings().database_url}")
         return 0
-    from flows.demo import run_demo
+    from demo.run import run_demo
 
     return run_demo(seed=args.seed)
 

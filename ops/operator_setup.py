@@ -12,8 +12,8 @@ starts nothing that is running already: it deploys again, recreates what is miss
 a limit, a dead worker) and prints the address. `stop` stops the worker then the server by
 their process ids (each in its own process group) and removes the file.
 
-    python -m flows.operator_setup start [--host 127.0.0.1] [--port 4200]
-    python -m flows.operator_setup stop
+    python -m ops.operator_setup start [--host 127.0.0.1] [--port 4200]
+    python -m ops.operator_setup stop
 """
 
 from __future__ import annotations
@@ -442,7 +442,7 @@ def stop(data_dir: Path | None = None, say: Callable[[str], None] = print) -> in
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m flows.operator_setup", description=__doc__,
+    parser = argparse.ArgumentParser(prog="python -m ops.operator_setup", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True)
     start_command = commands.add_parser("start", help="start the server, the worker, deploy")
