@@ -1,14 +1,13 @@
 """TARGET2 business days: the days on which SEPA credit transfers are settled.
 
-The SEPA credit transfer scheme runs on TARGET2 (T2) days: every weekday except the six closing
-days fixed by the ECB since 2002: 1 January, Good Friday, Easter Monday, 1 May, 25 and
-26 December. French public holidays (14 July, Ascension, Whit Monday, 15 August, ...) are
-business days for the scheme; a bank's own cut-off may still differ.
+The SEPA credit transfer scheme runs on TARGET2 (T2) days: every weekday except the closing days
+fixed by the ECB: 1 January, Good Friday, Easter Monday, 1 May, 25 and 26 December since 2002
+(and 31 December in 1999 and 2001). French public holidays (14 July, Ascension, Whit Monday,
+15 August, ...) are business days for the scheme; a bank's own cut-off may still differ.
 
-Easter is computed here (anonymous Gregorian algorithm, Meeus/Jones/Butcher) so that the core
-needs no calendar library; `tests/sepa/test_business_days.py` checks it against
-`holidays.financial_holidays("XECB")`. The rule is the one in force since 2002; the extra
-closing days of 1999-2001 (31 December) are not modelled.
+The closing days come from the `holidays` library's ECB calendar (`holidays.financial_holidays
+("XECB")`, Easter included), which covers 1999 to 2100; building one of its calendars takes
+~0.2 ms, so each year's closing days are kept once computed.
 """
 
 from __future__ import annotations
@@ -19,33 +18,19 @@ from functools import lru_cache
 MAX_SEARCH_DAYS = 10  # never more than 5 closed days in a row (Sat 25 Dec ... Mon 27 is open)
 
 
-def easter_sunday(year: int) -> date:
-    """Western (Gregorian) Easter Sunday of `year`."""
-    a = year % 19
-    b, c = divmod(year, 100)
-    d, e = divmod(b, 4)
-    f = (b + 8) // 25
-    g = (b - f + 1) // 3
-    h = (19 * a + b - d - g + 15) % 30
-    i, k = divmod(c, 4)
-    l_ = (32 + 2 * e + 2 * i - h - k) % 7
-    m = (a + 11 * h + 22 * l_) // 451
-    month, day = divmod(h + l_ - 7 * m + 114, 31)
-    return date(year, month, day + 1)
-
-
 @lru_cache(maxsize=64)
 def target2_closing_days(year: int) -> frozenset[date]:
-    """The six TARGET2 holidays of `year` (weekends are closed too but not listed here)."""
-    easter = easter_sunday(year)
-    return frozenset({
-        date(year, 1, 1),
-        easter - timedelta(days=2),   # Good Friday
-        easter + timedelta(days=1),   # Easter Monday
-        date(year, 5, 1),
-        date(year, 12, 25),
-        date(year, 12, 26),
-    })
+    """The TARGET2 holidays of `year` (weekends are closed too but not listed here).
+
+    Refused outside the library's calendar (1999, when TARGET opened, to 2100): it would list
+    no closing day there, and every weekday would look open."""
+    import holidays  # here, not at the top: ~50 ms to import, paid only when a date is asked for
+
+    calendar = holidays.financial_holidays("XECB", years=year)
+    if not calendar.start_year <= year <= calendar.end_year:
+        raise ValueError(f"jours TARGET2 inconnus pour {year} "
+                         f"(calendrier de la BCE de {calendar.start_year} à {calendar.end_year})")
+    return frozenset(calendar)
 
 
 def is_target2_business_day(d: date) -> bool:

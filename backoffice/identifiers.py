@@ -1,4 +1,12 @@
-"""French and banking identifiers, validated by their own rules (pure, no lookup tables).
+"""French and banking identifiers: SIREN, SIRET, VAT number, IBAN and BIC checked by python-stdnum.
+
+stdnum is pure computation (Luhn, ISO 7064 mod 97, La Poste's SIRET rule, the IBAN registry's
+country formats bundled with it); its online checks are never called. Its own exceptions tell a
+malformed number (`InvalidFormat`, `InvalidLength`) from one whose check digits are wrong
+(`InvalidChecksum`, `InvalidComponent`), which gives the French reasons below. stdnum would first
+clean a number (drop spaces, dots, dashes; map full-width digits): the values here are stored as
+written, so one it would have to clean is refused as malformed. The NDA, the IDCC and the e-mail
+address have no stdnum module: their checks are the few lines below.
 
 Also the one rule for a file name that comes from outside data (a PEC's `document` in the
 platform export, an entry of an inbox folder): it must be a plain name, never a path
@@ -9,42 +17,54 @@ anything (`adapters/files.py`).
 from __future__ import annotations
 
 import re
-import string
 import unicodedata
+from collections.abc import Callable
 
-_LA_POSTE_SIREN = "356000000"
-
-
-def _luhn_ok(digits: str) -> bool:
-    total = 0
-    for position, char in enumerate(reversed(digits)):
-        value = int(char)
-        if position % 2 == 1:
-            value *= 2
-            if value > 9:
-                value -= 9
-        total += value
-    return total % 10 == 0
+from stdnum import bic as stdnum_bic
+from stdnum import iban as stdnum_iban
+from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, ValidationError
+from stdnum.fr import siren as stdnum_siren
+from stdnum.fr import siret as stdnum_siret
+from stdnum.fr import tva as stdnum_tva
 
 
-def siren_problem(value: str) -> str | None:
-    """Why a SIREN is invalid (French, for operators), or None when it is valid."""
-    if not re.fullmatch(r"\d{9}", value):
-        return "SIREN invalide : 9 chiffres attendus"
-    if not _luhn_ok(value):
-        return "SIREN invalide : clé de contrôle (Luhn) fausse"
+def _stdnum_error(compact: Callable[[str], str], validate: Callable[[str], object],
+                  value: str) -> ValidationError | None:
+    """What stdnum finds wrong with `value`, or None when it is valid as written."""
+    try:
+        if compact(value) != value:  # spaces, dots, dashes, exotic digits: not as stored
+            raise InvalidFormat()
+        validate(value)
+    except ValidationError as error:
+        return error
     return None
 
 
+def _wrong_key(error: ValidationError) -> bool:
+    """True when the number is well formed but its check digits (or a part of it) are wrong."""
+    return isinstance(error, InvalidChecksum | InvalidComponent)
+
+
+def siren_problem(value: str) -> str | None:
+    """Why a SIREN is invalid (French, for operators), or None when it is valid (Luhn)."""
+    error = _stdnum_error(stdnum_siren.compact, stdnum_siren.validate, value)
+    if error is None:
+        return None
+    if _wrong_key(error):
+        return "SIREN invalide : clé de contrôle (Luhn) fausse"
+    return "SIREN invalide : 9 chiffres attendus"
+
+
 def siret_problem(value: str) -> str | None:
-    """Why a SIRET is invalid, or None. La Poste's establishments use their own checksum rule."""
-    if not re.fullmatch(r"\d{14}", value):
-        return "SIRET invalide : 14 chiffres attendus"
-    if value.startswith(_LA_POSTE_SIREN):
-        ok = sum(int(c) for c in value) % 5 == 0
-    else:
-        ok = _luhn_ok(value) and siren_problem(value[:9]) is None
-    return None if ok else "SIRET invalide : clé de contrôle (Luhn) fausse"
+    """Why a SIRET is invalid, or None: Luhn on the 14 digits and on the SIREN; La Poste's
+    establishments (SIREN 356000000, the head office 35600000000048 aside) have digits summing
+    to a multiple of 5 instead (stdnum.fr.siret)."""
+    error = _stdnum_error(stdnum_siret.compact, stdnum_siret.validate, value)
+    if error is None:
+        return None
+    if _wrong_key(error):
+        return "SIRET invalide : clé de contrôle (Luhn) fausse"
+    return "SIRET invalide : 14 chiffres attendus"
 
 
 def nda_problem(value: str) -> str | None:
@@ -69,25 +89,42 @@ def normalize_iban(value: str) -> str:
     return re.sub(r"\s+", "", value).upper()
 
 
+def _iban_valid(iban: str) -> str:
+    # The national check digits stdnum knows for a few countries (BE, ES, NO, ME) are not
+    # asked for: Belgium's goes with a table of bank codes, and a bank missing from it would
+    # refuse a right IBAN.
+    return stdnum_iban.validate(iban, check_country=False)
+
+
 def iban_problem(value: str) -> str | None:
-    """ISO 13616: country, two check digits, BBAN; check digits by mod 97."""
+    """ISO 13616 (stdnum.iban): the country's length and BBAN format from the IBAN registry, and
+    the check digits by mod 97. Spaces are ignored, case too (`normalize_iban`)."""
     iban = normalize_iban(value)
-    if not re.fullmatch(r"[A-Z]{2}\d{2}[A-Z0-9]{11,30}", iban):
+    # first the two distinctions operators are told about: the shape, a French IBAN's length
+    if not re.fullmatch(r"[A-Z]{2}[0-9]{2}[A-Z0-9]{11,30}", iban):
         return "IBAN invalide : format (2 lettres, 2 chiffres, puis 11 à 30 caractères)"
     if iban.startswith("FR") and len(iban) != 27:
         return "IBAN invalide : un IBAN français a 27 caractères"
-    rearranged = iban[4:] + iban[:4]
-    number = "".join(str(string.ascii_uppercase.index(c) + 10) if c.isalpha() else c
-                     for c in rearranged)
-    if int(number) % 97 != 1:
+    error = _stdnum_error(stdnum_iban.compact, _iban_valid, iban)
+    if error is None:
+        return None
+    if isinstance(error, InvalidChecksum):
         return "IBAN invalide : clé de contrôle fausse"
-    return None
+    if isinstance(error, InvalidComponent):
+        return f"IBAN invalide : pays {iban[:2]} inconnu du registre des IBAN"
+    return f"IBAN invalide : longueur ou format du compte faux pour le pays {iban[:2]}"
 
 
 def bic_problem(value: str) -> str | None:
-    if not re.fullmatch(r"[A-Z]{4}[A-Z]{2}[A-Z0-9]{2}([A-Z0-9]{3})?", value.strip().upper()):
-        return "BIC invalide : 8 ou 11 caractères attendus"
-    return None
+    """ISO 9362 (stdnum.bic): 4 letters, a known country code, 2 letters or digits, and an
+    optional branch of 3; surrounding spaces and case are ignored, inner ones are not."""
+    bic = value.strip().upper()
+    error = _stdnum_error(stdnum_bic.compact, stdnum_bic.validate, bic)
+    if error is None:
+        return None
+    if isinstance(error, InvalidComponent):
+        return f"BIC invalide : code pays {bic[4:6]} inconnu"
+    return "BIC invalide : 8 ou 11 caractères attendus"
 
 
 def email_problem(value: str) -> str | None:
@@ -97,15 +134,22 @@ def email_problem(value: str) -> str | None:
     return None
 
 
+def _vat_compact(vat: str) -> str:
+    return "FR" + stdnum_tva.compact(vat)  # stdnum's compact form drops the country prefix
+
+
 def french_vat_problem(value: str) -> str | None:
-    """FR + 2-digit key + SIREN, the key being (12 + 3 × (SIREN mod 97)) mod 97."""
+    """FR + a 2-character key + the SIREN (stdnum.fr.tva): a numeric key is
+    (12 + 3 × (SIREN mod 97)) mod 97; the rarer letter keys and Monaco's numbers are stdnum's."""
     vat = value.replace(" ", "").upper()
-    if not re.fullmatch(r"FR\d{11}", vat):
+    if not vat.startswith("FR"):
         return "n° de TVA invalide : FR suivi de 11 chiffres attendu"
-    siren, key = vat[4:], int(vat[2:4])
-    if siren_problem(siren) or key != (12 + 3 * (int(siren) % 97)) % 97:
+    error = _stdnum_error(_vat_compact, stdnum_tva.validate, vat)
+    if error is None:
+        return None
+    if _wrong_key(error):
         return "n° de TVA invalide : clé ou SIREN faux"
-    return None
+    return "n° de TVA invalide : FR suivi de 11 chiffres attendu"
 
 
 FILE_NAME_MAX_BYTES = 255  # the limit of Linux's file systems (and NTFS's, in characters)

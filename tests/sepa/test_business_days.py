@@ -1,10 +1,8 @@
 from datetime import date, timedelta
 
-import holidays
 import pytest
 
 from backoffice.business_days import (
-    easter_sunday,
     is_target2_business_day,
     next_target2_business_day,
     target2_closing_days,
@@ -23,19 +21,36 @@ def test_the_closing_days_of_2026_and_2027(year, closing):
     assert target2_closing_days(year) == closing
 
 
-@pytest.mark.parametrize(("year", "easter"), [
-    (2008, date(2008, 3, 23)), (2024, date(2024, 3, 31)), (2025, date(2025, 4, 20)),
-    (2026, date(2026, 4, 5)), (2027, date(2027, 3, 28)),
-    (2038, date(2038, 4, 25)),   # latest possible
-    (2285, date(2285, 3, 22)),   # earliest possible
+@pytest.mark.parametrize(("year", "good_friday"), [
+    (2008, date(2008, 3, 21)),   # Easter on 23 March: the earliest from 1999 to 2100
+    (2024, date(2024, 3, 29)), (2025, date(2025, 4, 18)),
+    (2038, date(2038, 4, 23)),   # Easter on 25 April: the latest possible
 ])
-def test_easter_sunday(year, easter):
-    assert easter_sunday(year) == easter
+def test_good_friday_and_easter_monday_follow_easter(year, good_friday):
+    assert {good_friday, good_friday + timedelta(days=3)} <= target2_closing_days(year)
 
 
-def test_the_closing_days_are_those_of_the_ecb_calendar_in_holidays():
+def test_six_closing_days_a_year_since_2002():
     for year in range(2002, 2101):
-        assert target2_closing_days(year) == set(holidays.financial_holidays("XECB", years=year)), year
+        fixed = {date(year, 1, 1), date(year, 5, 1), date(year, 12, 25), date(year, 12, 26)}
+        easter = sorted(target2_closing_days(year) - fixed)
+        assert fixed <= target2_closing_days(year) and len(easter) == 2, year
+        friday, monday = easter
+        assert (friday.weekday(), monday - friday) == (4, timedelta(days=3)), year
+        assert date(year, 3, 20) <= friday <= date(year, 4, 23), year
+
+
+def test_the_first_years_of_target_had_their_own_closing_days():
+    # 1999: 1 Jan, 25 Dec and 31 Dec only; 2001: the six days and 31 December
+    assert target2_closing_days(1999) == {date(1999, 1, 1), date(1999, 12, 25), date(1999, 12, 31)}
+    assert date(2001, 12, 31) in target2_closing_days(2001) and len(target2_closing_days(2001)) == 7
+    assert not is_target2_business_day(date(2001, 12, 31))  # a Monday
+
+
+@pytest.mark.parametrize("day", [date(1998, 12, 31), date(2101, 1, 3)])
+def test_a_year_outside_the_ecb_calendar_is_refused_not_guessed(day):
+    with pytest.raises(ValueError, match="jours TARGET2 inconnus"):
+        next_target2_business_day(day)
 
 
 @pytest.mark.parametrize(("day", "open_"), [
