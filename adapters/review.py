@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import select
@@ -13,7 +14,17 @@ from adapters.models import ReviewItem
 from backoffice.dates import business_date
 
 
-def open_item(db: OrmSession, key: str, *, kind: str, subject: str, reasons: list[str],
+class ReviewKind(StrEnum):
+    """What an open item waits for (the queue's `kind` column)."""
+
+    pec = "pec"  # a PEC with a discrepancy: accept or reject it
+    payment = "payment"  # a bank credit the matching could not settle alone
+    payout = "payout"  # a trainer's transfer held, or returned by the bank
+    documents = "documents"  # a session whose legal documents cannot be made
+    opco = "opco"  # a client whose OPCO nobody knows
+
+
+def open_item(db: OrmSession, key: str, *, kind: ReviewKind, subject: str, reasons: list[str],
               proposals: list[dict[str, Any]], now: datetime) -> bool:
     """Open the item (or update its reasons); True when it was not open before."""
     item = db.scalar(select(ReviewItem).where(ReviewItem.key == key))
@@ -28,7 +39,7 @@ def open_item(db: OrmSession, key: str, *, kind: str, subject: str, reasons: lis
     return not was_open
 
 
-def new_item(key: str, *, kind: str, subject: str, reasons: list[str],
+def new_item(key: str, *, kind: ReviewKind, subject: str, reasons: list[str],
              proposals: list[dict[str, Any]], now: datetime) -> dict[str, Any]:
     """An open item as a row of the review queue."""
     return {"key": key, "kind": kind, "subject": subject, "reasons": reasons,
@@ -43,13 +54,13 @@ def open_new_items(db: OrmSession, items: list[dict[str, Any]]) -> None:
 
 # What an operator does about an open item, by kind (French: shown in the run's artifact).
 NEXT_STEP = {
-    "pec": "flow `resolve-pec` (accept, avec la session, ou reject)",
-    "payment": "flow `decide-payment` (confirm, avec les factures, ou reject)",
-    "payout": "corriger dans la plateforme (IBAN, SIRET, NDA, facture du formateur) : le "
+    ReviewKind.pec: "flow `resolve-pec` (accept, avec la session, ou reject)",
+    ReviewKind.payment: "flow `decide-payment` (confirm, avec les factures, ou reject)",
+    ReviewKind.payout: "corriger dans la plateforme (IBAN, SIRET, NDA, facture du formateur) : le "
               "traitement suivant reprend seul ; virement revenu : flow `retry-payout`",
-    "documents": "compléter les données de la session dans la plateforme : le traitement "
+    ReviewKind.documents: "compléter les données de la session dans la plateforme : le traitement "
                  "suivant produit les documents",
-    "opco": "renseigner l'OPCO ou l'IDCC du client dans la plateforme : le traitement suivant "
+    ReviewKind.opco: "renseigner l'OPCO ou l'IDCC du client dans la plateforme : le traitement suivant "
             "reprend seul",
 }
 

@@ -67,7 +67,7 @@ class Settings:
     outbox_dir: Path
     marketplace: Marketplace = field(default_factory=Marketplace)
     smtp: SmtpSettings | None = None
-    operator_email: str = Marketplace().email  # where incidents are reported (adapters/alerts.py)
+    operator_email: str = Marketplace().email  # where incidents are reported (services/alerts.py)
     pec_reminder_days: tuple[int, ...] = (15, 7, 2)
     smtp_retry_pauses: tuple[float, ...] = (1.0, 5.0)  # seconds between tries within a run
     render_workers: int = 2  # processes rendering PDFs in parallel

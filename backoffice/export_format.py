@@ -14,6 +14,7 @@ summaries; a malformed row's cells are masked as free text (`masking.mask_text`)
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -21,8 +22,6 @@ from typing import Any
 
 from backoffice import dates, identifiers, masking, money
 
-OPCO_CODES = ("AFDAS", "AKTO", "ATLAS", "CONSTRUCTYS", "OCAPIAT", "OPCO_2I", "OPCO_EP",
-              "OPCO_MOBILITES", "OPCO_SANTE", "OPCOMMERCE", "UNIFORMATION")
 FUNDING_MODES = ("opco_subrogation", "opco_reimbursement", "company")
 VAT_REGIMES = ("franchise", "exempt", "vat")
 MODALITIES = ("presentiel", "distanciel", "mixte")
@@ -77,10 +76,16 @@ class Column:
 
 @dataclass(frozen=True, slots=True)
 class Reference:
-    """Columns of this file that must name a key of another file (or of the database)."""
+    """Columns of this file that must name a key of another file (or of the database), or of
+    the reference data (`OPCOS`: the caller gives the codes of data/opcos.csv). An optional
+    reference may be left empty."""
 
     columns: Key
     target: str
+    optional: bool = False
+
+
+OPCOS = "opcos"  # the OPCO codes of the reference data (data/opcos.csv), given by the caller
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,7 +206,8 @@ email = _checked(identifiers.email_problem)
 iban = _checked(identifiers.iban_problem, identifiers.normalize_iban)
 bic = _checked(identifiers.bic_problem, lambda v: v.strip().upper())
 file_name = _checked(identifiers.file_name_problem)
-opco = one_of(*OPCO_CODES)
+opco = _checked(lambda code: None if re.fullmatch(r"[A-Z][A-Z0-9_]{1,30}", code)
+                else "code OPCO invalide (majuscules, chiffres et _, ex. ATLAS)")
 
 
 def _idcc(value: str) -> str:
@@ -261,7 +267,7 @@ FILE_SPECS: tuple[FileSpec, ...] = (
         _c("client_ref", ref), _c("name"), _c("siret", siret), _c("address"), _c("postcode"),
         _c("city"), _c("idcc", _idcc, False), _c("headcount", whole_number, False),
         _c("contact_name"), _email("contact_email"), _c("opco", opco, False),
-    )),
+    ), (Reference(("opco",), OPCOS, optional=True),)),
     FileSpec("programmes.csv", "programme", ("programme_ref",), (
         _c("programme_ref", ref), _c("title"), _c("objectives"), _c("content"),
         _c("prerequisites"), _c("audience"), _c("methods"), _c("evaluation"),
@@ -293,7 +299,7 @@ FILE_SPECS: tuple[FileSpec, ...] = (
         _c("amount_granted_ht", non_negative_amount), _c("subrogation", yes_no),
         _c("trainees", required=False), _c("received_at", an_instant),
         _c("document", file_name, False),
-    ), (), (_ends_after_start,)),
+    ), (Reference(("opco",), OPCOS),), (_ends_after_start,)),
     FileSpec("attendance.csv", "attendance", ("session_ref", "trainee_ref", "date", "half_day"), (
         _c("session_ref", ref), _c("trainee_ref", ref), _c("date", a_date),
         _c("half_day", one_of("am", "pm")), _c("status", one_of("present", "absent")),
@@ -390,11 +396,16 @@ def check_references(parsed: ParsedFile, known: Mapping[str, set[Key]],
     errors = list(parsed.errors)
     for record, line in zip(parsed.records, parsed.lines, strict=True):
         for reference in parsed.spec.references:
+            if reference.optional and all(record[c] is None for c in reference.columns):
+                continue
             key = tuple(str(record[c]) for c in reference.columns)
             if key in known.get(reference.target, set()):
                 continue
             value = "/".join(key)
-            if key in rejected.get(reference.target, set()):
+            if reference.target == OPCOS:
+                reason = ("OPCO inconnu ; codes attendus : "
+                          + ", ".join(sorted(code for (code,) in known.get(OPCOS, set()))))
+            elif key in rejected.get(reference.target, set()):
                 reason = f"défini dans {reference.target}, fichier rejeté"
             else:
                 reason = f"référence inconnue (ni en base, ni dans {reference.target})"

@@ -15,6 +15,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from backoffice.dates import format_hours
+from backoffice.funding_status import FundingStatus
 from backoffice.money import ZERO, format_eur, quantize
 
 OPCO = "opco"
@@ -74,7 +75,8 @@ def split_session(session: SessionBilling, grant: Grant | None, *,
     """The invoices a session gives rise to; their totals add up to what is owed."""
     if session.cancelled_on is not None:
         return _cancellation(session, cancellation_fee_rate, cancellation_notice_days)
-    funded = session.funding_status == "funded" and grant is not None and grant.subrogation
+    funded = session.funding_status == FundingStatus.funded and grant is not None \
+        and grant.subrogation
     if not funded:
         return [InvoicePart(COMPANY, COMPANY, (_full_price_line(session),))]
     return _subrogation(session, grant, absences_apart)  # type: ignore[arg-type]

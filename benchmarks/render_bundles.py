@@ -22,13 +22,13 @@ from pypdf import PdfReader
 from weasyprint import CSS, HTML
 
 from adapters.database import ready_engine
-from adapters.documents import PlannedSet, _jobs, _write_files, plan_due_documents, render_pdfs
-from adapters.funding import reconcile_funding
-from adapters.ingest import ingest_export
 from adapters.pdf import TEMPLATES, html_to_pdf
 from adapters.reference_data import reference_data
 from adapters.settings import Marketplace
 from demo.generator import DEMO_AS_OF, write_demo_export
+from services.documents import PlannedSet, _jobs, _write_files, plan_due_documents, render_pdfs
+from services.funding import reconcile_funding
+from services.ingest import ingest_export
 
 
 def demo_bundles(folder: Path) -> list[PlannedSet]:

@@ -27,10 +27,10 @@ from sqlalchemy import insert
 
 from adapters.database import ready_engine, unit_of_work
 from adapters.models import Client, Invoice, Programme, Session, Trainer, TrainerInvoice
-from adapters.payouts import export_batches, schedule_payouts
 from adapters.sepa import validate_pain001
 from adapters.settings import Marketplace
 from demo.generator import _french_iban  # a valid French IBAN from a seeded generator
+from services.payouts import export_batches, schedule_payouts
 
 NOW = datetime(2027, 1, 5, 3, 30, tzinfo=UTC)
 AS_OF = date(2027, 1, 5)

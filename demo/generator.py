@@ -47,8 +47,11 @@ SLOT_HOURS = Decimal("3.5")
 HALF_DAYS = {"am": ("09:00", "12:30"), "pm": ("13:30", "17:00")}
 FUNDINGS = ("opco_subrogation", "opco_reimbursement", "company")
 MODALITIES = ("presentiel", "distanciel", "mixte")
-OPCO_CODES = ("AFDAS", "AKTO", "ATLAS", "CONSTRUCTYS", "OCAPIAT", "OPCO_2I", "OPCO_EP",
-              "OPCO_MOBILITES", "OPCO_SANTE", "OPCOMMERCE", "UNIFORMATION")
+# The OPCOs are those of the reference data (one list: data/opcos.csv), in the file's order.
+_OPCO_FILE = Path(__file__).resolve().parent.parent / "data" / "opcos.csv"
+OPCO_CODES = tuple(row["code"] for row in csv.DictReader(
+    line for line in _OPCO_FILE.read_text(encoding="utf-8").splitlines()
+    if not line.startswith("#")))
 DOSSIER_PREFIX = {"AFDAS": "AF", "AKTO": "AK", "ATLAS": "AT", "CONSTRUCTYS": "CX", "OCAPIAT": "OC",
                   "OPCO_2I": "2I", "OPCO_EP": "EP", "OPCO_MOBILITES": "OM", "OPCO_SANTE": "OS",
                   "OPCOMMERCE": "OPC", "UNIFORMATION": "UF"}

@@ -10,7 +10,6 @@ from sqlalchemy import Engine, select
 from adapters.clock import night_of, use_clock
 from adapters.database import unit_of_work
 from adapters.models import Invoice, Payout, PayoutBatch
-from adapters.reports import write_report
 from backoffice.masking import mask_text
 from demo.generator import DEMO_AS_OF, write_demo_export
 from demo.statements import (
@@ -20,6 +19,7 @@ from demo.statements import (
     write_demo_statement,
 )
 from flows.nightly import nightly
+from services.reports import write_report
 from tasks import context
 from tasks.summary import RunSummary
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from adapters.documents import DocumentsReport
 from flows.parameters import BusinessDate, titled
+from services.documents import DocumentsReport
 from tasks import context
 from tasks.alerts import operator_flow
 from tasks.documents import generate_documents_for

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from adapters.ingest import IngestResult
 from flows.parameters import titled
+from services.ingest import IngestResult
 from tasks import context
 from tasks.alerts import operator_flow
 from tasks.ingest import ingest_folder

@@ -8,8 +8,8 @@ from typing import Annotated
 from prefect import get_run_logger
 from pydantic import Field
 
-from adapters.invoices import InvoicingReport
 from flows.parameters import BusinessDate, titled
+from services.invoicing import InvoicingReport
 from tasks import context
 from tasks.alerts import operator_flow
 from tasks.concurrency import money_moving

@@ -7,8 +7,8 @@ from typing import Annotated
 
 from pydantic import Field
 
-from adapters.funding import FundingReport
 from flows.parameters import BusinessDate, titled
+from services.funding import FundingReport
 from tasks import context
 from tasks.alerts import operator_flow
 from tasks.funding import decide_pec, reconcile_pecs_for

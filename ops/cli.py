@@ -30,7 +30,7 @@ def _prepare_prefect() -> None:
     os.environ.setdefault("PREFECT_HOME", str(PROJECT_ROOT / ".prefect"))
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
-    os.environ.setdefault("PREFECT_LOGGING_EXTRA_LOGGERS", "adapters,tasks,flows,backoffice")
+    os.environ.setdefault("PREFECT_LOGGING_EXTRA_LOGGERS", "adapters,services,tasks,flows,ops,backoffice")
     os.environ.setdefault("PREFECT_LOGGING_CONFIG_PATH", str(PROJECT_ROOT / "logging.yml"))
 
 
@@ -185,7 +185,7 @@ def _backfill(start: date, end: date) -> int:
 
 
 def _import_invoices(path: Path) -> int:
-    from adapters.payments import import_legacy_invoices
+    from services.payments import import_legacy_invoices
     from tasks import context
 
     count, errors = import_legacy_invoices(context.engine(), path)
@@ -197,7 +197,7 @@ def _import_invoices(path: Path) -> int:
 
 
 def _report(out: Path) -> int:
-    from adapters.reports import write_report
+    from services.reports import write_report
     from tasks import context
 
     for path in write_report(context.engine(), out):

@@ -19,9 +19,9 @@ from prefect.cache_policies import NO_CACHE
 from prefect.settings import PREFECT_UI_URL
 from sqlalchemy.exc import SQLAlchemyError
 
-from adapters.alerts import ALERT_PREFIX, alert_email, record_alerts
 from adapters.database import unit_of_work
 from backoffice.incidents import REFUSED, Incident, run_failed
+from services.alerts import ALERT_PREFIX, alert_email, record_alerts
 from tasks import context
 from tasks.mail import deliver
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
-from adapters.audit_pack import AuditPack, AuditPackError, build_audit_pack
+from services.audit_pack import AuditPack, AuditPackError, build_audit_pack
 from tasks import context
 
 

@@ -7,7 +7,7 @@ from datetime import date
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from adapters.documents import DocumentsReport, plan_due_documents, produce_documents
+from services.documents import DocumentsReport, plan_due_documents, produce_documents
 from tasks import context
 
 

@@ -7,8 +7,8 @@ from datetime import date
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from adapters.funding import FundingReport, reconcile_funding, record_operator_decision
 from adapters.reference_data import reference_data
+from services.funding import FundingReport, reconcile_funding, record_operator_decision
 from tasks import context
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from adapters.ingest import IngestResult, ingest_export
+from services.ingest import IngestResult, ingest_export
 from tasks import context
 
 

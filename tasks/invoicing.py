@@ -8,7 +8,8 @@ from decimal import Decimal
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from adapters.invoices import (
+from adapters.reference_data import reference_data
+from services.invoicing import (
     InvoicingReport,
     InvoicingTerms,
     bill_remainder_to_company,
@@ -17,7 +18,6 @@ from adapters.invoices import (
     remind_unpaid,
     send_pending_invoices,
 )
-from adapters.reference_data import reference_data
 from tasks import context
 
 

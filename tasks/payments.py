@@ -7,14 +7,14 @@ from pathlib import Path
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from adapters.bank_import import FileImport, import_statement_files
 from adapters.files import FolderListing, UnsafePathError, file_in_folder, files_in_folder
-from adapters.payments import (
+from services.payments import (
     MatchingReport,
     decide_payment,
     import_legacy_invoices,
     match_payments,
 )
+from services.statements import FileImport, import_statement_files
 from tasks import context
 
 

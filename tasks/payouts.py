@@ -7,7 +7,7 @@ from datetime import date
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from adapters.payouts import (
+from services.payouts import (
     PayoutReport,
     export_batches,
     render_self_billed_invoices,

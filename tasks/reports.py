@@ -5,7 +5,7 @@ from __future__ import annotations
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
-from adapters.reports import write_report
+from services.reports import write_report
 from tasks import context
 
 

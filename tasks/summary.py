@@ -20,16 +20,16 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.states import Completed, State
 
-from adapters.bank_import import FileImport
-from adapters.documents import DocumentsReport
 from adapters.files import RefusedFile
-from adapters.funding import FundingReport
-from adapters.ingest import IngestResult
-from adapters.invoices import InvoicingReport
 from adapters.outbox import OutboxReport
-from adapters.payments import MatchingReport
 from backoffice.incidents import INCOMPLETE, Incident, digest, email_failed, file_rejected
 from backoffice.masking import mask_text, mask_value
+from services.documents import DocumentsReport
+from services.funding import FundingReport
+from services.ingest import IngestResult
+from services.invoicing import InvoicingReport
+from services.payments import MatchingReport
+from services.statements import FileImport
 from tasks.alerts import alert_operators
 from tasks.review import review_queue
 

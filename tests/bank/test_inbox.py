@@ -10,9 +10,9 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from adapters.bank_import import import_statement_files
 from adapters.files import files_in_folder
 from adapters.models import BankLine, StatementFile
+from services.statements import import_statement_files
 
 SAMPLES = Path(__file__).parent / "samples"
 NOW = datetime(2027, 1, 5, 3, 30, tzinfo=UTC)

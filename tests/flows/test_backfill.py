@@ -14,8 +14,8 @@ from adapters.settings import Settings, get_settings
 from flows.backfill import backfill, idempotency_key
 from flows.nightly import nightly
 from flows.parameters import Period
-from tests.adapters.test_ingest import snapshot
 from tests.export_samples import SMALL_EXPORT, write_export
+from tests.services.test_ingest import snapshot
 
 START, END = date(2026, 12, 5), date(2026, 12, 8)
 # The project's clock (adapters/clock.py) stamps audit and outbox rows and the SEPA files'

@@ -19,9 +19,9 @@ from adapters.database import ready_engine
 from adapters.sepa import validate_pain001
 from demo.run import run_demo
 from flows.audit_pack import audit_pack
-from tests.adapters.test_ingest import snapshot
 from tests.conftest import FAKED_TODAYS
 from tests.flows.demo_golden import GOLDEN, digests, outputs
+from tests.services.test_ingest import snapshot
 
 pytestmark = pytest.mark.prefect
 

@@ -12,8 +12,8 @@ from adapters.database import unit_of_work
 from adapters.models import Effect, Invoice
 from flows.invoicing import bill_remainder, credit_note
 from flows.nightly import nightly
-from tests.adapters.test_invoices import S001_DONE
 from tests.export_samples import write_export
+from tests.services.test_invoices import S001_DONE
 
 pytestmark = pytest.mark.prefect
 

@@ -17,7 +17,7 @@ from prefect.client.schemas.filters import (
 from prefect.logging.handlers import APILogHandler
 from prefect.settings import get_current_settings
 
-from adapters.payments import MatchingReport
+from services.payments import MatchingReport
 from tasks.log_filters import MaskPersonalData
 from tasks.summary import LISTED, RunSummary, add_payments, masked_tables, publish_summary
 
@@ -45,9 +45,10 @@ def test_the_published_tables_are_masked_cell_by_cell():
 
 def test_the_project_loggers_are_configured_for_the_ui():
     settings = get_current_settings().logging
-    assert set(settings.extra_loggers) == {"adapters", "tasks", "flows", "backoffice"}
+    assert set(settings.extra_loggers) == {"adapters", "services", "tasks", "flows", "ops",
+                                          "backoffice"}
     assert settings.config_path.name == "logging.yml" and settings.config_path.exists()
-    for name in ("adapters", "tasks", "flows"):
+    for name in ("adapters", "services", "tasks", "flows", "ops"):
         assert logging.getLogger(name).getEffectiveLevel() == logging.INFO
 
 

@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def test_prefect_toml_reaches_the_worker_as_environment_with_absolute_paths():
     env = prefect_toml_environment()
-    assert env["PREFECT_LOGGING_EXTRA_LOGGERS"] == "adapters,tasks,flows,backoffice"
+    assert env["PREFECT_LOGGING_EXTRA_LOGGERS"] == "adapters,services,tasks,flows,ops,backoffice"
     assert env["PREFECT_LOGGING_CONFIG_PATH"] == str(ROOT / "logging.yml")
     assert env["PREFECT_SERVER_ANALYTICS_ENABLED"] == "false"
     assert env["PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW"] == "ignore"

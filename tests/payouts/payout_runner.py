@@ -16,13 +16,13 @@ from pathlib import Path
 from sqlalchemy import event
 from sqlalchemy.orm import Session as OrmSession
 
-import adapters.payouts as payouts_adapter
-from adapters.bank_import import import_statement_files
+import services.payouts as payouts_adapter
 from adapters.database import make_engine
 from adapters.mailer import EmlMailer
 from adapters.models import Payout, PayoutBatch
 from adapters.outbox import perform_pending
 from adapters.settings import Marketplace
+from services.statements import import_statement_files
 from tasks.mail import email_from_payload
 
 NOW = datetime(2027, 1, 5, 3, 30, tzinfo=UTC)

@@ -12,7 +12,10 @@ from sqlalchemy import func, select
 
 from adapters.database import unit_of_work
 from adapters.models import Effect, Payout, PayoutBatch, ReviewItem, SelfBilledInvoice
-from adapters.payouts import (
+from adapters.sepa import validate_pain001
+from backoffice.payouts import NdaPolicy, PayoutMode
+from demo.statements import DemoTransfer, camt_payout_statement
+from services.payouts import (
     PayoutError,
     export_batches,
     render_self_billed_invoices,
@@ -21,12 +24,9 @@ from adapters.payouts import (
     track_executions,
     write_batch_files,
 )
-from adapters.sepa import validate_pain001
-from backoffice.payouts import NdaPolicy, PayoutMode
-from demo.statements import DemoTransfer, camt_payout_statement
-from tests.adapters.test_invoices import MARKETPLACE, prepare
-from tests.adapters.test_payments import NOW, load, setup_invoices, statement
 from tests.export_samples import SMALL_EXPORT
+from tests.services.test_invoices import MARKETPLACE, prepare
+from tests.services.test_payments import NOW, load, setup_invoices, statement
 
 pytestmark = pytest.mark.any_date  # execution dates, business days, the wall clock moved
 
@@ -247,8 +247,8 @@ def test_a_backfilled_day_announces_the_execution_date_its_file_carries(engine, 
 
 
 def test_the_payouts_report(engine, tmp_path):
-    from adapters.reports import write_report
-    from tests.adapters.test_reports import read
+    from services.reports import write_report
+    from tests.services.test_reports import read
 
     invoices = setup_invoices(engine, tmp_path)
     pay(engine, tmp_path, "sg1.csv", [invoices["s2"]])

@@ -15,9 +15,9 @@ from sqlalchemy import select
 from adapters.database import unit_of_work
 from adapters.models import Effect, Payout, PayoutBatch, SelfBilledInvoice
 from adapters.sepa import validate_pain001
-from tests.adapters.test_payments import setup_invoices
 from tests.payouts.payout_runner import KILL_POINTS
 from tests.payouts.test_payouts import pay, statement
+from tests.services.test_payments import setup_invoices
 
 ROOT = Path(__file__).resolve().parents[2]
 BATCH = "VIR-FORMATEURS-20270106-01"

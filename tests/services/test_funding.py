@@ -8,13 +8,13 @@ import pytest
 from sqlalchemy import select
 
 from adapters.database import unit_of_work
-from adapters.funding import OperatorInputError, reconcile_funding, record_operator_decision
-from adapters.ingest import ingest_export
 from adapters.models import AuditEntry, ClientOpco, Effect, PecState, ReviewItem, SessionFunding
 from adapters.reference_data import reference_data
 from adapters.settings import Marketplace
-from tests.adapters.test_ingest import snapshot
+from services.funding import OperatorInputError, reconcile_funding, record_operator_decision
+from services.ingest import ingest_export
 from tests.export_samples import SMALL_EXPORT, write_export
+from tests.services.test_ingest import snapshot
 
 NOW = datetime(2026, 11, 28, 3, 30, tzinfo=UTC)
 PEC_HEADER = SMALL_EXPORT["pecs.csv"].splitlines()[0] + "\n"

@@ -10,9 +10,9 @@ import zipfile
 import pytest
 from sqlalchemy import update
 
-from adapters.audit_pack import AuditPackError, _write_zip, build_audit_pack
 from adapters.models import Pec
-from tests.adapters.test_payments import setup_invoices
+from services.audit_pack import AuditPackError, _write_zip, build_audit_pack
+from tests.services.test_payments import setup_invoices
 
 
 def test_a_pack_lists_what_is_missing_in_its_manifest(engine, tmp_path):

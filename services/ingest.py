@@ -11,6 +11,7 @@ outside the export folder is rejected (a `RowError` naming it), and nothing of i
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal
@@ -24,8 +25,10 @@ from adapters.database import unit_of_work
 from adapters.export_files import CsvTable, read_csv_table
 from adapters.files import UnsafePathError, file_in_folder
 from adapters.models import ENTITY_MODELS, RowHistory
+from adapters.reference_data import reference_data
 from backoffice.export_format import (
     FILE_SPECS,
+    OPCOS,
     SPECS_BY_NAME,
     FileSpec,
     Key,
@@ -71,8 +74,10 @@ class ExportFolderError(ValueError):
     """The folder itself cannot be ingested (missing, not a folder, no export file in it)."""
 
 
-def ingest_export(engine: Engine, folder: Path, *, now: datetime) -> IngestResult:
-    """Validate and apply the export in `folder`; `now` stamps the history of changed rows."""
+def ingest_export(engine: Engine, folder: Path, *, now: datetime,
+                  opcos: Iterable[str] | None = None) -> IngestResult:
+    """Validate and apply the export in `folder`; `now` stamps the history of changed rows;
+    `opcos`: the OPCO codes an export may name (default: those of data/opcos.csv)."""
     folder = Path(folder)
     if not folder.is_dir():
         raise ExportFolderError(f"dossier d'export introuvable : {folder}")
@@ -81,6 +86,7 @@ def ingest_export(engine: Engine, folder: Path, *, now: datetime) -> IngestResul
     ignored = sorted(p.name for p in folder.glob("*.csv") if p.name not in SPECS_BY_NAME)
     with unit_of_work(engine) as db:
         known = _known_keys(db)
+        known[OPCOS] = {(code,) for code in (reference_data().opcos if opcos is None else opcos)}
         rejected: dict[str, set[Key]] = {}
         outcomes = []
         for spec in FILE_SPECS:  # dependency order: a file's targets come before it
@@ -126,7 +132,7 @@ def _validate(spec: FileSpec, table: CsvTable | RowError, known: dict[str, set[K
 
 def _known_keys(db: OrmSession) -> dict[str, set[Key]]:
     """Keys already in the database for every file that other files refer to."""
-    targets = {ref.target for spec in FILE_SPECS for ref in spec.references}
+    targets = {ref.target for spec in FILE_SPECS for ref in spec.references} & set(SPECS_BY_NAME)
     known: dict[str, set[Key]] = {}
     for name in targets:
         spec = SPECS_BY_NAME[name]

@@ -32,10 +32,11 @@ from adapters.models import (
 )
 from adapters.models import Session as SessionRow
 from adapters.reference_data import ReferenceData
-from adapters.review import open_item, resolve_item
+from adapters.review import ReviewKind, open_item, resolve_item
 from adapters.settings import Marketplace
 from backoffice.dates import business_date
 from backoffice.funding_estimate import estimate_funding
+from backoffice.funding_status import FundingStatus, funding_status, opco_share
 from backoffice.opco import OpcoResolution, resolve_opco
 from backoffice.pec_check import PecFacts, Problem, SessionFacts
 from backoffice.pec_followup import (
@@ -194,12 +195,13 @@ def _sync_review_item(run: _Run, decision: PecDecision, pec: PecFacts) -> None:
     reasons = [p.message for p in decision.problems]
     proposals = [{"session_ref": ref} for ref in decision.proposals]
     subject = f"{pec.pec_ref} ({pec.opco} {pec.dossier_number})"
-    _open_or_resolve(run, f"pec:{pec.pec_ref}", "pec", subject,
+    _open_or_resolve(run, f"pec:{pec.pec_ref}", ReviewKind.pec, subject,
                      reasons if decision.status == REVIEW else None, proposals,
                      f"résolu par le pipeline : PEC {decision.status}")
 
 
-def _open_or_resolve(run: _Run, key: str, kind: str, subject: str, reasons: list[str] | None,
+def _open_or_resolve(run: _Run, key: str, kind: ReviewKind, subject: str,
+                     reasons: list[str] | None,
                      proposals: list[dict[str, Any]], resolution: str) -> bool:
     """Open (or update) the review item when there are reasons, resolve it when there are none;
     True when an item was newly opened."""
@@ -246,7 +248,8 @@ def _update_session_funding(run: _Run, world: _World, decisions: dict[str, PecDe
         if not needs_pec(session) and ref not in funded:
             continue
         if row is None:
-            row = SessionFunding(session_ref=ref, status="awaiting_pec", updated_at=run.now)
+            row = SessionFunding(session_ref=ref, status=FundingStatus.awaiting_pec.value,
+                                 updated_at=run.now)
             run.db.add(row)
         values = _funding_values(world, decisions, funded, in_review, session, row, run.as_of)
         if ref not in funded:
@@ -257,7 +260,7 @@ def _update_session_funding(run: _Run, world: _World, decisions: dict[str, PecDe
                 setattr(row, name, value)
             row.updated_at = run.now
             run.report.estimates += "estimate_basis" in changed
-        if "pec_ref" in changed and row.status == "funded":
+        if "pec_ref" in changed and row.status == FundingStatus.funded:
             _give_green_light(run, world, session, world.pecs[funded[ref]])
 
 
@@ -265,16 +268,16 @@ def _funding_values(world: _World, decisions: dict[str, PecDecision], funded: di
                     in_review: set[str], session: SessionFacts, row: SessionFunding,
                     as_of: date) -> dict[str, Any]:
     ref = session.session_ref
-    if ref in funded:
+    status = funding_status(funded=ref in funded, switched=row.switched_on is not None,
+                            in_review=ref in in_review)
+    if status is FundingStatus.funded:
         pec = world.pecs[funded[ref]]
-        return {"status": "funded", "pec_ref": pec.pec_ref, "opco": pec.opco,
+        return {"status": status.value, "pec_ref": pec.pec_ref, "opco": pec.opco,
                 "dossier_number": pec.dossier_number,
-                "opco_share": min(pec.amount_granted_ht, session.price_ht),
+                "opco_share": opco_share(pec.amount_granted_ht, session.price_ht),
                 "reste_a_charge": decisions[pec.pec_ref].reste_a_charge,
                 "green_light_on": row.green_light_on or as_of}
-    status = ("company_billing" if row.switched_on
-              else "pec_review" if ref in in_review else "awaiting_pec")
-    return {"status": status, "pec_ref": None, "opco": world.opcos[session.client_ref].opco,
+    return {"status": status.value, "pec_ref": None, "opco": world.opcos[session.client_ref].opco,
             "dossier_number": None, "opco_share": None, "reste_a_charge": None,
             "green_light_on": None}
 
@@ -344,7 +347,8 @@ def _remind(run: _Run, due: Reminder, context: dict[str, Any]) -> None:
 def _switch_to_company_billing(run: _Run, due: CompanyBillingSwitch,
                                context: dict[str, Any]) -> None:
     row = run.db.get(SessionFunding, due.session_ref)
-    row.status, row.switched_on, row.updated_at = "company_billing", run.as_of, run.now
+    row.status, row.switched_on, row.updated_at = (FundingStatus.company_billing.value,
+                                                   run.as_of, run.now)
     key = f"email:company-billing:{due.session_ref}"
     _email(run, f"{key}:trainer", [context["trainer"].email], [], "company_billing_trainer",
            **context)
@@ -378,7 +382,7 @@ def _flag_unknown_opcos(run: _Run, world: _World) -> None:
         reasons = ([f"{resolution.detail} ; sessions concernées : "
                     + ", ".join(sorted(waiting[client_ref]))]
                    if resolution.opco is None and waiting[client_ref] else None)
-        opened = _open_or_resolve(run, f"opco:{client_ref}", "opco",
+        opened = _open_or_resolve(run, f"opco:{client_ref}", ReviewKind.opco,
                                   f"{client_ref} ({client.name})", reasons, [],
                                   f"OPCO connu : {resolution.opco} ({resolution.source})")
         if opened:

@@ -6,11 +6,11 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 
-from adapters.alerts import alert_email, record_alerts
 from adapters.database import unit_of_work
 from adapters.models import Effect
 from adapters.settings import Marketplace
 from backoffice.incidents import email_failed, file_rejected
+from services.alerts import alert_email, record_alerts
 
 NOW = datetime(2026, 12, 7, 3, 30, tzinfo=UTC)
 REJECTED = file_rejected("statement", "releve.csv",

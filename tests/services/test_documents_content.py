@@ -13,8 +13,9 @@ from sqlalchemy import select
 
 from adapters.database import unit_of_work
 from adapters.models import DocumentFile, Effect
-from adapters.reports import write_report
-from tests.adapters.test_documents import (
+from services.reports import write_report
+from tests.conftest import DATABASES, clear_tables, database_engine
+from tests.services.test_documents import (
     WITH_ALL_SLOTS,
     email_keys,
     files,
@@ -22,7 +23,6 @@ from tests.adapters.test_documents import (
     pdf_text,
     prepare,
 )
-from tests.conftest import DATABASES, clear_tables, database_engine
 
 
 @pytest.fixture(scope="module", params=list(DATABASES), ids=list(DATABASES))

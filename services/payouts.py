@@ -33,7 +33,6 @@ from adapters.audit import record_decision
 from adapters.database import unit_of_work
 from adapters.email_templates import record_email
 from adapters.files import write_atomically
-from adapters.invoices import lock_series, next_number, take_number
 from adapters.models import (
     BankLine,
     Client,
@@ -47,8 +46,9 @@ from adapters.models import (
     Trainer,
     TrainerInvoice,
 )
+from adapters.numbering import lock_series, next_number, take_number
 from adapters.pdf import html_to_pdf, render_html
-from adapters.review import open_item, resolve_item
+from adapters.review import ReviewKind, open_item, resolve_item
 from adapters.sepa import Debtor, Transfer, build_pain001, iban_problem
 from adapters.settings import Marketplace
 from backoffice import payouts as rules
@@ -59,7 +59,7 @@ from backoffice.money import ZERO, quantize
 
 ACTOR = "pipeline"
 SELF_BILLING_PREFIX = "AF"
-REVIEW_KIND = "payout"
+REVIEW_KIND = ReviewKind.payout
 ACTIVE = ("scheduled", "exported", "executed")  # what counts as paid or being paid
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from adapters.ingest import ingest_export
 from demo.generator import write_demo_export
-from tests.adapters.test_ingest import snapshot
+from services.ingest import ingest_export
+from tests.services.test_ingest import snapshot
 
 NOW = datetime(2026, 11, 30, 3, 30, tzinfo=UTC)
 

@@ -8,12 +8,12 @@ import pytest
 from sqlalchemy import select
 
 from adapters.database import unit_of_work
-from adapters.funding import reconcile_funding
-from adapters.ingest import ingest_export
 from adapters.models import Effect, Pec, PecState, SessionFunding
 from adapters.reference_data import reference_data
 from adapters.settings import Marketplace
 from demo.generator import DEMO_AS_OF, DEMO_TRAPS, write_demo_export
+from services.funding import reconcile_funding
+from services.ingest import ingest_export
 
 NOW = datetime(2026, 11, 30, 3, 30, tzinfo=UTC)
 

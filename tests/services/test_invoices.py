@@ -18,9 +18,12 @@ from sqlalchemy.exc import DatabaseError
 
 from adapters.database import unit_of_work
 from adapters.facturx import read_facturx_xml
-from adapters.funding import reconcile_funding
-from adapters.ingest import ingest_export
-from adapters.invoices import (
+from adapters.models import Effect, Invoice
+from adapters.reference_data import reference_data
+from adapters.settings import Marketplace
+from services.funding import reconcile_funding
+from services.ingest import ingest_export
+from services.invoicing import (
     InvoicingError,
     InvoicingTerms,
     bill_remainder_to_company,
@@ -29,12 +32,9 @@ from adapters.invoices import (
     remind_unpaid,
     send_pending_invoices,
 )
-from adapters.models import Effect, Invoice
-from adapters.reference_data import reference_data
-from adapters.reports import write_report
-from adapters.settings import Marketplace
-from tests.adapters.test_documents import WITH_ALL_SLOTS, pdf_text
+from services.reports import write_report
 from tests.export_samples import SMALL_EXPORT, write_export
+from tests.services.test_documents import WITH_ALL_SLOTS, pdf_text
 
 NOW = datetime(2026, 12, 10, 3, 30, tzinfo=UTC)
 AS_OF = date(2026, 12, 10)
@@ -187,7 +187,7 @@ RACER = textwrap.dedent("""
     import sys, time
     from datetime import UTC, date, datetime
     from adapters.database import make_engine
-    from adapters.invoices import InvoicingTerms, issue_due_invoices
+    from services.invoicing import InvoicingTerms, issue_due_invoices
     from adapters.reference_data import reference_data
     from adapters.settings import Marketplace
 

@@ -30,8 +30,8 @@ from sqlalchemy import Engine, select
 from adapters.bank_files import ParsedStatement, read_statement
 from adapters.database import insert_rows, unit_of_work
 from adapters.files import UnsafePathError, file_in_folder
-from adapters.invoices import lock_series
 from adapters.models import BankLine, StatementFile
+from adapters.numbering import lock_series
 from backoffice.dates import business_date
 from backoffice.export_format import RowError
 from backoffice.matching import classify

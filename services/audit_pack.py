@@ -31,7 +31,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session as OrmSession
 
 from adapters.database import unit_of_work
-from adapters.documents import ZIP_TIME  # fixed: the same pack gives the same bytes
 from adapters.files import UnsafePathError, file_in_folder, write_atomically
 from adapters.models import (
     Allocation,
@@ -49,6 +48,7 @@ from adapters.models import (
     TrainerInvoice,
 )
 from backoffice.identifiers import file_name_problem
+from services.documents import ZIP_TIME  # fixed: the same pack gives the same bytes
 
 MANIFEST_COLUMNS = ("file", "sha256", "bytes", "proves")
 PROOF = {  # document name prefix → what it proves (French: auditors read it)

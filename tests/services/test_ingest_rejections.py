@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import func, select
 
-from adapters.ingest import ingest_export
 from adapters.models import Client, Pec, Programme, Session, Slot, Trainer
+from services.ingest import ingest_export
 from tests.export_samples import SMALL_EXPORT, write_export
 
 NOW = datetime(2026, 11, 28, 3, 30, tzinfo=UTC)
@@ -50,6 +50,9 @@ CORPUS = {
                      "sessions.csv", 2, "funding", "valeur inconnue"),
     "end before start": (replace_in("sessions.csv", "2026-12-07,2026-12-08", "2026-12-07,2026-12-01"),
                          "sessions.csv", 2, "end_date", "précède"),
+    "OPCO unknown to the reference data": (replace_in("pecs.csv", "PEC-1,S-001,ATLAS,",
+                                                      "PEC-1,S-001,OPCO_ATLANTIS,"),
+                                           "pecs.csv", 2, "opco", "OPCO inconnu ; codes attendus"),
     "invalid IBAN": (replace_in("trainers.csv", "FR7630006000011234567890189",
                                 "FR7630006000011234567890188"),
                      "trainers.csv", 2, "iban", "clé de contrôle"),

@@ -11,13 +11,13 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from adapters.database import unit_of_work
-from adapters.documents import plan_due_documents, produce_documents
-from adapters.funding import reconcile_funding
-from adapters.ingest import ingest_export
 from adapters.models import DocumentFile, DocumentSet, Effect, ReviewItem
 from adapters.pdf import html_to_pdf
 from adapters.reference_data import reference_data
 from adapters.settings import Marketplace
+from services.documents import plan_due_documents, produce_documents
+from services.funding import reconcile_funding
+from services.ingest import ingest_export
 from tests.export_samples import SMALL_EXPORT, write_export
 
 AS_OF = date(2026, 11, 28)
@@ -125,7 +125,7 @@ def test_a_session_that_cannot_make_a_legal_document_gets_none_and_a_review_item
 @pytest.mark.parametrize("template", ["convention", "programme", "devis", "convocations",
                                       "attendance_sheets", "certificates"])
 def test_templates_render_like_their_snapshot(engine, tmp_path, template):
-    from tests.adapters.snapshots import check_snapshot
+    from tests.services.snapshots import check_snapshot
 
     prepare(engine, tmp_path, **WITH_ALL_SLOTS)
     planned, _ = plan_due_documents(engine, as_of=AS_OF, now=NOW, marketplace=MARKETPLACE)

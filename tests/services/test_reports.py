@@ -6,12 +6,12 @@ import csv
 from datetime import UTC, datetime
 
 from adapters.database import unit_of_work
-from adapters.funding import reconcile_funding
-from adapters.ingest import ingest_export
 from adapters.outbox import record_effect
 from adapters.reference_data import reference_data
-from adapters.reports import write_report
 from adapters.settings import Marketplace
+from services.funding import reconcile_funding
+from services.ingest import ingest_export
+from services.reports import write_report
 from tests.export_samples import write_export
 
 NOW = datetime(2026, 11, 28, 3, 30, tzinfo=UTC)

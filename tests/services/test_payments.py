@@ -11,9 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import event, func, select
 
-from adapters.bank_import import import_statement_files
 from adapters.database import unit_of_work
-from adapters.invoices import issue_due_invoices
 from adapters.models import (
     Allocation,
     AuditEntry,
@@ -23,17 +21,19 @@ from adapters.models import (
     PayerIban,
     ReviewItem,
 )
-from adapters.payments import (
+from adapters.reference_data import reference_data
+from services.invoicing import issue_due_invoices
+from services.payments import (
     Ledger,
     PaymentDecisionError,
     decide_payment,
     import_legacy_invoices,
     match_payments,
 )
-from adapters.reference_data import reference_data
-from adapters.reports import write_report
-from tests.adapters.test_invoices import MARKETPLACE, S001_DONE, TERMS, prepare
-from tests.adapters.test_reports import read
+from services.reports import write_report
+from services.statements import import_statement_files
+from tests.services.test_invoices import MARKETPLACE, S001_DONE, TERMS, prepare
+from tests.services.test_reports import read
 
 NOW = datetime(2027, 1, 5, 3, 30, tzinfo=UTC)
 OWN = {"FR7630006000011234567890189"}

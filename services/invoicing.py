@@ -20,17 +20,16 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session as OrmSession
 
 from adapters.audit import record_decision
 from adapters.database import unit_of_work
-from adapters.documents import load_document_facts
 from adapters.email_templates import record_email
 from adapters.facturx import embed_facturx
 from adapters.files import write_atomically
-from adapters.models import Client, DocumentFile, Invoice, NumberSeries, Pec, SessionFunding
+from adapters.models import Client, DocumentFile, Invoice, Pec, SessionFunding
 from adapters.models import Session as SessionRow
+from adapters.numbering import InvoicingError, lock_series, next_number
 from adapters.pdf import html_to_pdf, render_html
 from adapters.reference_data import ReferenceData
 from adapters.settings import Marketplace
@@ -50,18 +49,14 @@ from backoffice.invoicing import (
     SessionBilling,
     SplitLine,
     due_date,
-    invoice_number,
     reminder_due,
     split_session,
 )
 from backoffice.money import ZERO, quantize
+from services.documents import load_document_facts
 
 ACTOR = "issue-invoices"
 INVOICE_SERIES, CREDIT_SERIES = "FA", "AV"
-
-
-class InvoicingError(ValueError):
-    """An invoicing request that cannot be carried out; French message for the operator."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,35 +111,6 @@ def due_parts(db: OrmSession, terms: InvoicingTerms
 
 
 # --- numbers --------------------------------------------------------------------------------
-
-def lock_series(db: OrmSession, series: str, issued_on: date) -> NumberSeries:
-    """The series counter for the year, locked until the transaction ends (created if new).
-
-    Everything decided after this lock sees what concurrent issuers committed before it."""
-    insert = postgresql.insert if db.get_bind().dialect.name == "postgresql" else sqlite.insert
-    db.execute(insert(NumberSeries).values(series=series, year=issued_on.year, last_value=0)
-               .on_conflict_do_nothing(index_elements=["series", "year"]))
-    return db.scalar(select(NumberSeries).where(
-        NumberSeries.series == series, NumberSeries.year == issued_on.year)
-        .with_for_update().execution_options(populate_existing=True))
-
-
-def next_number(db: OrmSession, series: str, issued_on: date) -> str:
-    """The next number of the series for the year, under a row lock; chronological or refused."""
-    return take_number(lock_series(db, series, issued_on), issued_on)
-
-
-def take_number(counter: NumberSeries, issued_on: date) -> str:
-    """The next number of a counter locked by `lock_series` in this transaction (for many
-    numbers at once); chronological or refused."""
-    if counter.last_issued_on and issued_on < counter.last_issued_on:
-        raise InvoicingError(
-            f"série {counter.series} {issued_on.year} : une facture du {counter.last_issued_on} "
-            f"existe déjà ; une facture du {issued_on} casserait l'ordre chronologique des numéros")
-    counter.last_value += 1
-    counter.last_issued_on = issued_on
-    return invoice_number(counter.series, issued_on.year, counter.last_value)
-
 
 # --- issuing ------------------------------------------------------------------------------------
 

@@ -41,7 +41,7 @@ from adapters.models import (
 )
 from adapters.models import Session as SessionRow
 from adapters.pdf import html_to_pdf, render_html
-from adapters.review import open_item, resolve_item
+from adapters.review import ReviewKind, open_item, resolve_item
 from adapters.settings import Marketplace
 from backoffice.documents import (
     INPUTS,
@@ -54,6 +54,7 @@ from backoffice.documents import (
     missing_for_documents,
     plan_documents,
 )
+from backoffice.funding_status import FundingStatus
 from backoffice.money import ZERO, quantize
 
 ACTOR = "generate-documents"
@@ -136,7 +137,7 @@ def load_document_facts(db: OrmSession, session_refs: Iterable[str] | None = Non
             opco=(row.opco if row else None) or client.opco,
             validated=s.validated_at is not None, cancelled=s.cancelled_at is not None,
             funding_status=row.status if row else ("company" if s.funding == "company"
-                                                   else "awaiting_pec"),
+                                                   else FundingStatus.awaiting_pec),
             completed_at=completed.get(ref), presences=tuple(presences[ref]))
         result[ref] = (facts, {"client": client, "trainer": trainer, "funding": row,
                                "programme_ref": s.programme_ref})
@@ -205,8 +206,9 @@ class _SessionView:
 
 
 def _financing(facts: SessionDocumentFacts, row: SessionFunding | None) -> dict[str, Any]:
-    granted = row is not None and row.status == "funded"
-    if facts.funding == "company" or (row is not None and row.status == "company_billing"):
+    granted = row is not None and row.status == FundingStatus.funded
+    if facts.funding == "company" or (row is not None
+                                      and row.status == FundingStatus.company_billing):
         return {"label": FUNDING_LABELS["company"] if facts.funding == "company" else
                 "facturation à l'entreprise (pas d'accord OPCO validé au premier jour)",
                 "opco": None}
@@ -349,7 +351,7 @@ def _sync_blocked_item(db: OrmSession, session_ref: str, missing: list[str],
                        now: datetime) -> None:
     key = f"documents:{session_ref}"
     if missing:
-        open_item(db, key, kind="documents", subject=session_ref, proposals=[], now=now,
+        open_item(db, key, kind=ReviewKind.documents, subject=session_ref, proposals=[], now=now,
                   reasons=[f"documents légaux impossibles, il manque : {', '.join(missing)}"])
     else:
         resolve_item(db, key, "données complétées, ou plus aucun document dû", now)

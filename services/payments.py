@@ -21,13 +21,13 @@ from sqlalchemy import Engine, Table, select
 from sqlalchemy.orm import Session as OrmSession
 
 from adapters.audit import audit_entry, record_decision, record_decisions
-from adapters.bank_import import collector_paused
 from adapters.database import insert_rows, read_rows, unit_of_work, update_rows
 from adapters.models import Allocation, BankLine, Invoice, LegacyInvoice, PayerIban, ReviewItem
-from adapters.review import new_item, open_new_items, resolve_item
+from adapters.review import ReviewKind, new_item, open_new_items, resolve_item
 from backoffice.export_format import RowError
 from backoffice.matching import Credit, Hypothesis, MatchDecision, OpenInvoice, PayerDirectory, match_credits
 from backoffice.money import ZERO, AmountError, parse_amount, quantize
+from services.statements import collector_paused
 
 ACTOR = "match-payments"
 
@@ -188,7 +188,7 @@ def _undecided_credits(db: OrmSession) -> dict[str, Credit]:
     order (read as plain rows: a statement can hold 100,000 of them)."""
     decided = {line_id for line_id, in read_rows(db, select(Allocation.line_id).distinct())} | {
         int(key.removeprefix("payment:")) for key, in read_rows(
-            db, select(ReviewItem.key).where(ReviewItem.kind == "payment"))}
+            db, select(ReviewItem.key).where(ReviewItem.kind == ReviewKind.payment))}
     rows = read_rows(db, select(BankLine.id, BankLine.booking_date, BankLine.amount, BankLine.label,
                                 BankLine.counterparty, BankLine.counterparty_iban, BankLine.reference)
                      .where(BankLine.classification == "funder_payment", BankLine.duplicate_of.is_(None))
@@ -237,7 +237,7 @@ def _applied_entry(line_id: int, best: Hypothesis, reason: str, now: datetime) -
 def _review_item(credit: Credit, decision: MatchDecision, now: datetime) -> dict[str, Any]:
     proposals = [{"factures": [[n, str(a)] for n, a in h.allocations], "score": h.score,
                   "preuves": list(h.evidence)} for h in decision.proposals]
-    return new_item(f"payment:{credit.line_id}", kind="payment", reasons=[decision.reason],
+    return new_item(f"payment:{credit.line_id}", kind=ReviewKind.payment, reasons=[decision.reason],
                     subject=f"ligne {credit.line_id} du {credit.booking_date} : {credit.amount} € — "
                             f"{credit.label[:80]}", proposals=proposals, now=now)
 

@@ -8,8 +8,8 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select, text
 
-from adapters.ingest import ExportFolderError, IngestResult, ingest_export
 from adapters.models import Base, RowHistory, Session, Slot, Trainer
+from services.ingest import ExportFolderError, IngestResult, ingest_export
 from tests.export_samples import SMALL_EXPORT, write_export
 
 NOW = datetime(2026, 11, 28, 3, 30, tzinfo=UTC)
