@@ -106,6 +106,7 @@ class PayoutDecision:
     trainer_invoice: str | None = None  # the deposited invoice's number; None when self-billed
     self_billed: bool = False
     warnings: tuple[str, ...] = field(default=())
+    awaits_trainer_invoice: bool = False  # the funders paid: the trainer's invoice is the wait
 
     @property
     def amount(self) -> Decimal:
@@ -152,7 +153,8 @@ def decide_payout(facts: SessionPayoutFacts, *, mode: PayoutMode = PayoutMode.wh
     if problems:
         return PayoutDecision(Outcome.review, tuple(problems), warnings=tuple(warnings))
     if awaited:
-        return PayoutDecision(Outcome.wait, (awaited,), warnings=tuple(warnings))
+        return PayoutDecision(Outcome.wait, (awaited,), warnings=tuple(warnings),
+                              awaits_trainer_invoice=True)
     return PayoutDecision(Outcome.pay, (), tranche_ht, tranche_vat,
                           trainer_invoice=invoice, self_billed=facts.trainer.self_billing,
                           warnings=tuple(warnings))

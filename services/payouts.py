@@ -67,6 +67,7 @@ ACTIVE = ("scheduled", "exported", "executed")  # what counts as paid or being p
 class PayoutReport:
     scheduled: list[dict[str, str]] = field(default_factory=list)
     waiting: list[dict[str, str]] = field(default_factory=list)
+    awaiting_trainer_invoice: list[dict[str, str]] = field(default_factory=list)  # of `waiting`
     review: list[dict[str, str]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     batches: list[dict[str, str]] = field(default_factory=list)
@@ -108,8 +109,10 @@ def schedule_payouts(engine: Engine, *, as_of: date, now: datetime,
             if key in open_reviews:
                 resolve_item(db, key, "le problème a disparu des données", now)
             if decision.outcome is rules.Outcome.wait:
-                report.waiting.append({"session": session_ref,
-                                       "motif": " ; ".join(decision.reasons)})
+                waiting = {"session": session_ref, "motif": " ; ".join(decision.reasons)}
+                report.waiting.append(waiting)
+                if decision.awaits_trainer_invoice:
+                    report.awaiting_trainer_invoice.append(waiting)
             elif decision.outcome is rules.Outcome.pay:
                 payout = _record_payout(db, session_facts, decision,
                                         trainers[session_facts.trainer.trainer_ref],

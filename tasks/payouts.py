@@ -84,6 +84,6 @@ def add_payouts(summary: RunSummary, report: PayoutReport) -> None:
     table += [{"état": "à revoir", **item} for item in report.review]
     # a payout to review and a returned transfer are review items: listed with the review queue
     summary.needs_human += [f"Session {item['session']} : financeurs payés, {item['motif']} "
-                            "(la demander au formateur)" for item in report.waiting
-                            if "facture du formateur attendue" in item["motif"]]
+                            "(la demander au formateur)"
+                            for item in report.awaiting_trainer_invoice]
     summary.needs_human += report.warnings

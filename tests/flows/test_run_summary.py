@@ -44,3 +44,18 @@ def test_incidents_come_first_with_what_to_do():
     assert text.index("**Fichier clients.csv rejeté en entier**") < text.index("une note") \
         < text.index("File de revue")
     assert "→ corriger l'export" in text
+
+
+def test_a_trainer_invoice_awaited_is_asked_for_and_other_waits_are_not():
+    from services.payouts import PayoutReport
+    from tasks.payouts import add_payouts
+
+    awaited = {"session": "S-001", "motif": "facture du formateur attendue"}
+    report = PayoutReport(waiting=[awaited, {"session": "S-002", "motif": "factures non soldées"}],
+                          awaiting_trainer_invoice=[awaited])
+    summary = RunSummary("Virements formateurs", today=TODAY)
+
+    add_payouts(summary, report)
+
+    assert summary.needs_human == ["Session S-001 : financeurs payés, facture du formateur "
+                                   "attendue (la demander au formateur)"]

@@ -174,3 +174,10 @@ def test_ids_and_remittance():
 def test_payout_and_batch_ids_found_on_a_statement_line(text, payouts, batches):
     assert payout_ids_in(text) == payouts
     assert batch_ids_in(text) == batches
+
+
+def test_only_a_missing_trainer_invoice_says_the_funders_paid_and_the_trainer_must_invoice():
+    awaited = decide_payout(facts(trainer_invoices=()))
+    unpaid = decide_payout(facts(funder_invoices=(OPCO_PAID, COMPANY_UNPAID)))
+    assert (awaited.outcome, awaited.awaits_trainer_invoice) == (Outcome.wait, True)
+    assert (unpaid.outcome, unpaid.awaits_trainer_invoice) == (Outcome.wait, False)
