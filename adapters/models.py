@@ -394,11 +394,6 @@ class NumberSeries(Base):
     last_issued_on: Mapped[date | None] = mapped_column(Date)
 
 
-IMMUTABLE_INVOICE_FIELDS = ("number", "kind", "session_ref", "invoice_key", "funder_kind",
-                            "funder_ref", "issue_date", "due_date", "total_ht", "total_vat",
-                            "total_ttc", "document", "credit_note_of")
-
-
 class Invoice(Base):
     """An issued invoice or credit note. Its number and content never change once issued
     (corrections go through a credit note); only its delivery and payment state move."""

@@ -19,9 +19,6 @@ from backoffice.dates import format_date_fr, format_hours
 from backoffice.funding_status import FundingStatus
 from backoffice.money import format_eur
 
-BUNDLE = ("convention", "programme", "devis")
-START_KIT = ("convocations", "attendance_sheets")
-CERTIFICATES = ("certificates",)
 # a session funded by the company from the start has no funding row: "company"
 READY_TO_START = (FundingStatus.funded, "company", FundingStatus.company_billing)
 
