@@ -3,7 +3,7 @@
 Generates a Société Générale CSV export of N lines (half of them funder payments quoting an
 invoice number, the rest other movements) and N/2 open legacy invoices, then prints, for each run:
 plain pandas.read_csv of the same file, our import (parse + fingerprints + dedupe + store, SQLite,
-`adapters.bank_import`), and the matching of all credits (`adapters.payments.match_payments`), each
+`services.statements`), and the matching of all credits (`services.payments.match_payments`), each
 as wall time and as this process's CPU time (time.process_time: comparable when other work shares
 the machine). Each figure is measured `--repeat` times, on a new database each time: min and median.
 Targets: import <= 3 s and matching <= 5 s for 100,000 lines and 50,000 invoices; 10x the data in
@@ -27,10 +27,10 @@ from pathlib import Path
 import pandas
 from sqlalchemy import insert
 
-from adapters.bank_import import import_statement_files
 from adapters.database import ready_engine, unit_of_work
 from adapters.models import LegacyInvoice
-from adapters.payments import match_payments
+from services.payments import match_payments
+from services.statements import import_statement_files
 
 
 def write_statement(path: Path, lines: int, invoices: list[tuple[str, Decimal]]) -> None:

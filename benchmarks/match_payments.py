@@ -12,7 +12,7 @@ Prints the single-payer case of the issue (500 credits x 1,000 open invoices of 
 for each scale, the time of `match_credits` and what it decided: wall time and this process's CPU
 time (time.process_time: comparable when other work shares the machine), `--repeat` runs, min and
 median. The cyclic garbage collector is paused during the call, as the adapter runs it
-(`adapters.bank_import.collector_paused`); `--collector-on` leaves it running. Targets: 100,000
+(`services.statements.collector_paused`); `--collector-on` leaves it running. Targets: 100,000
 credits and 50,000 invoices in <= 5 s; 10x the data in <= 12x the time. By default the payers grow
 with the invoices (about 300 at x1, 3,000 at x10); `--payers 300` keeps the directory the same size.
 
@@ -33,7 +33,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from types import ModuleType
 
-from adapters.bank_import import collector_paused
+from services.statements import collector_paused
 
 OPCOS = ["ATLAS", "AKTO", "OPCO EP", "AFDAS", "OCAPIAT", "CONSTRUCTYS", "OPCO 2I", "OPCO MOBILITES",
          "OPCO SANTE", "UNIFORMATION", "OPCOMMERCE"]
