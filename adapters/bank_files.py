@@ -336,7 +336,7 @@ def _camt_amount(camt: _Camt, element: ET.Element, where: str, error, paths: tup
         error(f"{where}/Amt", f"{node.text} {currency}", "devise autre que l'euro : non prise en charge")
         return None
     try:
-        return statements.parse_iso_amount(node.text or "")
+        return money.parse_iso_amount(node.text or "")
     except statements.AmountError as exc:
         error(f"{where}/Amt", node.text or "", str(exc))
         return None

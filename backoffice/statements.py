@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -28,12 +27,12 @@ from functools import lru_cache
 from backoffice import identifiers, money
 from backoffice.dates import DateFormatError
 from backoffice.export_format import RowError
-from backoffice.money import AmountError
+from backoffice.money import AmountError, parse_amount_fr
+from backoffice.names import fold, fold_label
 
 __all__ = [
     "PROFILES", "AmountError", "BankProfile", "DateFormatError", "StatementLine", "fingerprints",
-    "generic_profile", "line_key", "normalise_label", "normalise_name", "parse_amount_fr",
-    "parse_date_fr", "parse_iso_amount", "recognise", "rows_to_lines",
+    "generic_profile", "line_key", "parse_date_fr", "recognise", "rows_to_lines",
 ]
 
 
@@ -54,149 +53,11 @@ class StatementLine:
     raw: dict[str, str] = field(hash=False)  # the original cells / fields, for the audit trail
 
 
-# --- text normalisation -------------------------------------------------------------------------
-
-def _strip_accents(text: str) -> str:
-    if text.isascii():  # most bank text: nothing to strip (and 10× faster on 100,000 lines)
-        return text
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
-
-
-@lru_cache(maxsize=4096)  # the same column names and statuses come back on every row
-def normalise_name(text: str) -> str:
-    """A column name or marker as compared: no accents, lower case, punctuation as single spaces.
-
-    "Date de l'opération" → "date de l operation"; "Montant(EUROS)" → "montant euros";
-    "date_comptabilisation" → "date comptabilisation".
-    """
-    plain = _strip_accents(text.replace("\ufeff", "")).lower()
-    return " ".join(_NOT_ALPHANUMERIC.sub(" ", plain).split())
-
-
-_NOT_ALPHANUMERIC = re.compile(r"[^a-z0-9]+")
-
+# --- text ---------------------------------------------------------------------------------------
 
 def _clean(text: str) -> str:
     """Whitespace-normalised text: every run of spaces, tabs, NBSPs and line breaks becomes one space."""
     return " ".join(text.split())
-
-
-def normalise_label(text: str) -> str:
-    """The label as compared for fingerprints: single spaces, no accents, case folded."""
-    return " ".join(_strip_accents(text).casefold().split())
-
-
-# --- amounts ------------------------------------------------------------------------------------
-
-_SPACES = " \u00a0\u202f\u2009"  # space, no-break space, narrow no-break space, thin space
-
-
-def parse_amount_fr(text: str, *, decimal: str | None = None) -> Decimal:
-    """An amount as French banks write it, exactly, to the cent.
-
-    Accepted: thousands separated by spaces (plain, U+00A0, U+202F, U+2009), or by dots when a
-    decimal comma follows ("-1.234,56"); a comma decimal ("1 234,56"); a leading "+" or "-", a
-    trailing "-" ("123,45-"), accounting parentheses ("(12,00)" is -12.00); a "€" before or after.
-    `decimal` fixes the decimal separator ("," or "."); without it, a single dot followed by one or
-    two digits is a decimal point ("1234.56") and both separators together read as the last one
-    being the decimal. Refused with `AmountError` (a ValueError with a French message): anything
-    ambiguous ("1.234"), a separator contradicting `decimal`, two signs, badly grouped thousands,
-    more than two decimals.
-    """
-    if decimal not in (None, ",", "."):
-        raise ValueError(f"séparateur décimal inconnu : {decimal!r}")
-    raw = text.strip()
-    plain = _plain_amount(raw, decimal)
-    if plain is not None:
-        return plain
-    if not raw:
-        raise AmountError("montant vide")
-    body = raw.removeprefix("€").removesuffix("€").strip(_SPACES)
-    parenthesised = body.startswith("(") and body.endswith(")")
-    if parenthesised:
-        body = body[1:-1].strip(_SPACES)
-    signs = []
-    if body and body[0] in "+-":
-        signs.append(body[0])
-        body = body[1:].lstrip(_SPACES)
-    if body.endswith("-"):
-        signs.append("-")
-        body = body[:-1].rstrip(_SPACES)
-    if len(signs) + parenthesised > 1:
-        raise AmountError("montant au signe ambigu (plusieurs signes)")
-    if not re.fullmatch(r"\d[\d.,\u00a0\u202f\u2009 ]*", body) or not body[-1].isdigit():
-        raise AmountError("montant illisible (attendu : chiffres et virgule décimale, ex. -1 234,56)")
-    point = _decimal_separator(body, decimal)
-    whole, cents = body, ""
-    if point:
-        whole, _, cents = body.rpartition(point)
-        if len(cents) > 2:
-            raise AmountError("montant avec plus de deux décimales")
-        if not whole or not whole[-1].isdigit():
-            raise AmountError("montant illisible (chiffres attendus avant la virgule)")
-    thousands = _SPACES + {",": ".", ".": ","}.get(point, "")
-    value = Decimal(f"{_ungrouped(whole, thousands)}.{cents or '0'}")
-    if parenthesised or "-" in signs:
-        value = -value
-    return money.quantize(value) if value else money.ZERO
-
-
-# Most amounts of an export: an optional minus, digits, and one or two decimals after the profile's
-# separator (or none). They read as the general rules would read them, without their work.
-_PLAIN = {",": re.compile(r"-?[0-9]{1,15}(?:,[0-9]{1,2})?"),
-          ".": re.compile(r"-?[0-9]{1,15}(?:\.[0-9]{1,2})?")}
-
-
-def _plain_amount(raw: str, decimal: str | None) -> Decimal | None:
-    """`raw` as an amount if it is written in the plain way, else None (for the general rules)."""
-    for point in (decimal,) if decimal else (",", "."):
-        if _PLAIN[point].fullmatch(raw):
-            value = Decimal(raw.replace(",", "."))
-            return money.quantize(value) if value else money.ZERO
-    return None
-
-
-def _decimal_separator(body: str, decimal: str | None) -> str:
-    """The decimal separator used in `body` ("" for a whole number), checked against `decimal`."""
-    commas, dots = body.count(","), body.count(".")
-    if commas and dots:
-        point = "," if body.rfind(",") > body.rfind(".") else "."
-    else:
-        point = "," if commas else "." if dots else ""
-    if point and body.count(point) > 1:
-        raise AmountError("montant avec plusieurs " + ("virgules" if point == "," else "points"))
-    if decimal and point and point != decimal:
-        raise AmountError("virgule décimale dans un relevé à point décimal" if point == ","
-                          else "point décimal (ou point sans virgule) dans un relevé à virgule décimale")
-    if decimal is None and point == "." and not commas and len(body) - body.rfind(".") - 1 == 3:
-        raise AmountError("montant ambigu : le point sépare-t-il les milliers ou les décimales ?")
-    return point
-
-
-def _ungrouped(whole: str, thousands: str) -> str:
-    """The integer part without thousands separators, which must group digits by three."""
-    separators = {c for c in whole if not c.isdigit()}
-    if not separators:
-        return whole
-    kinds = {"space" if c in _SPACES else c for c in separators}
-    if len(kinds) > 1 or not separators <= set(thousands):
-        raise AmountError("montant illisible (séparateurs de milliers mélangés ou inattendus)")
-    groups = re.split("[" + re.escape("".join(sorted(separators))) + "]", whole)
-    if not 1 <= len(groups[0]) <= 3 or any(len(g) != 3 for g in groups[1:]):
-        raise AmountError("montant illisible (milliers mal groupés)")
-    return "".join(groups)
-
-
-def parse_iso_amount(text: str) -> Decimal:
-    """An ISO 20022 amount ("1234.5", up to 5 decimals by the schema), exact to the cent, >= 0."""
-    cleaned = text.strip()
-    if not re.fullmatch(r"\d{1,18}(\.\d{1,5})?", cleaned):
-        raise AmountError("montant XML illisible (attendu : chiffres et point décimal, ex. 1234.50)")
-    value = Decimal(cleaned)
-    if money.quantize(value) != value:
-        raise AmountError("montant XML avec plus de deux décimales non nulles")
-    return money.quantize(value)
 
 
 # --- dates --------------------------------------------------------------------------------------
@@ -251,7 +112,7 @@ Names = tuple[str, ...]  # normalised column names; for a role, the first one pr
 class BankProfile:
     """One bank's CSV layout as data (see docs/bank-statements.md for the sources).
 
-    Column roles name normalised header names (`normalise_name`); for each role the first name
+    Column roles name normalised header names (`names.fold`); for each role the first name
     present in the header is used. The `label` columns present are joined with a space (an exact
     repeat skipped); `label_fallback` is used only when they are all empty (SG's short "Libellé"
     when its full "Détail de l'écriture" is blank). `amount` is one signed column; otherwise
@@ -418,7 +279,7 @@ def recognise(header: Sequence[str]) -> BankProfile | None:
     headerless BNP export (an account summary: category; category; ****1234; date; ; balance)
     is recognised by its shape.
     """
-    names = {normalise_name(cell) for cell in header}
+    names = {fold(cell) for cell in header}
     matching = [p for p in PROFILES if p.signature and set(p.signature) <= names]
     if matching:
         return max(matching, key=lambda p: len(p.signature))
@@ -456,7 +317,7 @@ def generic_profile(mapping: Mapping[str, str]) -> BankProfile:
     unknown = set(mapping) - set(GENERIC_ROLES) - set(GENERIC_OPTIONS)
     if unknown:
         raise ValueError("correspondance : rôle(s) inconnu(s) : " + ", ".join(sorted(unknown)))
-    roles = {role: tuple(normalise_name(part) for part in mapping[role].split(" + ") if part.strip())
+    roles = {role: tuple(fold(part) for part in mapping[role].split(" + ") if part.strip())
              for role in GENERIC_ROLES if mapping.get(role, "").strip()}
     if "date" not in roles or "label" not in roles:
         raise ValueError("correspondance : les colonnes « date » et « label » sont obligatoires")
@@ -471,8 +332,8 @@ def generic_profile(mapping: Mapping[str, str]) -> BankProfile:
         mapping.get("decimal", "").strip().lower())
     if decimal is None:
         raise ValueError("correspondance : séparateur décimal « , » ou « . » attendu")
-    booked = frozenset(normalise_name(v) for v in mapping.get("booked", "").split("|") if v.strip())
-    not_booked = frozenset(normalise_name(v) for v in mapping.get("not_booked", "").split("|") if v.strip())
+    booked = frozenset(fold(v) for v in mapping.get("booked", "").split("|") if v.strip())
+    not_booked = frozenset(fold(v) for v in mapping.get("not_booked", "").split("|") if v.strip())
     if "status" in roles and not booked:
         raise ValueError("correspondance : avec « status », indiquer les valeurs « booked »")
     signature = tuple(dict.fromkeys(name for names in roles.values() for name in names))
@@ -490,7 +351,7 @@ def generic_profile(mapping: Mapping[str, str]) -> BankProfile:
 
 def header_matches(profile: BankProfile, header: Sequence[str]) -> bool:
     """Whether this header line carries the profile's signature (used to find a mapped header)."""
-    return bool(profile.signature) and set(profile.signature) <= {normalise_name(c) for c in header}
+    return bool(profile.signature) and set(profile.signature) <= {fold(c) for c in header}
 
 
 # --- rows → lines -------------------------------------------------------------------------------
@@ -532,7 +393,7 @@ _ROLES = ("booking_date", "value_date", "amount", "debit", "credit", "reference"
 
 def _layout(profile: BankProfile, header: Sequence[str]) -> _Layout:
     names = tuple(cell.strip().strip('"').replace("\ufeff", "") for cell in header)
-    normalised = [normalise_name(n) for n in names]
+    normalised = [fold(n) for n in names]
     first = {}
     for position, name in enumerate(normalised):
         first.setdefault(name, position)
@@ -603,7 +464,7 @@ def rows_to_lines(profile: BankProfile, file_name: str, header: Sequence[str],
             card_section = True
             continue
         blank_seen = False
-        if not dated and normalise_name(booking_text) in NOT_BOOKED_DATES:
+        if not dated and fold(booking_text) in NOT_BOOKED_DATES:
             continue
         if summary_line:
             column = layout.column("booking_date") if dated else ""
@@ -637,7 +498,7 @@ def _is_date(text: str, formats: tuple[str, ...]) -> bool:
 
 def _is_summary(cells: Sequence[str]) -> bool:
     """A balance/total line: its first non-empty cell starts with one of SUMMARY_WORDS."""
-    first = next((normalise_name(c) for c in cells if normalise_name(c)), "")
+    first = next((fold(c) for c in cells if fold(c)), "")
     return any(first == word or first.startswith(word + " ") for word in SUMMARY_WORDS)
 
 
@@ -682,7 +543,7 @@ def _row_to_line(profile: BankProfile, layout: _Layout, file_name: str, number: 
                                f"{len(cells)} champs au lieu de {layout.width} (ceux de l'en-tête)")]
     row = _Row(layout, file_name, number, cells)
     if layout.index["status"] is not None:
-        status = normalise_name(row.cell["status"])
+        status = fold(row.cell["status"])
         if status in profile.not_booked:
             return None, []
         if status not in profile.booked:
@@ -743,7 +604,7 @@ def _label(cells: Sequence[str], positions: tuple[int, ...]) -> str:
     seen: set[str] = set()
     for position in positions:
         text = _clean(_cell(cells, position))
-        folded = normalise_label(text)
+        folded = fold_label(text)
         if text and folded not in seen:
             seen.add(folded)
             parts.append(text)
@@ -755,7 +616,7 @@ def _label(cells: Sequence[str], positions: tuple[int, ...]) -> str:
 def line_key(line: StatementLine) -> str:
     """sha256 of what identifies a movement: account, booking date, amount, label, bank id."""
     parts = (line.account, line.booking_date.isoformat(), f"{money.quantize(line.amount):.2f}",
-             normalise_label(line.label), line.bank_id)
+             fold_label(line.label), line.bank_id)
     return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
 
 

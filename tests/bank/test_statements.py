@@ -10,6 +10,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from backoffice import money, statements
+from backoffice.money import parse_amount_fr, parse_iso_amount
+from backoffice.names import strip_accents
 from backoffice.statements import (
     AmountError,
     DateFormatError,
@@ -17,9 +19,7 @@ from backoffice.statements import (
     fingerprints,
     generic_profile,
     line_key,
-    parse_amount_fr,
     parse_date_fr,
-    parse_iso_amount,
     recognise,
     rows_to_lines,
 )
@@ -175,7 +175,7 @@ def test_each_layout_is_recognised_by_its_header(key, header):
 
 @pytest.mark.parametrize(("key", "header"), HEADERS.items())
 def test_recognition_ignores_accents_case_and_padding(key, header):
-    folded = [f'  "{statements._strip_accents(cell).upper()}" ' for cell in header.split(";")]
+    folded = [f'  "{strip_accents(cell).upper()}" ' for cell in header.split(";")]
     profile = recognise(folded)
     assert profile is not None and profile.key == key
 

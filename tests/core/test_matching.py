@@ -330,7 +330,7 @@ def traced_lines(credits: list[Credit], invoices: list[OpenInvoice]) -> int:
         return local
 
     def calls(frame, event, arg):
-        return local if frame.f_code.co_filename.endswith("matching.py") else None
+        return local if "backoffice/matching/" in frame.f_code.co_filename.replace("\\", "/") else None
 
     previous = sys.gettrace()
     sys.settrace(calls)

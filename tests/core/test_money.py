@@ -4,7 +4,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from backoffice.money import AmountError, format_eur, parse_amount, quantize, total
+from backoffice.money import (
+    AmountError,
+    format_eur,
+    parse_amount,
+    parse_amount_fr,
+    parse_iso_amount,
+    quantize,
+    total,
+)
 
 
 @pytest.mark.parametrize(("text", "expected"), [
@@ -23,6 +31,15 @@ def test_amounts_are_parsed_from_text_with_a_dot(text, expected):
 def test_ambiguous_amounts_are_refused_with_the_reason(text, reason):
     with pytest.raises(AmountError, match=reason):
         parse_amount(text)
+
+
+@pytest.mark.parametrize(("parse", "text"), [
+    (parse_amount, "-0.00"), (parse_amount, "-0"), (parse_amount_fr, "-0,00"), (parse_amount_fr, "(0,00)"),
+    (parse_iso_amount, "0.00000"),
+])
+def test_every_written_form_reads_zero_without_a_sign(parse, text):
+    zero = parse(text)
+    assert zero == Decimal("0.00") and not zero.is_signed() and zero.as_tuple().exponent == -2
 
 
 def test_the_rounding_rule_is_half_up_to_the_cent():

@@ -1,4 +1,4 @@
-"""The score table of matching (backoffice/matching.py's docstring), row by row, and the decision
+"""The score table of matching (the rules of backoffice/matching/scoring.py), row by row, and the decision
 thresholds: each test is a named situation with the points it must get, so that a changed point,
 bonus, penalty or threshold fails here (docs/mutation.md)."""
 
@@ -63,7 +63,7 @@ def allocations(*pairs: tuple[str, str]) -> tuple[tuple[str, Decimal], ...]:
 # --- the points of each row of the table ------------------------------------------------------------
 
 @pytest.mark.parametrize(("case", "line", "invoices", "expected"), [
-    # the reference situations of the docstring
+    # the reference situations of scoring.py's docstring
     ("exact number, exact amount, payer by IBAN", credit("1200.00", "FA-2026-000012", iban=ACME_IBAN),
      [ACME_12, ACME_13], 100),
     ("exact amount, the payer's only invoice of it, by IBAN", credit("800.00", iban=ACME_IBAN),
@@ -218,6 +218,16 @@ def test_two_sets_that_allocate_alike_are_proposed_once():
     decision = match_credit(credit("1200.00", "FA-2026-000012 FA-2026-000013", iban=ACME_IBAN),
                             [ACME_12, ACME_13], DIRECTORY)
     assert len({p.allocations for p in decision.proposals}) == len(decision.proposals)
+
+
+def test_an_invoice_the_credit_does_not_reach_receives_nothing():
+    # 1200 citing 12 and 13: together they allocate 1200 to 12 and nothing to 13, as 12 alone does,
+    # so that set is not proposed a second time (with 0.00 for 13)
+    decision = match_credit(credit("1200.00", "FA-2026-000012 FA-2026-000013", iban=ACME_IBAN),
+                            [ACME_12, ACME_13], DIRECTORY)
+    assert [p.allocations for p in decision.proposals] == [allocations(("000012", "1200.00")),
+                                                           allocations(("000013", "800.00"))]
+    assert scores(decision) == [80, 70]
 
 
 def test_the_invoices_cited_by_their_counters_are_proposed_together():
