@@ -10,8 +10,9 @@ demo: setup                ## run the demo pipeline on the embedded defaults (SQ
 test: setup                ## the whole test suite (needs PostgreSQL on 127.0.0.1:5432, see README)
 	.venv/bin/pytest
 
-lint: setup
+lint: setup                ## ruff on everything, then mypy on the core (pyproject.toml's [tool.mypy])
 	.venv/bin/ruff check .
+	.venv/bin/mypy
 
 UI_PORT ?= 4200
 ui: setup                  ## Prefect server + work pool + limits + deployments + worker on 127.0.0.1:$(UI_PORT)

@@ -1,10 +1,13 @@
-"""Who pays what for a session, and the rules of invoice numbers, due dates and reminders.
+"""Who pays what for a session, who an invoice is addressed to, and the rules of invoice
+numbers, due dates and reminders.
 
 `split_session` is the one place that decides the funders' shares (domain brief §3.4, §3.7):
 with subrogation, the OPCO pays what it granted pro rata of the hours actually attended (never
 more than the grant, never for hours not attended) and the company the rest of the price;
 otherwise the company pays the whole price; a cancelled session costs the company the
 cancellation fee, if any, and never the OPCO. The parts add up to the price to the cent.
+`invoice_buyer` addresses each part to its funder; `remainder_to_company` bills the company what
+an OPCO did not pay of its invoice.
 """
 
 from __future__ import annotations
@@ -16,10 +19,15 @@ from decimal import Decimal
 
 from backoffice.dates import format_hours
 from backoffice.funding_status import FundingStatus
+from backoffice.invoice_document import InvoiceParty
 from backoffice.money import ZERO, format_eur, quantize
 
 OPCO = "opco"
 COMPANY = "company"
+
+
+class InvoicingRefused(ValueError):
+    """An invoicing request the rules refuse; French message for the operator."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,6 +156,62 @@ def business_days_between(start: date, end: date) -> int:
         day += timedelta(days=1)
         days += day.weekday() < 5
     return days
+
+
+# --- who an invoice is addressed to ---------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class BuyerFacts:
+    """A funder as the reference data (an OPCO) or the client record (a company) knows it."""
+
+    ref: str  # the OPCO's code, or the client's reference
+    name: str
+    siret: str
+    address: str  # where its invoices go
+    postcode: str
+    city: str
+    email: str  # where its invoices are sent: the OPCO's billing address, the client's contact
+    full_name: str = ""  # the legal name, when the reference data has it
+
+
+@dataclass(frozen=True, slots=True)
+class Buyer:
+    """Who an invoice is addressed to."""
+
+    ref: str  # the invoice's funder reference
+    party: InvoiceParty  # as the invoice names it
+    email: str  # where it is sent
+
+
+def invoice_buyer(funder: str, *, client: BuyerFacts, opco: BuyerFacts | None) -> Buyer:
+    """An OPCO's part is addressed to the OPCO (under its full name, if known); any other part to
+    the client company."""
+    if funder == OPCO:
+        if opco is None:
+            raise InvoicingRefused("facture à un OPCO dont les coordonnées sont inconnues")
+        chosen = opco
+    else:
+        chosen = client
+    party = InvoiceParty(chosen.full_name or chosen.name, chosen.siret, chosen.address,
+                         chosen.postcode, chosen.city, email=chosen.email)
+    return Buyer(chosen.ref, party, chosen.email)
+
+
+# --- what an OPCO did not pay ---------------------------------------------------------------------
+
+def remainder_to_company(*, number: str, invoice_key: str, funder: str, total_ttc: Decimal,
+                         paid: Decimal, note: str) -> InvoicePart:
+    """The OPCO refused its invoice `number` or paid less (`paid`): the company's invoice of the
+    rest, to the cent, under the key `<invoice_key>-refacturation`. Refused (`InvoicingRefused`)
+    for an invoice to a company, or when the OPCO paid it all."""
+    if funder != OPCO:
+        raise InvoicingRefused(f"{number} n'est pas une facture à un OPCO")
+    remainder = quantize(total_ttc - paid)
+    if remainder <= 0:
+        raise InvoicingRefused(f"l'OPCO a payé {paid} € sur {total_ttc} € : rien à refacturer")
+    return InvoicePart(f"{invoice_key}-refacturation", COMPANY, (SplitLine(
+        f"Part non prise en charge par l'OPCO sur la facture {number} ({note})",
+        Decimal(1), "C62", remainder, remainder),))
 
 
 # --- numbers, due dates, reminders ------------------------------------------------------------

@@ -174,7 +174,7 @@ def format_eur(amount: Decimal) -> str:
     value = quantize(amount)
     sign = "-" if value < 0 else ""
     units, cents = f"{abs(value):.2f}".split(".")
-    groups = []
+    groups: list[str] = []
     while units:
         groups.insert(0, units[-3:])
         units = units[:-3]

@@ -179,7 +179,7 @@ def trainer_problems(trainer: TrainerFacts, nda_policy: NdaPolicy) -> tuple[list
     if trainer.vat_regime not in VAT_REGIMES:
         problems.append(f"régime de TVA du formateur {trainer.trainer_ref} inconnu : "
                         f"{trainer.vat_regime!r}")
-    warnings = []
+    warnings: list[str] = []
     if not (trainer.nda or "").strip():
         message = f"formateur {trainer.trainer_ref} sans numéro de déclaration d'activité (NDA)"
         (problems if nda_policy is NdaPolicy.block else warnings).append(message)

@@ -394,7 +394,7 @@ _ROLES = ("booking_date", "value_date", "amount", "debit", "credit", "reference"
 def _layout(profile: BankProfile, header: Sequence[str]) -> _Layout:
     names = tuple(cell.strip().strip('"').replace("\ufeff", "") for cell in header)
     normalised = [fold(n) for n in names]
-    first = {}
+    first: dict[str, int] = {}
     for position, name in enumerate(normalised):
         first.setdefault(name, position)
 

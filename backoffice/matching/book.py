@@ -77,8 +77,9 @@ class Book:
         self.ours: dict[str, int] = {}  # "2026000123" → our invoice FA-2026-000123
         self.counters: dict[str, dict[str, list[int]]] = {}  # payer → "000123" → its invoices
         self.fulls: dict[str, dict[str, int]] = {}  # payer → "2026000123" → its invoice
-        self.refs = Keys()  # dossier and session references → (invoice, 0/1, kind, reference)
-        self.legacy = Keys()  # other numbers (a previous tool's) → invoices
+        # dossier and session references → (invoice, 0/1, kind, reference)
+        self.refs: Keys[tuple[int, int, str, str]] = Keys()
+        self.legacy: Keys[int] = Keys()  # other numbers (a previous tool's) → invoices
         alphabet = set("0123456789")
         for i, inv in enumerate(self.invoices):
             self.by_cents.setdefault(self.cents[i], []).append(i)

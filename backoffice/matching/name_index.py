@@ -84,7 +84,7 @@ class CloseNames:  # pragma: no mutate block
     """Names indexed by their letter pairs and lengths, numbered in the order they were added."""
 
     def __init__(self) -> None:
-        self.matchers: list[SequenceMatcher] = []  # each name as difflib's second sequence (cached)
+        self.matchers: list[SequenceMatcher[str]] = []  # each name as difflib's second sequence (cached)
         self.chars: list[int | None] = []  # each name's characters counted (`_char_counts`)
         self.lengths: list[int] = []
         self.by_length: dict[int, list[int]] = {}

@@ -112,10 +112,10 @@ class Payers:
                 return payer
             self.nameless.add(credit.counterparty)
         within = frozenset(self._within(name_tokens(credit.label)))
-        payer = self.by_label.get(within)
-        if payer is None:
-            payer = self.by_label[within] = _decide(self._label_hits(within), IN_LABEL)
-        return payer
+        labelled = self.by_label.get(within)
+        if labelled is None:
+            labelled = self.by_label[within] = _decide(self._label_hits(within), IN_LABEL)
+        return labelled
 
     def _identify_name(self, name: tuple[str, ...], counterparty: str) -> Payer:
         """The funder a counterparty's name designates: by an exact name if any, else by the best

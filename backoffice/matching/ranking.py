@@ -13,23 +13,26 @@ from __future__ import annotations
 
 from bisect import bisect_left, insort
 from collections.abc import Iterable, Iterator, Sequence
-from decimal import Decimal
 from operator import itemgetter
 
 from backoffice.matching.model import Hypothesis, OpenInvoice
-from backoffice.matching.scoring import Context, hypothesis, score
+from backoffice.matching.scoring import Allocations, Context, Rank, hypothesis, score
 
 KEPT = 3  # of the interchangeable single invoices of an amount, those that can be proposed
+
+# A hypothesis waiting to be yielded: its rank and allocations (`scoring.Ranked`), and for a group of
+# interchangeable invoices, the group and the position of the next one to score (else None, 0).
+Pending = tuple[Rank, Allocations, list[int] | None, int]
 
 
 def ranked(ctx: Context, candidates: Iterable[frozenset[str]], groups: list[list[int]]
            ) -> Iterator[Hypothesis]:
     """The hypotheses, best first, that allocate differently: among the candidates, and the
     interchangeable invoices of each group."""
-    pending = [(*score(ctx, numbers), None, 0) for numbers in candidates]
+    pending: list[Pending] = [(*score(ctx, numbers), None, 0) for numbers in candidates]
     pending += [(*score(ctx, frozenset({ctx.book.invoices[group[0]].number})), group, 1) for group in groups]
     pending.sort(key=itemgetter(0))
-    seen: set[tuple[tuple[str, Decimal], ...]] = set()
+    seen: set[Allocations] = set()
     while pending:
         rank, allocations, group, following = pending.pop(0)
         if allocations not in seen:

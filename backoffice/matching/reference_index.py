@@ -13,6 +13,7 @@ import re
 from collections.abc import Sequence
 from functools import lru_cache
 from itertools import accumulate
+from typing import Generic, TypeVar
 
 from backoffice.matching.text import label_text
 
@@ -22,16 +23,19 @@ SEP = r"[\s\-_/.:]{0,2}"  # what may separate two runs of a reference in a text
 _GAP = re.compile(r"[\s\-_/.:]{1,2}")
 
 
-class Keys:  # pragma: no mutate block
+Payload = TypeVar("Payload")
+
+
+class Keys(Generic[Payload]):  # pragma: no mutate block
     """References and what each one points at (its payloads), found in a text by their words."""
 
     def __init__(self) -> None:
-        self.entries: dict[str, list] = {}  # runs joined → payloads
+        self.entries: dict[str, list[Payload]] = {}  # runs joined → payloads
         self.cuts: dict[str, frozenset[int]] = {}  # runs joined → where its runs meet
         self.prefixes: set[str] = set()  # every key cut after one of its runs
         self.odd: dict[str, str] = {}  # keys with non-ASCII digits → a reference (regex search)
 
-    def add(self, reference: str, payload: object) -> bool:
+    def add(self, reference: str, payload: Payload) -> bool:
         # plain ASCII (most references): only letters and digits count, whatever the spacing or case
         runs = RUNS.findall(reference.upper() if reference.isascii() else label_text(reference))
         key = "".join(runs)
@@ -60,7 +64,8 @@ class Keys:  # pragma: no mutate block
             if word not in prefixes:
                 continue
             spans = spans or [match.span() for match in TOKEN.finditer(text)]
-            key, j, joints = word, i, []
+            key, j = word, i
+            joints: list[int] = []  # where the runs of `key` meet
             while True:
                 if key in cuts and all(joint in cuts[key] for joint in joints):
                     found.setdefault(key, []).append((spans[i][0], spans[j][1]))
@@ -95,7 +100,8 @@ def blank(text: str, spans: Sequence[tuple[int, int]]) -> str:  # pragma: no mut
     if len(spans) == 1:  # most texts cite one reference
         ((start, end),) = spans
         return f"{text[:start]}{' ' * (end - start)}{text[end:]}"
-    chars, done = list(text), []
+    chars = list(text)
+    done: list[tuple[int, int]] = []
     for start, end in spans:
         if any(start < other_end and other_start < end for other_start, other_end in done):
             continue

@@ -129,8 +129,8 @@ def find_references(credit: Credit, book: Book, payer: str | None) -> References
         for cited, digits, kind in tokens:
             exact = None
             if kind == "form" or len(digits) == 10:
-                i = book.ours.get(digits)
-                exact = invoices[i].number if i is not None and is_open(i) else None
+                index = book.ours.get(digits)
+                exact = invoices[index].number if index is not None and is_open(index) else None
             if kind == "form" and len(digits) == 10 and exact:
                 refs.add(exact, EXACT_NUMBER, f"numéro de facture {exact} dans {where}")
             elif kind == "digits" and len(digits) == 10 and exact:
@@ -140,8 +140,8 @@ def find_references(credit: Credit, book: Book, payer: str | None) -> References
                     refs.add(exact, TEN_DIGITS,
                              f"numéro {cited} (facture {exact} ?) dans {where}, payeur inconnu")
             elif kind == "digits" and len(digits) == 6 and payer is not None:
-                i = next((i for i in book.counters.get(payer, {}).get(digits, ()) if is_open(i)), None)
-                exact = invoices[i].number if i is not None else None
+                index = next((i for i in book.counters.get(payer, {}).get(digits, ()) if is_open(i)), None)
+                exact = invoices[index].number if index is not None else None
                 if exact:
                     refs.add(exact, PAYERS_DIGITS, f"numéro {cited} (facture {exact}) dans {where}")
             near = set()

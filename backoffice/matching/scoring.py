@@ -140,7 +140,7 @@ def paid_by_its_funder(s: Allocated, ctx: Context) -> int:
     IBAN, +25 by its exact name, +20 by an approaching name or in the label); identified, but an
     invoice of the set is another funder's: -30."""
     payer = ctx.payer
-    if payer.ref is None:
+    if payer.how is None:  # not identified (its `ref` is None too)
         s.evidence.append(payer.evidence)
         return 0
     if s.others:
@@ -211,8 +211,9 @@ RULES: tuple[Rule, ...] = (
 # A hypothesis scored: (rank, allocations). The rank orders best first: by score, then more of the
 # credit applied, fewer invoices, older invoices, their numbers, the evidence; it holds the rest of
 # the hypothesis, made only for the few kept (`hypothesis`).
-Ranked = tuple[tuple[int, Decimal, int, tuple[date, ...], tuple[str, ...], tuple[str, ...]],
-               tuple[tuple[str, Decimal], ...]]
+Rank = tuple[int, Decimal, int, tuple[date, ...], tuple[str, ...], tuple[str, ...]]
+Allocations = tuple[tuple[str, Decimal], ...]  # (invoice number, amount applied), oldest first
+Ranked = tuple[Rank, Allocations]
 
 
 def score(ctx: Context, numbers: frozenset[str]) -> Ranked:

@@ -7,12 +7,18 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from backoffice.invoice_document import InvoiceParty
 from backoffice.invoicing import (
+    BuyerFacts,
     Grant,
+    InvoicingRefused,
     SessionBilling,
+    SplitLine,
     business_days_between,
     due_date,
+    invoice_buyer,
     invoice_number,
+    remainder_to_company,
     reminder_due,
     split_session,
 )
@@ -183,3 +189,79 @@ def test_numbers_and_reminders():
     assert reminder_due(due, date(2027, 1, 5)) is None
     assert reminder_due(due, date(2027, 1, 6)) == 7
     assert reminder_due(due, date(2027, 1, 29)) == 30
+
+
+CLIENT = BuyerFacts("CL-01", "Menuiserie Dubois", "73282932000074", "12 rue des Lilas", "69003",
+                    "Lyon", "compta@dubois.example")
+ATLAS = BuyerFacts("ATLAS", "Atlas", "85164946800016", "25 quai Panhard et Levassor", "75013",
+                   "Paris", "factures@atlas.example", full_name="OPCO Atlas")
+
+
+def test_an_opco_part_is_addressed_to_the_opco_under_its_full_name():
+    buyer = invoice_buyer("opco", client=CLIENT, opco=ATLAS)
+    assert (buyer.ref, buyer.email) == ("ATLAS", "factures@atlas.example")
+    assert buyer.party == InvoiceParty("OPCO Atlas", "85164946800016", "25 quai Panhard et Levassor",
+                                       "75013", "Paris", email="factures@atlas.example")
+
+
+def test_an_opco_without_a_full_name_is_named_by_its_usual_name():
+    buyer = invoice_buyer("opco", client=CLIENT, opco=BuyerFacts(
+        "AKTO", "Akto", "", "", "", "", "factures@akto.example"))
+    assert (buyer.ref, buyer.party.name, buyer.email) == ("AKTO", "Akto", "factures@akto.example")
+
+
+@pytest.mark.parametrize("opco", [ATLAS, None])
+def test_every_other_part_is_addressed_to_the_client_company(opco):
+    buyer = invoice_buyer("company", client=CLIENT, opco=opco)
+    assert (buyer.ref, buyer.email) == ("CL-01", "compta@dubois.example")
+    assert buyer.party == InvoiceParty("Menuiserie Dubois", "73282932000074", "12 rue des Lilas",
+                                       "69003", "Lyon", email="compta@dubois.example")
+
+
+def test_an_opco_part_needs_its_opco():
+    with pytest.raises(InvoicingRefused) as refused:
+        invoice_buyer("opco", client=CLIENT, opco=None)
+    assert str(refused.value) == "facture à un OPCO dont les coordonnées sont inconnues"
+
+
+def remainder(**changes):
+    values = dict(number="FA-2026-000001", invoice_key="opco", funder="opco",
+                  total_ttc=D("1837.50"), paid=D("1500.00"), note="plafond annuel atteint")
+    return remainder_to_company(**{**values, **changes})
+
+
+def test_what_the_opco_did_not_pay_is_billed_to_the_company():
+    part = remainder()
+    assert (part.key, part.funder, part.total) == ("opco-refacturation", "company", D("337.50"))
+    assert part.lines == (SplitLine(
+        "Part non prise en charge par l'OPCO sur la facture FA-2026-000001 (plafond annuel atteint)",
+        D(1), "C62", D("337.50"), D("337.50")),)
+
+
+@pytest.mark.parametrize(("paid", "rest"), [
+    (D("0"), D("1837.50")),        # refused: the company owes it all
+    (D("1837.49"), D("0.01")),     # a cent short
+    (D("1500.004"), D("337.50")),  # 337.496: to the cent
+    (D("1500.015"), D("337.49")),  # 337.485: half up (half even would give 337.48)
+])
+def test_the_remainder_is_the_total_less_what_was_paid_to_the_cent(paid, rest):
+    (line,) = remainder(paid=paid).lines
+    assert (line.unit_price, line.amount) == (rest, rest)
+    assert str(line.amount) == str(rest)
+
+
+@pytest.mark.parametrize("paid", [D("1837.50"), D("1837.504"), D("2000.00")])
+def test_nothing_is_billed_when_the_opco_paid_it_all(paid):
+    with pytest.raises(InvoicingRefused) as refused:
+        remainder(paid=paid)
+    assert str(refused.value) == f"l'OPCO a payé {paid} € sur 1837.50 € : rien à refacturer"
+
+
+def test_only_an_opco_invoice_has_a_remainder_to_bill():
+    with pytest.raises(InvoicingRefused) as refused:
+        remainder(funder="company")
+    assert str(refused.value) == "FA-2026-000001 n'est pas une facture à un OPCO"
+
+
+def test_a_refusal_is_a_value_error():
+    assert issubclass(InvoicingRefused, ValueError)
