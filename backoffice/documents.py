@@ -4,7 +4,8 @@ The individual training file (convention, programme, devis) once the trainer val
 session; convocations and attendance sheets once it may start (green light, or company
 funding); one certificat de réalisation per trainee once its end is declared, with the hours
 attended computed from attendance, never typed. A document once sent is immutable: when what it
-says changes, a new version is due, with a short explanation of what changed.
+says changes, a new version is due, with a short explanation of what changed. The sets, their
+documents and e-mails are the registry's: backoffice/document_kinds.py.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from datetime import date, datetime, time
 from decimal import Decimal
 
 from backoffice.dates import format_date_fr, format_hours
+from backoffice.document_kinds import BUNDLE, CERTIFICATES, DOCUMENT_SETS, START_KIT, Milestone
 from backoffice.funding_status import FundingStatus
 from backoffice.money import format_eur
 
@@ -99,7 +101,7 @@ class DocumentPlan:
     """One set of documents to produce for a session: its kind, version and why."""
 
     session_ref: str
-    kind: str  # "bundle", "start_kit" or "certificates"
+    kind: str  # a set of backoffice/document_kinds.py: "bundle", "start_kit", "certificates"
     version: int
     fingerprint: str
     explanation: str  # French; empty for a first version
@@ -157,20 +159,27 @@ def certificate_inputs(facts: SessionDocumentFacts) -> dict[str, str]:
             "dates": f"{facts.start_date} {facts.end_date}"}
 
 
-INPUTS = {"bundle": bundle_inputs, "start_kit": start_kit_inputs,
-          "certificates": certificate_inputs}
+# what each document set says, by topic: a change of any makes a new version
+INPUTS = {BUNDLE.kind: bundle_inputs, START_KIT.kind: start_kit_inputs,
+          CERTIFICATES.kind: certificate_inputs}
+
+
+def milestones(facts: SessionDocumentFacts) -> set[Milestone]:
+    """The milestones a session reached: none while not validated, or once cancelled."""
+    if not facts.validated or facts.cancelled:
+        return set()
+    reached = {Milestone.validated}
+    if facts.funding_status in READY_TO_START:
+        reached.add(Milestone.ready_to_start)
+        if facts.completed_at is not None:
+            reached.add(Milestone.completed)
+    return reached
 
 
 def due_kinds(facts: SessionDocumentFacts) -> list[str]:
     """The document sets a session should have now, in process order."""
-    if not facts.validated or facts.cancelled:
-        return []
-    kinds = ["bundle"]
-    if facts.funding_status in READY_TO_START:
-        kinds.append("start_kit")
-        if facts.completed_at is not None:
-            kinds.append("certificates")
-    return kinds
+    reached = milestones(facts)
+    return [document_set.kind for document_set in DOCUMENT_SETS if document_set.due_from in reached]
 
 
 def plan_documents(facts: SessionDocumentFacts,

@@ -104,10 +104,10 @@ def main() -> None:
                   f"{scheduled:.2f} s, {len(report.batches)} fichier(s) exporté(s) et validé(s) "
                   f"en {total - scheduled:.2f} s ; total {total:.2f} s (CPU {cpu:.2f} s)")
             for batch in report.batches:
-                xml = (Path(folder) / batch["fichier"]).read_bytes()
+                xml = (Path(folder) / batch.path).read_bytes()
                 wall = time.perf_counter()
                 validate_pain001(xml, args.version)
-                print(f"  {batch['lot']} : {batch['virements']} virements, {batch['total']} €, "
+                print(f"  {batch.batch_id} : {batch.transfers} virements, {batch.total} €, "
                       f"{len(xml) / 1e6:.1f} Mo ; validation seule {time.perf_counter() - wall:.2f} s")
 
 

@@ -15,7 +15,7 @@ from tasks.ingest import ingest_folder
 from tasks.invoicing import issue_invoices_for
 from tasks.mail import deliver_pending_emails
 from tasks.payments import bank_inbox_files, import_statements_from, match_bank_credits
-from tasks.payouts import add_payouts, schedule_and_export_payouts, track_payout_executions
+from tasks.payouts import schedule_and_export_payouts, track_payout_executions
 from tasks.summary import (
     RunSummary,
     add_documents,
@@ -24,6 +24,7 @@ from tasks.summary import (
     add_invoicing,
     add_mail,
     add_payments,
+    add_payouts,
     add_refused_files,
     finish_run,
 )
@@ -50,21 +51,22 @@ def nightly(as_of: BusinessDate | None = titled("Date métier (vide : aujourd'hu
     get_run_logger().info("date métier : %s", day.isoformat())
     summary = RunSummary(f"Traitement de nuit du {format_date_fr(day)}")
 
-    inbox = context.settings().export_inbox
+    inbox, output_dir = context.settings().export_inbox, context.settings().output_dir
     if inbox.is_dir():
         add_ingest(summary, ingest_folder(inbox))
     else:
         summary.lines.append(f"Pas d'export plateforme dans `{inbox}` : rien à ingérer")
 
     add_funding(summary, reconcile_pecs_for(day))
-    add_documents(summary, generate_documents_for(day), context.settings().output_dir)
+    add_documents(summary, generate_documents_for(day), output_dir)
     with money_moving():  # invoices, payments and payouts: one money-moving run at a time
-        add_invoicing(summary, issue_invoices_for(day), context.settings().output_dir)
+        add_invoicing(summary, issue_invoices_for(day), output_dir)
         statements = bank_inbox_files()
         add_refused_files(summary, statements.refused)
         add_payments(summary, import_statements_from(list(statements.files), move_files=True),
                      match_bank_credits())
-        add_payouts(summary, schedule_and_export_payouts(day, track_payout_executions()))
+        add_payouts(summary, schedule_and_export_payouts(day, track_payout_executions()),
+                    output_dir)
 
     add_mail(summary, deliver_pending_emails())
     return finish_run("nightly-summary", summary, day, result=summary)

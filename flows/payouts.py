@@ -12,12 +12,11 @@ from tasks.alerts import operator_flow
 from tasks.concurrency import money_moving
 from tasks.mail import deliver_pending_emails
 from tasks.payouts import (
-    add_payouts,
     retry_returned_transfer,
     schedule_and_export_payouts,
     track_payout_executions,
 )
-from tasks.summary import RunSummary, add_mail, finish_run
+from tasks.summary import RunSummary, add_mail, add_payouts, finish_run
 
 
 @operator_flow("pay-trainers")
@@ -33,7 +32,8 @@ def pay_trainers(as_of: BusinessDate | None = titled("Date métier (vide : aujou
     day = context.business_day(as_of)
     summary = RunSummary(f"Virements formateurs du {day.isoformat()}")
     with money_moving():
-        add_payouts(summary, schedule_and_export_payouts(day, track_payout_executions()))
+        add_payouts(summary, schedule_and_export_payouts(day, track_payout_executions()),
+                    context.settings().output_dir)
     add_mail(summary, deliver_pending_emails())
     return finish_run("payouts-summary", summary, day, result=summary)
 

@@ -47,19 +47,11 @@ from adapters.models import (
     StatementFile,
     TrainerInvoice,
 )
+from backoffice.document_kinds import DOSSIER, document_named
 from backoffice.identifiers import file_name_problem
 from services.documents import ZIP_TIME  # fixed: the same pack gives the same bytes
 
 MANIFEST_COLUMNS = ("file", "sha256", "bytes", "proves")
-PROOF = {  # document name prefix → what it proves (French: auditors read it)
-    "convention": "la convention de formation signée avec l'entreprise",
-    "programme": "le programme de la formation (objectifs, contenu, modalités)",
-    "devis": "le devis et le financement prévu",
-    "dossier": "le dossier remis au client (convention, programme, devis)",
-    "convocation": "la convocation du stagiaire",
-    "emargement": "les feuilles d'émargement par demi-journée",
-    "certificat": "le certificat de réalisation du stagiaire",
-}
 
 
 class AuditPackError(ValueError):
@@ -130,11 +122,12 @@ def _documents(db: OrmSession, ref: str, output_dir: Path, prefix: str,
     if not latest:
         missing.append(f"session {ref} : aucun document produit")
     for row in latest.values():
-        if row.name == "dossier":  # the zip of the other three: already in the pack
+        if row.name == DOSSIER:  # the zip of the set's PDFs: they are in the pack already
             continue
         data = _read(output_dir / row.path, f"{ref} {row.name}", missing)
         if data is not None:
-            proof = PROOF.get(row.name.split("-")[0], row.name)
+            document = document_named(row.name)  # what it proves: the registry says
+            proof = document.proves if document else row.name
             entries[f"{prefix}documents/{Path(row.path).name}"] = (
                 data, f"{proof} (session {ref}, version {row.version})")
 

@@ -43,6 +43,7 @@ from adapters.models import Session as SessionRow
 from adapters.pdf import html_to_pdf, render_html
 from adapters.review import ReviewKind, open_item, resolve_item
 from adapters.settings import Marketplace
+from backoffice.document_kinds import DOSSIER, SETS, Recipient
 from backoffice.documents import (
     INPUTS,
     DocumentPlan,
@@ -56,6 +57,7 @@ from backoffice.documents import (
 )
 from backoffice.funding_status import FundingStatus
 from backoffice.money import ZERO, quantize
+from backoffice.outcomes import DocumentsBlocked, DocumentSetProduced
 
 ACTOR = "generate-documents"
 MODALITIES = {"presentiel": "en présentiel", "distanciel": "à distance", "mixte": "mixte"}
@@ -83,8 +85,8 @@ class PlannedSet:
 
 @dataclass(slots=True)
 class DocumentsReport:
-    produced: list[dict[str, Any]] = field(default_factory=list)
-    blocked: list[dict[str, Any]] = field(default_factory=list)
+    produced: list[DocumentSetProduced] = field(default_factory=list)
+    blocked: list[DocumentsBlocked] = field(default_factory=list)
 
 
 # --- loading the facts ---------------------------------------------------------------------
@@ -152,10 +154,11 @@ def _lines(text: str) -> tuple[str, ...]:
 
 def plan_due_documents(engine: Engine, *, as_of: date, now: datetime, marketplace: Marketplace,
                        session_refs: Sequence[str] | None = None
-                       ) -> tuple[list[PlannedSet], list[dict[str, Any]]]:
+                       ) -> tuple[list[PlannedSet], list[DocumentsBlocked]]:
     """The document sets due, with their HTML ready; and the sessions blocked by bad data,
     each with a review item naming what is missing (resolved once the data is complete)."""
-    planned, blocked = [], []
+    planned: list[PlannedSet] = []
+    blocked: list[DocumentsBlocked] = []
     with unit_of_work(engine) as db:
         latest = _latest_sets(db)
         for ref, (facts, rows) in sorted(load_document_facts(db, session_refs).items()):
@@ -163,7 +166,7 @@ def plan_due_documents(engine: Engine, *, as_of: date, now: datetime, marketplac
             missing = missing_for_documents(facts) if plans else []
             _sync_blocked_item(db, ref, missing, now)
             if missing:
-                blocked.append({"session_ref": ref, "manque": ", ".join(missing)})
+                blocked.append(DocumentsBlocked(ref, tuple(missing)))
                 continue
             for plan in plans:
                 context = _context(facts, rows, plan, as_of, marketplace)
@@ -225,17 +228,17 @@ def _financing(facts: SessionDocumentFacts, row: SessionFunding | None) -> dict[
 
 
 def _jobs(plan: DocumentPlan, context: dict[str, Any]) -> list[RenderJob]:
-    if plan.kind == "bundle":
-        return [RenderJob(name, render_html(name, context))
-                for name in ("convention", "programme", "devis")]
-    if plan.kind == "start_kit":
-        jobs = [RenderJob(f"convocation-{t.trainee_ref}",
-                          render_html("convocations", {**context, "trainees": [t]}))
-                for t in context["trainees"]]
-        return [*jobs, RenderJob("emargement", render_html("attendance_sheets", context))]
-    return [RenderJob(f"certificat-{t.trainee_ref}",
-                      render_html("certificates", {**context, "trainees": [t]}))
-            for t in context["trainees"]]
+    """The set's documents in the registry's order: one per session, or one per trainee (its
+    template then sees that trainee only)."""
+    jobs = []
+    for document in SETS[plan.kind].documents:
+        if document.per_trainee:
+            jobs += [RenderJob(document.file_name(t.trainee_ref),
+                               render_html(document.template, {**context, "trainees": [t]}))
+                     for t in context["trainees"]]
+        else:
+            jobs.append(RenderJob(document.file_name(), render_html(document.template, context)))
+    return jobs
 
 
 # --- rendering and storing ---------------------------------------------------------------------
@@ -265,9 +268,8 @@ def produce_documents(engine: Engine, planned: Sequence[PlannedSet], *, output_d
                 continue  # another run recorded it meanwhile: never overwrite a sent version
             paths = _write_files(folder, item, files)
             _record_set(db, item, paths, output_dir, as_of, now, marketplace)
-        report.produced.append({"session_ref": item.plan.session_ref, "documents": item.plan.kind,
-                                "version": item.plan.version,
-                                "changement": item.plan.explanation or "première version"})
+        report.produced.append(DocumentSetProduced(item.plan.session_ref, item.plan.kind,
+                                                   item.plan.version, item.plan.explanation))
     return report
 
 
@@ -281,14 +283,14 @@ def _write_files(folder: Path, item: PlannedSet, files: dict[str, bytes]) -> dic
         path = folder / f"{name}-{item.plan.session_ref}-v{item.plan.version}.pdf"
         write_atomically(path, pdf)
         paths[name] = path
-    if item.plan.kind == "bundle":
-        archive = folder / f"dossier-{item.plan.session_ref}-v{item.plan.version}.zip"
+    if SETS[item.plan.kind].zipped:
+        archive = folder / f"{DOSSIER}-{item.plan.session_ref}-v{item.plan.version}.zip"
         buffer = io.BytesIO()
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as bundle:
             for name, path in paths.items():  # a fixed time: the same set, the same zip bytes
                 bundle.writestr(zipfile.ZipInfo(path.name, ZIP_TIME), files[name],
                                 zipfile.ZIP_DEFLATED)
-        paths["dossier"] = write_atomically(archive, buffer.getvalue())
+        paths[DOSSIER] = write_atomically(archive, buffer.getvalue())
     return paths
 
 
@@ -313,30 +315,20 @@ def _record_set(db: OrmSession, item: PlannedSet, paths: dict[str, Path], output
 
 def _emails(db: OrmSession, item: PlannedSet, paths: dict[str, Path], now: datetime,
             marketplace: Marketplace) -> list[str]:
-    """Record the set's e-mails (outbox); returns their keys."""
+    """Record the set's e-mails (outbox), as the registry says; returns their keys."""
     plan, client = item.plan, item.context["client"]
-    trainer = _trainer_email(db, plan.session_ref)
+    address = {Recipient.client: client.contact_email,
+               Recipient.trainer: _trainer_email(db, plan.session_ref)}
     context = {"session": item.context["session"], "client": client, "version": plan.version,
                "explanation": plan.explanation, "marketplace": marketplace}
-    pdfs = {name: str(path) for name, path in paths.items() if path.suffix == ".pdf"}
-    suffix = f"{plan.session_ref}:v{plan.version}"
-    if plan.kind == "bundle":
-        mails = [(f"email:bundle:{suffix}", [client.contact_email], [trainer],
-                  "documents_bundle_client", list(pdfs.values())),
-                 (f"email:bundle-notice:{suffix}", [trainer], [], "documents_bundle_trainer", [])]
-    elif plan.kind == "start_kit":
-        convocations = [p for n, p in pdfs.items() if n.startswith("convocation")]
-        mails = [(f"email:convocations:{suffix}", [client.contact_email], [trainer],
-                  "convocations_client", convocations),
-                 (f"email:attendance-sheets:{suffix}", [trainer], [],
-                  "attendance_sheets_trainer", [pdfs["emargement"]])]
-    else:
-        mails = [(f"email:certificates:{suffix}", [client.contact_email], [trainer],
-                  "certificates_client", list(pdfs.values()))]
-    for key, to, cc, template, attachments in mails:
-        record_email(db, key, to=to, cc=cc, template=template, now=now,
-                     attachments=attachments, **context)
-    return [mail[0] for mail in mails]
+    keys = []
+    for email in SETS[plan.kind].emails:
+        keys.append(email.key_for(plan.session_ref, plan.version))
+        record_email(db, keys[-1], to=[address[r] for r in email.to],
+                     cc=[address[r] for r in email.cc], template=email.template, now=now,
+                     attachments=[str(path) for name, path in paths.items()
+                                  if email.attaches(name)], **context)
+    return keys
 
 
 def _trainer_email(db: OrmSession, session_ref: str) -> str:

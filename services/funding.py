@@ -38,6 +38,14 @@ from backoffice.dates import business_date
 from backoffice.funding_estimate import estimate_funding
 from backoffice.funding_status import FundingStatus, funding_status, opco_share
 from backoffice.opco import OpcoResolution, resolve_opco
+from backoffice.outcomes import (
+    GreenLight,
+    PecReminderSent,
+    PecSuperseded,
+    PecToReview,
+    SwitchedToCompanyBilling,
+    UnknownOpco,
+)
 from backoffice.pec_check import PecFacts, Problem, SessionFacts
 from backoffice.pec_followup import (
     DEFAULT_REMINDER_DAYS,
@@ -60,12 +68,12 @@ ACTOR = "reconcile-pecs"
 class FundingReport:
     """What a reconciliation did, for the run summary (only what is new in this run)."""
 
-    green_lights: list[dict[str, Any]] = field(default_factory=list)
-    discrepancies: list[dict[str, Any]] = field(default_factory=list)
-    superseded: list[dict[str, Any]] = field(default_factory=list)
-    reminders: list[dict[str, Any]] = field(default_factory=list)
-    switches: list[dict[str, Any]] = field(default_factory=list)
-    unknown_opcos: list[dict[str, Any]] = field(default_factory=list)
+    green_lights: list[GreenLight] = field(default_factory=list)
+    discrepancies: list[PecToReview] = field(default_factory=list)
+    superseded: list[PecSuperseded] = field(default_factory=list)
+    reminders: list[PecReminderSent] = field(default_factory=list)
+    switches: list[SwitchedToCompanyBilling] = field(default_factory=list)
+    unknown_opcos: list[UnknownOpco] = field(default_factory=list)
     estimates: int = 0
 
 
@@ -176,9 +184,8 @@ def _audit_decision(run: _Run, decision: PecDecision, previous: PecDecision | No
     reason = " ; ".join(p.message for p in decision.problems) or "PEC conforme à la session"
     if decision.superseded_by:
         reason = f"remplacée par {decision.superseded_by}, reçue plus tard pour la même session"
-        run.report.superseded.append({"pec_ref": decision.pec_ref,
-                                      "session_ref": decision.session_ref,
-                                      "par": decision.superseded_by})
+        run.report.superseded.append(PecSuperseded(decision.pec_ref, decision.session_ref,
+                                                   decision.superseded_by))
     record_decision(run.db, actor=ACTOR, action=f"pec.{decision.status}",
                     subject=decision.pec_ref, reason=reason, at=run.now, inputs={
                         "as_of": run.as_of.isoformat(), "session_ref": decision.session_ref,
@@ -186,9 +193,8 @@ def _audit_decision(run: _Run, decision: PecDecision, previous: PecDecision | No
                         "automatic_attachment": decision.automatic,
                         "proposals": list(decision.proposals)})
     if decision.status == REVIEW:
-        run.report.discrepancies.append({
-            "pec_ref": decision.pec_ref, "session_ref": decision.session_ref or "",
-            "proposées": ", ".join(decision.proposals), "raisons": reason})
+        run.report.discrepancies.append(PecToReview(
+            decision.pec_ref, decision.session_ref or "", tuple(decision.proposals), reason))
 
 
 def _sync_review_item(run: _Run, decision: PecDecision, pec: PecFacts) -> None:
@@ -304,9 +310,8 @@ def _give_green_light(run: _Run, world: _World, session: SessionFacts, pec: PecF
                         subject=session.session_ref, at=run.now,
                         reason=f"PEC {pec.pec_ref} validée : la session peut démarrer",
                         inputs={"pec_ref": pec.pec_ref, "as_of": run.as_of.isoformat()})
-        run.report.green_lights.append({"session_ref": session.session_ref,
-                                        "pec_ref": pec.pec_ref, "opco": pec.opco,
-                                        "dossier": pec.dossier_number})
+        run.report.green_lights.append(GreenLight(session.session_ref, pec.pec_ref, pec.opco,
+                                                  pec.dossier_number))
 
 
 # --- reminders and the day-1 switch ------------------------------------------------------------
@@ -339,9 +344,8 @@ def _remind(run: _Run, due: Reminder, context: dict[str, Any]) -> None:
     sent_client = _email(run, f"{key}:client", [context["client"].contact_email], [],
                          "pec_reminder_client", days_before=due.days_before, **context)
     if sent_trainer or sent_client:
-        run.report.reminders.append({"session_ref": due.session_ref,
-                                     "relance": f"J-{due.days_before}",
-                                     "début": context["session"].start_date.isoformat()})
+        run.report.reminders.append(PecReminderSent(due.session_ref, due.days_before,
+                                                    context["session"].start_date))
 
 
 def _switch_to_company_billing(run: _Run, due: CompanyBillingSwitch,
@@ -360,8 +364,8 @@ def _switch_to_company_billing(run: _Run, due: CompanyBillingSwitch,
                            "l'entreprise (conditions générales)",
                     inputs={"as_of": run.as_of.isoformat(),
                             "start_date": context["session"].start_date.isoformat()})
-    run.report.switches.append({"session_ref": due.session_ref,
-                                "début": context["session"].start_date.isoformat()})
+    run.report.switches.append(SwitchedToCompanyBilling(due.session_ref,
+                                                        context["session"].start_date))
 
 
 def _email(run: _Run, key: str, to: list[str], cc: list[str], template: str,
@@ -386,8 +390,7 @@ def _flag_unknown_opcos(run: _Run, world: _World) -> None:
                                   f"{client_ref} ({client.name})", reasons, [],
                                   f"OPCO connu : {resolution.opco} ({resolution.source})")
         if opened:
-            run.report.unknown_opcos.append({"client_ref": client_ref, "client": client.name,
-                                             "raison": reasons[0]})
+            run.report.unknown_opcos.append(UnknownOpco(client_ref, client.name, reasons[0]))
 
 
 # --- an operator's decision on a PEC in review ----------------------------------------------

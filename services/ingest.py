@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from sqlalchemy import Engine, insert, select, update
 from sqlalchemy.orm import Session as OrmSession
@@ -37,25 +37,13 @@ from backoffice.export_format import (
     check_references,
     parse_file,
 )
-
-Status = Literal["accepted", "rejected", "absent", "ignored"]
-
-
-@dataclass(frozen=True, slots=True)
-class FileOutcome:
-    name: str
-    status: Status
-    rows: int = 0
-    inserted: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    errors: tuple[RowError, ...] = ()
+from backoffice.outcomes import ExportFileRead
 
 
 @dataclass(frozen=True, slots=True)
 class IngestResult:
     folder: str
-    files: tuple[FileOutcome, ...] = field(default=())
+    files: tuple[ExportFileRead, ...] = field(default=())
 
     @property
     def errors(self) -> list[RowError]:
@@ -92,19 +80,19 @@ def ingest_export(engine: Engine, folder: Path, *, now: datetime,
         for spec in FILE_SPECS:  # dependency order: a file's targets come before it
             table = tables.get(spec.name)
             if table is None:
-                outcomes.append(FileOutcome(spec.name, "absent"))
+                outcomes.append(ExportFileRead(spec.name, "absent"))
                 continue
             parsed = _validate(spec, table, known, rejected)
             if parsed.errors:
                 rejected[spec.name] = set(parsed.declared)
-                outcomes.append(FileOutcome(spec.name, "rejected", _row_count(table),
+                outcomes.append(ExportFileRead(spec.name, "rejected", _row_count(table),
                                             errors=parsed.errors))
                 continue
             known.setdefault(spec.name, set()).update(parsed.keys)
             inserted, updated = _upsert(db, parsed, str(folder / spec.name), now)
-            outcomes.append(FileOutcome(spec.name, "accepted", len(parsed.records), inserted,
+            outcomes.append(ExportFileRead(spec.name, "accepted", len(parsed.records), inserted,
                                         updated, len(parsed.records) - inserted - updated))
-    outcomes += [FileOutcome(name, "ignored") for name in ignored]
+    outcomes += [ExportFileRead(name, "ignored") for name in ignored]
     return IngestResult(str(folder), tuple(outcomes))
 
 

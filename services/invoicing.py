@@ -42,17 +42,21 @@ from backoffice.invoice_document import (
     InvoiceParty,
 )
 from backoffice.invoicing import (
-    COMPANY,
     OPCO,
+    BuyerFacts,
     Grant,
     InvoicePart,
+    InvoicingRefused,
     SessionBilling,
     SplitLine,
     due_date,
+    invoice_buyer,
+    remainder_to_company,
     reminder_due,
     split_session,
 )
 from backoffice.money import ZERO, quantize
+from backoffice.outcomes import InvoiceIssued, InvoiceReminderSent, InvoiceWithoutBuyerIdentity
 from services.documents import load_document_facts
 
 ACTOR = "issue-invoices"
@@ -69,10 +73,10 @@ class InvoicingTerms:
 
 @dataclass(slots=True)
 class InvoicingReport:
-    issued: list[dict[str, Any]] = field(default_factory=list)
-    sent: list[str] = field(default_factory=list)
-    reminders: list[dict[str, Any]] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)
+    issued: list[InvoiceIssued] = field(default_factory=list)
+    sent: list[str] = field(default_factory=list)  # invoice numbers
+    reminders: list[InvoiceReminderSent] = field(default_factory=list)
+    without_buyer_identity: list[InvoiceWithoutBuyerIdentity] = field(default_factory=list)
 
 
 # --- what each session owes -------------------------------------------------------------------
@@ -127,15 +131,13 @@ def issue_due_invoices(engine: Engine, *, as_of: date, now: datetime, marketplac
                 continue  # issued by a concurrent run meanwhile
             invoice = _issue(db, session_ref, part, grant, as_of=as_of, now=now,
                              marketplace=marketplace, reference=reference, terms=terms)
-            report.issued.append({"numéro": invoice.number, "session": session_ref,
-                                  "payeur": invoice.funder_name, "type": part.key,
-                                  "montant TTC": str(invoice.total_ttc)})
+            report.issued.append(InvoiceIssued(invoice.number, session_ref, invoice.funder_name,
+                                               part.key, invoice.total_ttc))
             if part.funder == OPCO:
                 opco = reference.opcos[grant.opco]  # type: ignore[union-attr]
                 if not opco.billing_postcode or not opco.siret:
-                    report.problems.append(
-                        f"Facture {invoice.number} : adresse de facturation ou SIRET de l'OPCO "
-                        f"{opco.code} à renseigner dans data/opcos.csv (facture émise sans)")
+                    report.without_buyer_identity.append(
+                        InvoiceWithoutBuyerIdentity(invoice.number, opco.code))
     return report
 
 
@@ -147,15 +149,16 @@ def _issue(db: OrmSession, session_ref: str, part: InvoicePart, grant: Grant | N
     number = next_number(db, series, as_of)
     facts, rows = load_document_facts(db, [session_ref])[session_ref]
     client: Client = rows["client"]
-    if part.funder == OPCO:
-        opco = reference.opcos[grant.opco]  # type: ignore[union-attr]
-        buyer = InvoiceParty(opco.full_name or opco.name, opco.siret, opco.billing_address,
-                             opco.billing_postcode, opco.billing_city, email=opco.billing_email)
-        funder_ref, email = opco.code, opco.billing_email
-    else:
-        buyer = InvoiceParty(client.name, client.siret, client.address, client.postcode,
-                             client.city, email=client.contact_email)
-        funder_ref, email = client.client_ref, client.contact_email
+    opco = reference.opcos.get(grant.opco) if grant is not None else None
+    client_facts = BuyerFacts(client.client_ref, client.name, client.siret, client.address,
+                              client.postcode, client.city, client.contact_email)
+    opco_facts = None if opco is None else BuyerFacts(
+        opco.code, opco.name, opco.siret, opco.billing_address, opco.billing_postcode,
+        opco.billing_city, opco.billing_email, full_name=opco.full_name)
+    try:
+        buyer = invoice_buyer(part.funder, client=client_facts, opco=opco_facts)
+    except InvoicingRefused as refused:
+        raise InvoicingError(str(refused)) from refused
     # A credit note carries positive amounts, like the invoice it cancels: its type (381) says
     # that they are deducted (EN 16931; French practice for an "avoir").
     lines = tuple(InvoiceLine(line.description, line.quantity, line.unit, line.unit_price,
@@ -165,15 +168,15 @@ def _issue(db: OrmSession, session_ref: str, part: InvoicePart, grant: Grant | N
         number=number, kind=kind, issue_date=as_of,
         due_date=due_date(as_of, terms.payment_days), service_start=facts.start_date,
         service_end=facts.end_date, seller=_seller(marketplace), seller_nda=marketplace.nda,
-        buyer=buyer, lines=lines, total_ht=total, total_vat=ZERO, total_ttc=total,
+        buyer=buyer.party, lines=lines, total_ht=total, total_vat=ZERO, total_ttc=total,
         payment_iban=marketplace.iban, payment_bic=marketplace.bic, session_ref=session_ref,
         dossier_number=grant.dossier_number if grant else None,
         trainees=tuple(t.full_name for t in facts.trainees), preceding_number=credit_note_of,
         note=note)
     invoice = Invoice(
         number=number, kind=kind, session_ref=session_ref, invoice_key=part.key,
-        funder_kind=part.funder, funder_ref=funder_ref, funder_name=buyer.name,
-        billing_email=email, dossier_number=document.dossier_number, issue_date=as_of,
+        funder_kind=part.funder, funder_ref=buyer.ref, funder_name=buyer.party.name,
+        billing_email=buyer.email, dossier_number=document.dossier_number, issue_date=as_of,
         due_date=document.due_date, total_ht=total, total_vat=ZERO, total_ttc=total,
         document=document_to_json(document), credit_note_of=credit_note_of, status="issued",
         paid_amount=ZERO, created_at=now)
@@ -272,7 +275,7 @@ def _certificates(db: OrmSession, invoice: Invoice, output_dir: Path) -> list[st
 # --- reminders ----------------------------------------------------------------------------------
 
 def remind_unpaid(engine: Engine, *, as_of: date, now: datetime, marketplace: Marketplace,
-                  reminder_days: Sequence[int]) -> list[dict[str, Any]]:
+                  reminder_days: Sequence[int]) -> list[InvoiceReminderSent]:
     reminders = []
     with unit_of_work(engine) as db:
         unpaid = db.scalars(select(Invoice).where(Invoice.kind == "invoice",
@@ -289,8 +292,7 @@ def remind_unpaid(engine: Engine, *, as_of: date, now: datetime, marketplace: Ma
                             to=[invoice.billing_email], now=now, template="invoice_reminder",
                             invoice=document_from_json(invoice.document), days=stage,
                             residual=residual, marketplace=marketplace):
-                reminders.append({"numéro": invoice.number, "relance": f"J+{stage}",
-                                  "payeur": invoice.funder_name})
+                reminders.append(InvoiceReminderSent(invoice.number, stage, invoice.funder_name))
     return reminders
 
 
@@ -327,10 +329,8 @@ def issue_credit_note(engine: Engine, *, number: str, reason: str, as_of: date, 
                                                        "amount": str(credited)})
         numbers = [note.number]
     if reissue:
-        numbers += [i["numéro"] for i in _reissue(engine, invoice.session_ref,
-                                                  invoice.invoice_key, as_of=as_of, now=now,
-                                                  marketplace=marketplace, reference=reference,
-                                                  terms=terms)]
+        numbers += _reissue(engine, invoice.session_ref, invoice.invoice_key, as_of=as_of,
+                            now=now, marketplace=marketplace, reference=reference, terms=terms)
     return numbers
 
 
@@ -366,8 +366,9 @@ def _grant(pec: Pec | None) -> Grant | None:
     return Grant(pec.opco, pec.dossier_number, pec.amount_granted_ht, pec.hours, pec.subrogation)
 
 
-def _reissue(engine: Engine, session_ref: str, key: str, **kwargs: Any) -> list[dict[str, Any]]:
-    """Issue again, under a new key, what the session owes for `key` from today's data."""
+def _reissue(engine: Engine, session_ref: str, key: str, **kwargs: Any) -> list[str]:
+    """Issue again, under a new key, what the session owes for `key` from today's data: the
+    numbers issued."""
     with unit_of_work(engine) as db:
         issued = []
         for _ref, part, grant in session_parts(db, kwargs["terms"], [session_ref]):
@@ -377,7 +378,7 @@ def _reissue(engine: Engine, session_ref: str, key: str, **kwargs: Any) -> list[
                 Invoice.session_ref == session_ref, Invoice.kind == "invoice",
                 Invoice.invoice_key.like(f"{key}%")))))
             again = dataclasses.replace(part, key=f"{key}-{versions + 1}")
-            issued.append({"numéro": _issue(db, session_ref, again, grant, **kwargs).number})
+            issued.append(_issue(db, session_ref, again, grant, **kwargs).number)
     return issued
 
 
@@ -388,18 +389,17 @@ def bill_remainder_to_company(engine: Engine, *, number: str, paid: Decimal, not
     """The OPCO refused or paid less: credit what it will not pay, bill it to the company."""
     with unit_of_work(engine) as db:
         invoice = _open_invoice(db, number)
-        if invoice.funder_kind != OPCO:
-            raise InvoicingError(f"{number} n'est pas une facture à un OPCO")
-        remainder = quantize(invoice.total_ttc - paid)
-    if remainder <= 0:
-        raise InvoicingError(f"l'OPCO a payé {paid} € sur {invoice.total_ttc} € : rien à refacturer")
+        try:
+            part = remainder_to_company(number=number, invoice_key=invoice.invoice_key,
+                                        funder=invoice.funder_kind, total_ttc=invoice.total_ttc,
+                                        paid=paid, note=note)
+        except InvoicingRefused as refused:
+            raise InvoicingError(str(refused)) from refused
+    remainder = part.total
     numbers = issue_credit_note(engine, number=number, amount=remainder, as_of=as_of, now=now,
                                 reason=f"non payé par l'OPCO : {note}", marketplace=marketplace,
                                 reference=reference, terms=terms, operator=operator)
     with unit_of_work(engine) as db:
-        part = InvoicePart(f"{invoice.invoice_key}-refacturation", COMPANY, (SplitLine(
-            f"Part non prise en charge par l'OPCO sur la facture {number} ({note})",
-            Decimal(1), "C62", remainder, remainder),))
         again = _issue(db, invoice.session_ref, part, _grant_of(db, invoice), as_of=as_of,
                        now=now, marketplace=marketplace, reference=reference, terms=terms)
         record_decision(db, actor=operator, action="invoice.remainder_to_company",

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine, Table, select
 from sqlalchemy.orm import Session as OrmSession
@@ -27,9 +27,11 @@ from adapters.review import ReviewKind, new_item, open_new_items, resolve_item
 from backoffice.export_format import RowError
 from backoffice.matching import Credit, Hypothesis, MatchDecision, OpenInvoice, PayerDirectory, match_credits
 from backoffice.money import ZERO, AmountError, parse_amount, quantize
+from backoffice.outcomes import PaymentApplied, PaymentDecided, PaymentToReview
 from services.statements import collector_paused
 
 ACTOR = "match-payments"
+Decided = TypeVar("Decided", bound=PaymentDecided)
 
 
 class PaymentDecisionError(ValueError):
@@ -38,8 +40,8 @@ class PaymentDecisionError(ValueError):
 
 @dataclass(slots=True)
 class MatchingReport:
-    applied: list[dict[str, Any]] = field(default_factory=list)
-    review: list[dict[str, Any]] = field(default_factory=list)
+    applied: list[PaymentApplied] = field(default_factory=list)
+    review: list[PaymentToReview] = field(default_factory=list)
 
 
 # --- what is open ---------------------------------------------------------------------------
@@ -170,12 +172,12 @@ def match_payments(engine: Engine, *, now: datetime) -> MatchingReport:
                 for number, amount in decision.best.allocations:
                     ledger.pay(number, amount)
                 entries.append(_applied_entry(line_id, decision.best, decision.reason, now))
-                report.applied.append(_summary(decision))
+                report.applied.append(_outcome(PaymentApplied, decision))
             else:
                 if decision.best is not None:
                     allocations += _matched(line_id, decision.best, "proposed", now)
                 items.append(_review_item(credits[decision.line_id], decision, now))
-                report.review.append(_summary(decision))
+                report.review.append(_outcome(PaymentToReview, decision))
         ledger.write()
         _record_allocations(db, allocations)
         record_decisions(db, entries)
@@ -197,11 +199,10 @@ def _undecided_credits(db: OrmSession) -> dict[str, Credit]:
             for line_id, *values in rows if line_id not in decided}
 
 
-def _summary(decision: MatchDecision) -> dict[str, Any]:
+def _outcome(kind: type[Decided], decision: MatchDecision) -> Decided:
     best = decision.best
-    return {"ligne": decision.line_id,
-            "factures": ", ".join(f"{n} ({a})" for n, a in best.allocations) if best else "",
-            "score": best.score if best else 0, "raison": decision.reason}
+    return kind(int(decision.line_id), tuple(best.allocations) if best else (),
+                best.score if best else 0, decision.reason)
 
 
 _ALLOCATION_COLUMNS = ("line_id", "invoice_number", "amount", "state", "score", "method", "decided_by",

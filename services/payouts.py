@@ -56,6 +56,15 @@ from backoffice.dates import business_date
 from backoffice.identifiers import normalize_iban, siret_problem
 from backoffice.matching import OTHER_CREDIT, OWN_TRANSFER
 from backoffice.money import ZERO, quantize
+from backoffice.outcomes import (
+    PayoutScheduled,
+    PayoutToReview,
+    PayoutWaiting,
+    PayoutWarning,
+    SepaFileExported,
+    TransferExecuted,
+    TransferReturned,
+)
 
 ACTOR = "pipeline"
 SELF_BILLING_PREFIX = "AF"
@@ -63,16 +72,20 @@ REVIEW_KIND = ReviewKind.payout
 ACTIVE = ("scheduled", "exported", "executed")  # what counts as paid or being paid
 
 
-@dataclass
+@dataclass(slots=True)
 class PayoutReport:
-    scheduled: list[dict[str, str]] = field(default_factory=list)
-    waiting: list[dict[str, str]] = field(default_factory=list)
-    awaiting_trainer_invoice: list[dict[str, str]] = field(default_factory=list)  # of `waiting`
-    review: list[dict[str, str]] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-    batches: list[dict[str, str]] = field(default_factory=list)
-    executed: list[dict[str, str]] = field(default_factory=list)
-    failed: list[dict[str, str]] = field(default_factory=list)
+    scheduled: list[PayoutScheduled] = field(default_factory=list)
+    waiting: list[PayoutWaiting] = field(default_factory=list)
+    review: list[PayoutToReview] = field(default_factory=list)
+    warnings: list[PayoutWarning] = field(default_factory=list)
+    batches: list[SepaFileExported] = field(default_factory=list)
+    executed: list[TransferExecuted] = field(default_factory=list)
+    failed: list[TransferReturned] = field(default_factory=list)
+
+    @property
+    def awaiting_trainer_invoice(self) -> list[PayoutWaiting]:
+        """The payouts that wait for nothing but the trainer's invoice: the trainer is asked."""
+        return [waiting for waiting in self.waiting if waiting.awaits_trainer_invoice]
 
 
 def review_key(session_ref: str) -> str:
@@ -98,31 +111,26 @@ def schedule_payouts(engine: Engine, *, as_of: date, now: datetime,
         for session_ref, session_facts in sorted(facts.items()):
             decision = rules.decide_payout(session_facts, mode=mode, nda_policy=nda_policy)
             key = review_key(session_ref)
-            report.warnings += [f"Session {session_ref} : {w}" for w in decision.warnings]
+            report.warnings += [PayoutWarning(session_ref, w) for w in decision.warnings]
             if decision.outcome is rules.Outcome.review:
                 if not session_facts.unresolved_failure:  # a return's item says more: kept
                     open_item(db, key, kind=REVIEW_KIND, reasons=list(decision.reasons),
                               subject=f"Virement formateur {session_ref}", proposals=[], now=now)
-                report.review.append({"session": session_ref,
-                                      "motif": " ; ".join(decision.reasons)})
+                report.review.append(PayoutToReview(session_ref, " ; ".join(decision.reasons)))
                 continue
             if key in open_reviews:
                 resolve_item(db, key, "le problème a disparu des données", now)
             if decision.outcome is rules.Outcome.wait:
-                waiting = {"session": session_ref, "motif": " ; ".join(decision.reasons)}
-                report.waiting.append(waiting)
-                if decision.awaits_trainer_invoice:
-                    report.awaiting_trainer_invoice.append(waiting)
+                report.waiting.append(PayoutWaiting(session_ref, " ; ".join(decision.reasons),
+                                                    decision.awaits_trainer_invoice))
             elif decision.outcome is rules.Outcome.pay:
                 payout = _record_payout(db, session_facts, decision,
                                         trainers[session_facts.trainer.trainer_ref],
                                         sequences.get(session_ref, 0) + 1,
                                         take_number(counter, as_of), as_of=as_of, now=now)
-                report.scheduled.append({
-                    "virement": payout.id, "session": session_ref,
-                    "formateur": payout.trainer_ref, "montant": str(payout.amount),
-                    "facture": payout.trainer_invoice,
-                    "exécution prévue": payout.execution_date.isoformat()})
+                report.scheduled.append(PayoutScheduled(
+                    payout.id, session_ref, payout.trainer_ref, payout.amount,
+                    payout.trainer_invoice, payout.execution_date))
     return report
 
 
@@ -262,9 +270,8 @@ def export_batches(engine: Engine, *, as_of: date, now: datetime, output_dir: Pa
         debtor = Debtor(marketplace.name, marketplace.iban, marketplace.bic)
         for execution_on, payouts in sorted(by_date.items()):
             batch = _new_batch(db, execution_on, payouts, debtor, now=now, version=version)
-            report.batches.append({"lot": batch.id, "exécution": execution_on.isoformat(),
-                                   "virements": str(batch.transfers),
-                                   "total": str(batch.total), "fichier": batch.path})
+            report.batches.append(SepaFileExported(batch.id, execution_on, batch.transfers,
+                                                   batch.total, batch.path))
     write_batch_files(engine, output_dir)
     return report
 
@@ -362,14 +369,13 @@ def _debit(db: OrmSession, line: BankLine, text: str, pending: dict[str, Payout]
                   subject=f"Débit {line.amount} € du {line.booking_date.isoformat()}",
                   reasons=[f"la ligne cite {ids} mais leur total est {expected} €"],
                   proposals=[], now=now)
-        report.review.append({"session": ", ".join(p.session_ref for p in payouts),
-                              "motif": f"débit de {line.amount} € pour {ids} ({expected} €)"})
+        report.review.append(PayoutToReview(", ".join(p.session_ref for p in payouts),
+                                            f"débit de {line.amount} € pour {ids} ({expected} €)"))
         return
     for payout in payouts:
         _executed(db, payout, line, now=now, marketplace=marketplace)
-        report.executed.append({"virement": payout.id, "session": payout.session_ref,
-                                "montant": str(payout.amount),
-                                "exécuté le": line.booking_date.isoformat()})
+        report.executed.append(TransferExecuted(payout.id, payout.session_ref, payout.amount,
+                                                line.booking_date))
 
 
 def _executed(db: OrmSession, payout: Payout, line: BankLine, *, now: datetime,
@@ -400,8 +406,8 @@ def _return(db: OrmSession, line: BankLine, text: str, pending: dict[str, Payout
                   proposals=[{"flow": "retry-payout", "payout_id": payout.id}], now=now)
         record_decision(db, actor=ACTOR, action="payout.returned", subject=payout.id, at=now,
                         reason=payout.failure, inputs={"line_id": line.id})
-        report.failed.append({"virement": payout.id, "session": payout.session_ref,
-                              "montant": str(payout.amount), "motif": payout.failure})
+        report.failed.append(TransferReturned(payout.id, payout.session_ref, payout.amount,
+                                              payout.failure))
         return
 
 

@@ -21,7 +21,6 @@ import gc
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
@@ -35,22 +34,13 @@ from adapters.numbering import lock_series
 from backoffice.dates import business_date
 from backoffice.export_format import RowError
 from backoffice.matching import classify
+from backoffice.outcomes import StatementImported
 from backoffice.statements import fingerprints
-
-
-@dataclass(slots=True)
-class FileImport:
-    name: str
-    status: str  # imported | already_imported | rejected
-    lines: int = 0
-    new_lines: int = 0
-    duplicates_flagged: int = 0
-    errors: list[str] = field(default_factory=list)
 
 
 def import_statement_files(engine: Engine, paths: list[Path], *, archive_dir: Path,
                            rejected_dir: Path, own_ibans: set[str], now: datetime,
-                           account: str = "", move_files: bool = False) -> list[FileImport]:
+                           account: str = "", move_files: bool = False) -> list[StatementImported]:
     """Import each file in turn (sorted by name), each in its own transaction.
 
     With `move_files` (the inbox), each file is moved to the archive or rejected folder once
@@ -63,7 +53,7 @@ def import_statement_files(engine: Engine, paths: list[Path], *, archive_dir: Pa
 
 def import_statement_file(engine: Engine, path: Path, *, archive_dir: Path, rejected_dir: Path,
                           own_ibans: set[str], now: datetime, account: str = "",
-                          move_files: bool = False) -> FileImport:
+                          move_files: bool = False) -> StatementImported:
     refused = _outside_its_folder(path) if move_files else None  # an inbox file
     if refused:
         return _reject(path, [refused], rejected_dir, move_files)
@@ -76,7 +66,7 @@ def import_statement_file(engine: Engine, path: Path, *, archive_dir: Path, reje
             # overlapping exports) would otherwise both find it new and collide on its lines
             lock_series(db, IMPORT_LOCK, business_date(now))
             if db.scalar(select(StatementFile.id).where(StatementFile.sha256 == parsed.sha256)):
-                outcome = FileImport(path.name, "already_imported", len(parsed.lines))
+                outcome = StatementImported(path.name, "already_imported", len(parsed.lines))
             else:
                 outcome = _store(db, parsed, own_ibans, now)
     if move_files:
@@ -112,7 +102,7 @@ def collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _store(db, parsed: ParsedStatement, own_ibans: set[str], now: datetime) -> FileImport:
+def _store(db, parsed: ParsedStatement, own_ibans: set[str], now: datetime) -> StatementImported:
     """Insert the file's new lines in one batch; work per file, not per line."""
     account = parsed.account or ""
     prints = fingerprints(parsed.lines)
@@ -121,15 +111,14 @@ def _store(db, parsed: ParsedStatement, own_ibans: set[str], now: datetime) -> F
                            imported_at=now)
     db.add(record)
     db.flush()
-    outcome = FileImport(parsed.file_name, "imported", len(parsed.lines))
     if not parsed.lines:
-        return outcome
+        return StatementImported(parsed.file_name, "imported")
     first = min(line.booking_date for line in parsed.lines)
     last = max(line.booking_date for line in parsed.lines)
     known = set(db.scalars(select(BankLine.fingerprint).where(
         BankLine.account == account, BankLine.booking_date.between(first, last))))
     other_formats = _lines_of_other_formats(db, parsed.profile, first, last)
-    rows = []
+    rows, duplicates = [], 0
     for line, fingerprint in zip(parsed.lines, prints, strict=True):
         if fingerprint in known:
             continue
@@ -138,11 +127,11 @@ def _store(db, parsed: ParsedStatement, own_ibans: set[str], now: datetime) -> F
                      line.amount, line.label, line.counterparty, line.counterparty_iban, line.reference,
                      line.bank_id, duplicate, classify(line.amount, f"{line.label} {line.reference}",
                                                        line.counterparty_iban, own_ibans)))
-        outcome.duplicates_flagged += duplicate is not None
+        duplicates += duplicate is not None
     if rows:
         insert_rows(db, BankLine.__table__, rows, _COLUMNS)
-    outcome.new_lines = record.new_lines = len(rows)
-    return outcome
+    record.new_lines = len(rows)
+    return StatementImported(parsed.file_name, "imported", len(parsed.lines), len(rows), duplicates)
 
 
 _COLUMNS = ("file_id", "line", "account", "fingerprint", "booking_date", "value_date", "amount", "label",
@@ -164,7 +153,7 @@ def _lines_of_other_formats(db, profile: str, first, last) -> dict:
 
 
 def _reject(path: Path, errors: list[RowError], rejected_dir: Path, move_files: bool
-            ) -> FileImport:
+            ) -> StatementImported:
     rejected_dir.mkdir(parents=True, exist_ok=True)
     messages = [str(error) for error in errors]
     report = rejected_dir / f"{path.name}.erreurs.txt"
@@ -174,7 +163,7 @@ def _reject(path: Path, errors: list[RowError], rejected_dir: Path, move_files: 
         shutil.move(str(path), rejected_dir / path.name)
     else:
         shutil.copy2(path, rejected_dir / path.name)
-    return FileImport(path.name, "rejected", errors=messages)
+    return StatementImported(path.name, "rejected", errors=tuple(messages))
 
 
 def _move(path: Path, folder: Path, now: datetime) -> None:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import date
 
-from prefect import get_run_logger, task
+from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from services.documents import DocumentsReport, plan_due_documents, produce_documents
 from tasks import context
+from tasks.outcome_text import log_outcomes
 
 
 @task(cache_policy=NO_CACHE)
@@ -24,11 +25,5 @@ def generate_documents_for(as_of: date, session_refs: list[str] | None = None
                                now=now, marketplace=settings.marketplace,
                                workers=settings.render_workers)
     report.blocked = blocked
-    logger = get_run_logger()
-    for item in report.produced:
-        logger.info("documents %s v%d de la session %s (%s)", item["documents"],
-                    item["version"], item["session_ref"], item["changement"])
-    for item in blocked:
-        logger.warning("session %s : documents impossibles, il manque %s", item["session_ref"],
-                       item["manque"])
+    log_outcomes([*report.produced, *blocked])
     return report

@@ -10,6 +10,7 @@ from prefect.cache_policies import NO_CACHE
 from adapters.reference_data import reference_data
 from services.funding import FundingReport, reconcile_funding, record_operator_decision
 from tasks import context
+from tasks.outcome_text import log_outcomes
 
 
 @task(cache_policy=NO_CACHE)
@@ -19,14 +20,7 @@ def reconcile_pecs_for(as_of: date) -> FundingReport:
     report = reconcile_funding(context.engine(), as_of=as_of, now=context.now(),
                                reference=reference_data(), marketplace=settings.marketplace,
                                reminder_days=settings.pec_reminder_days)
-    logger = get_run_logger()
-    for light in report.green_lights:
-        logger.info("feu vert : session %s (PEC %s)", light["session_ref"], light["pec_ref"])
-    for item in report.discrepancies:
-        logger.warning("PEC %s à revoir : %s", item["pec_ref"], item["raisons"])
-    for switch in report.switches:
-        logger.warning("session %s : pas de PEC validée au premier jour, facturation à "
-                       "l'entreprise", switch["session_ref"])
+    log_outcomes([*report.green_lights, *report.discrepancies, *report.switches])
     return report
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from prefect import get_run_logger, task
+from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from adapters.reference_data import reference_data
@@ -19,6 +19,7 @@ from services.invoicing import (
     send_pending_invoices,
 )
 from tasks import context
+from tasks.outcome_text import log_outcomes
 
 
 def invoicing_terms() -> InvoicingTerms:
@@ -40,12 +41,7 @@ def issue_invoices_for(as_of: date) -> InvoicingReport:
     report.reminders = remind_unpaid(engine, as_of=as_of, now=now,
                                      marketplace=settings.marketplace,
                                      reminder_days=terms.reminder_days)
-    logger = get_run_logger()
-    for item in report.issued:
-        logger.info("facture %s émise : %s, %s €", item["numéro"], item["payeur"],
-                    item["montant TTC"])
-    for item in report.reminders:
-        logger.info("relance %s de la facture %s", item["relance"], item["numéro"])
+    log_outcomes([*report.issued, *report.reminders])
     return report
 
 

@@ -8,14 +8,16 @@ from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from adapters.files import FolderListing, UnsafePathError, file_in_folder, files_in_folder
+from backoffice.outcomes import StatementImported
 from services.payments import (
     MatchingReport,
     decide_payment,
     import_legacy_invoices,
     match_payments,
 )
-from services.statements import FileImport, import_statement_files
+from services.statements import import_statement_files
 from tasks import context
+from tasks.outcome_text import log_outcomes
 
 
 @task(cache_policy=NO_CACHE)
@@ -29,7 +31,7 @@ def bank_inbox_files() -> FolderListing:
 
 
 @task(cache_policy=NO_CACHE)
-def import_statements_from(paths: list[Path], move_files: bool) -> list[FileImport]:
+def import_statements_from(paths: list[Path], move_files: bool) -> list[StatementImported]:
     """Import the files (the inbox's are archived or rejected afterwards)."""
     settings = context.settings()
     folder = settings.bank_inbox.parent
@@ -51,11 +53,7 @@ def import_statements_from(paths: list[Path], move_files: bool) -> list[FileImpo
 @task(cache_policy=NO_CACHE)
 def match_bank_credits() -> MatchingReport:
     report = match_payments(context.engine(), now=context.now())
-    logger = get_run_logger()
-    for item in report.applied:
-        logger.info("paiement ligne %s appliqué : %s", item["ligne"], item["factures"])
-    for item in report.review:
-        logger.warning("paiement ligne %s à revoir : %s", item["ligne"], item["raison"])
+    log_outcomes([*report.applied, *report.review])
     return report
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from prefect import task
@@ -24,13 +25,15 @@ from adapters.files import RefusedFile
 from adapters.outbox import OutboxReport
 from backoffice.incidents import INCOMPLETE, Incident, digest, email_failed, file_rejected
 from backoffice.masking import mask_text, mask_value
+from backoffice.outcomes import InvoiceWithoutBuyerIdentity, StatementImported
 from services.documents import DocumentsReport
 from services.funding import FundingReport
 from services.ingest import IngestResult
 from services.invoicing import InvoicingReport
 from services.payments import MatchingReport
-from services.statements import FileImport
+from services.payouts import PayoutReport
 from tasks.alerts import alert_operators
+from tasks.outcome_text import row
 from tasks.review import review_queue
 
 LISTED = 100  # items listed one by one in a summary's text; its tables hold every one
@@ -103,36 +106,19 @@ def add_funding(summary: RunSummary, report: FundingReport) -> None:
         f"revoir, {len(report.superseded)} remplacée(s), {len(report.reminders)} relance(s), "
         f"{len(report.switches)} bascule(s) en facturation entreprise, "
         f"{report.estimates} estimation(s) de financement mise(s) à jour")
-    events = summary.tables.setdefault("pecs", [])
-    for light in report.green_lights:
-        events.append({"événement": "feu vert", "session": light["session_ref"],
-                       "PEC": light["pec_ref"], "détail": f"{light['opco']} {light['dossier']}"})
-    for item in report.discrepancies:  # also in the review queue, with the flow that decides
-        events.append({"événement": "PEC à revoir", "session": item["session_ref"],
-                       "PEC": item["pec_ref"], "détail": item["raisons"]})
-    for reminder in report.reminders:
-        events.append({"événement": f"relance {reminder['relance']}",
-                       "session": reminder["session_ref"], "PEC": "",
-                       "détail": f"début le {reminder['début']}"})
-    for switch in report.switches:
-        events.append({"événement": "facturation entreprise", "session": switch["session_ref"],
-                       "PEC": "", "détail": f"pas de PEC validée le {switch['début']}"})
-    for unknown in report.unknown_opcos:  # also in the review queue
-        events.append({"événement": "OPCO inconnu", "session": "",
-                       "PEC": "", "détail": f"{unknown['client_ref']} : {unknown['raison']}"})
+    summary.tables.setdefault("pecs", []).extend(row(outcome) for outcome in [
+        *report.green_lights, *report.discrepancies,  # a discrepancy is also a review item
+        *report.reminders, *report.switches, *report.unknown_opcos])  # and so is an unknown OPCO
 
 
 def add_documents(summary: RunSummary, report: DocumentsReport, output_dir: object) -> None:
     """The documents part: sets produced (first or new versions), sessions blocked."""
-    new = sum(1 for p in report.produced if p["version"] == 1)
+    new = sum(1 for produced in report.produced if produced.version == 1)
     summary.lines.append(
         f"Documents : {len(report.produced)} jeu(x) produit(s) dont {new} première(s) "
         f"version(s), {len(report.blocked)} session(s) bloquée(s) ; fichiers dans "
         f"`{output_dir}/documents`")
-    table = summary.tables.setdefault("documents", [])
-    for item in report.produced:
-        table.append({"session": item["session_ref"], "documents": item["documents"],
-                      "version": item["version"], "changement": item["changement"]})
+    summary.tables.setdefault("documents", []).extend(map(row, report.produced))
     # a blocked session is a review item (« documents »): listed with the review queue
 
 
@@ -140,11 +126,11 @@ def add_invoicing(summary: RunSummary, report: InvoicingReport, output_dir: obje
     summary.lines.append(
         f"Factures : {len(report.issued)} émise(s), {len(report.sent)} envoyée(s), "
         f"{len(report.reminders)} relance(s) ; PDF dans `{output_dir}/invoices`")
-    summary.tables.setdefault("invoices", []).extend(report.issued)
-    summary.incidents += [invoice_problem(problem) for problem in report.problems]
+    summary.tables.setdefault("invoices", []).extend(map(row, report.issued))
+    summary.incidents += map(invoice_without_buyer_identity, report.without_buyer_identity)
 
 
-def add_payments(summary: RunSummary, files: list[FileImport], matching: MatchingReport) -> None:
+def add_payments(summary: RunSummary, files: list[StatementImported], matching: MatchingReport) -> None:
     new = sum(f.new_lines for f in files)
     summary.lines.append(
         f"Relevés : {len(files)} fichier(s), {new} ligne(s) nouvelle(s), "
@@ -159,9 +145,28 @@ def add_payments(summary: RunSummary, files: list[FileImport], matching: Matchin
         if outcome.duplicates_flagged:
             summary.needs_human.append(f"Relevé `{outcome.name}` : {outcome.duplicates_flagged} "
                                        "ligne(s) déjà vue(s) dans un autre format, signalée(s)")
-    table = summary.tables.setdefault("payments", [])
-    table += [{"état": "appliqué", **item} for item in matching.applied]
-    table += [{"état": "à revoir", **item} for item in matching.review]  # and in the review queue
+    summary.tables.setdefault("payments", []).extend(  # one to review is also a review item
+        row(outcome) for outcome in [*matching.applied, *matching.review])
+
+
+def add_payouts(summary: RunSummary, report: PayoutReport, output_dir: Path) -> None:
+    """The payouts part: what was decided, the SEPA files to take to the bank, and each trainer
+    invoice awaited (a payout to review and a returned transfer are review items)."""
+    summary.lines.append(
+        f"Virements formateurs : {len(report.scheduled)} décidé(s), "
+        f"{len(report.batches)} fichier(s) SEPA, {len(report.executed)} exécuté(s), "
+        f"{len(report.failed)} revenu(s), {len(report.waiting)} en attente, "
+        f"{len(report.review)} à revoir")
+    summary.lines += [f"Fichier SEPA à déposer à la banque : `{output_dir / batch.path}` "
+                      f"({batch.transfers} virements, {batch.total} €, exécution le "
+                      f"{batch.execution_date.isoformat()})" for batch in report.batches]
+    summary.tables.setdefault("payouts", []).extend(row(outcome) for outcome in [
+        *report.scheduled, *report.executed, *report.failed, *report.review])
+    summary.needs_human += [f"Session {waiting.session_ref} : financeurs payés, "
+                            f"{waiting.reasons} (la demander au formateur)"
+                            for waiting in report.awaiting_trainer_invoice]
+    summary.needs_human += [f"Session {warning.session_ref} : {warning.warning}"
+                            for warning in report.warnings]
 
 
 def add_refused_files(summary: RunSummary, refused: tuple[RefusedFile, ...]) -> None:
@@ -178,10 +183,12 @@ def add_mail(summary: RunSummary, mail: OutboxReport) -> None:
     summary.incidents += [email_failed(failure.key, failure.error) for failure in mail.failures]
 
 
-def invoice_problem(problem: str) -> Incident:
-    """An invoice the run could not issue as it should (held, or issued without a mention)."""
-    title = problem if len(problem) <= 80 else problem[:79] + "…"
-    return Incident(f"invoice:{digest(problem)}", title, problem,
+def invoice_without_buyer_identity(invoice: InvoiceWithoutBuyerIdentity) -> Incident:
+    """An OPCO invoice issued without its buyer's billing address or SIRET."""
+    detail = (f"Facture {invoice.number} : adresse de facturation ou SIRET de l'OPCO "
+              f"{invoice.opco} à renseigner dans data/opcos.csv (facture émise sans)")
+    title = detail if len(detail) <= 80 else detail[:79] + "…"
+    return Incident(f"invoice:{digest(detail)}", title, detail,
                     "compléter les données indiquées ; voir docs/invoicing.md")
 
 

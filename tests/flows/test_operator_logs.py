@@ -17,6 +17,7 @@ from prefect.client.schemas.filters import (
 from prefect.logging.handlers import APILogHandler
 from prefect.settings import get_current_settings
 
+from backoffice.outcomes import PaymentToReview
 from services.payments import MatchingReport
 from tasks.log_filters import MaskPersonalData
 from tasks.summary import LISTED, RunSummary, add_payments, masked_tables, publish_summary
@@ -87,8 +88,7 @@ def test_an_adapter_log_line_reaches_the_run_logs_masked_and_so_do_artifacts(pre
 
 
 def test_a_backfill_lists_the_first_review_items_and_counts_the_others():
-    review = [{"ligne": str(n), "factures": "", "score": 0, "raison": "aucune facture candidate"}
-              for n in range(LISTED + 7)]
+    review = [PaymentToReview(n, (), 0, "aucune facture candidate") for n in range(LISTED + 7)]
     summary = RunSummary("Import de relevés bancaires", today="2026-12-01")
     add_payments(summary, [], MatchingReport(review=review))
     summary.review = [{"clé": f"payment:{n}", "objet": f"ligne {n}", "raisons": "aucune facture",

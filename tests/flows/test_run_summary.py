@@ -3,6 +3,8 @@ and the whole open review queue, today's items first; "Rien." only when all are 
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from backoffice.incidents import file_rejected
 from tasks.summary import RunSummary
 
@@ -47,15 +49,56 @@ def test_incidents_come_first_with_what_to_do():
 
 
 def test_a_trainer_invoice_awaited_is_asked_for_and_other_waits_are_not():
+    from backoffice.outcomes import PayoutWaiting
     from services.payouts import PayoutReport
-    from tasks.payouts import add_payouts
+    from tasks.summary import add_payouts
 
-    awaited = {"session": "S-001", "motif": "facture du formateur attendue"}
-    report = PayoutReport(waiting=[awaited, {"session": "S-002", "motif": "factures non soldées"}],
-                          awaiting_trainer_invoice=[awaited])
+    report = PayoutReport(waiting=[
+        PayoutWaiting("S-001", "facture du formateur attendue", awaits_trainer_invoice=True),
+        PayoutWaiting("S-002", "factures non soldées")])
     summary = RunSummary("Virements formateurs", today=TODAY)
 
-    add_payouts(summary, report)
+    add_payouts(summary, report, Path("sortie"))
 
     assert summary.needs_human == ["Session S-001 : financeurs payés, facture du formateur "
                                    "attendue (la demander au formateur)"]
+
+
+def test_payouts_are_told_in_the_summary_and_its_table_from_their_records():
+    from datetime import date
+    from decimal import Decimal
+
+    from backoffice.outcomes import (
+        PayoutScheduled,
+        PayoutToReview,
+        PayoutWarning,
+        SepaFileExported,
+        TransferReturned,
+    )
+    from services.payouts import PayoutReport
+    from tasks.summary import add_payouts
+
+    report = PayoutReport(
+        scheduled=[PayoutScheduled("PO-2027-000001", "S-001", "TR-01", Decimal("1320.00"),
+                                   "F-17", date(2027, 1, 6))],
+        batches=[SepaFileExported("VIR-FORMATEURS-20270106-01", date(2027, 1, 6), 1,
+                                  Decimal("1320.00"), "sepa/VIR-FORMATEURS-20270106-01.xml")],
+        failed=[TransferReturned("PO-2026-000009", "S-000", Decimal("80.00"), "compte clos")],
+        review=[PayoutToReview("S-002", "IBAN invalide")],
+        warnings=[PayoutWarning("S-003", "formateur TR-03 sans NDA")])
+    summary = RunSummary("Virements formateurs", today=TODAY)
+
+    add_payouts(summary, report, Path("sortie"))
+
+    assert summary.lines == [
+        "Virements formateurs : 1 décidé(s), 1 fichier(s) SEPA, 0 exécuté(s), 1 revenu(s), "
+        "0 en attente, 1 à revoir",
+        "Fichier SEPA à déposer à la banque : `sortie/sepa/VIR-FORMATEURS-20270106-01.xml` "
+        "(1 virements, 1320.00 €, exécution le 2027-01-06)"]
+    assert summary.tables["payouts"] == [
+        {"état": "décidé", "virement": "PO-2027-000001", "session": "S-001", "formateur": "TR-01",
+         "montant": "1320.00", "facture": "F-17", "exécution prévue": "2027-01-06"},
+        {"état": "revenu", "virement": "PO-2026-000009", "session": "S-000", "montant": "80.00",
+         "motif": "compte clos"},
+        {"état": "à revoir", "session": "S-002", "motif": "IBAN invalide"}]
+    assert summary.needs_human == ["Session S-003 : formateur TR-03 sans NDA"]

@@ -70,17 +70,17 @@ def test_a_fully_paid_session_is_paid_once_in_a_valid_file_then_confirmed_once(e
 
     report = run(engine, tmp_path)
 
-    assert [p["session"] for p in report.scheduled] == ["S-002"]
-    assert "S-001" in [w["session"] for w in report.waiting]  # its invoices are not paid
-    assert any("TR-02" in w and "NDA" in w for w in report.warnings)
+    assert [p.session_ref for p in report.scheduled] == ["S-002"]
+    assert "S-001" in [w.session_ref for w in report.waiting]  # its invoices are not paid
+    assert any("TR-02" in w.warning and "NDA" in w.warning for w in report.warnings)
     (payout,) = payouts(engine).values()
     assert (payout.id, payout.amount_ht, payout.vat, payout.amount) == (
         "PO-2027-000001", Decimal("1100.00"), Decimal("220.00"), Decimal("1320.00"))
     assert (payout.trainer_invoice, payout.status, payout.execution_date) == (
         "F-2026-017", "exported", NEXT_DAY)
     (batch,) = report.batches
-    assert batch["lot"] == "VIR-FORMATEURS-20270106-01"
-    xml = (tmp_path / "out" / batch["fichier"]).read_bytes()
+    assert batch.batch_id == "VIR-FORMATEURS-20270106-01"
+    xml = (tmp_path / "out" / batch.path).read_bytes()
     validate_pain001(xml, "03")
     assert b"<EndToEndId>PO-2027-000001</EndToEndId>" in xml
     assert b"<Ustrd>Honoraires session S-002 facture F-2026-017</Ustrd>" in xml
@@ -88,16 +88,16 @@ def test_a_fully_paid_session_is_paid_once_in_a_valid_file_then_confirmed_once(e
 
     again = run(engine, tmp_path, now=NOW.replace(hour=9))  # same day, later: nothing new
     assert again.scheduled == again.batches == []
-    (tmp_path / "out" / batch["fichier"]).unlink()  # lost file: written again, same bytes
+    (tmp_path / "out" / batch.path).unlink()  # lost file: written again, same bytes
     write_batch_files(engine, tmp_path / "out")
-    assert (tmp_path / "out" / batch["fichier"]).read_bytes() == xml
+    assert (tmp_path / "out" / batch.path).read_bytes() == xml
 
     debit = statement(tmp_path / "in", "sg2.csv", [
         "06/01/2027;VIR SEPA EMIS;VIR SEPA EMIS REMISE VIR-FORMATEURS-20270106-01;-1 320,00;EUR"])
     load(engine, tmp_path, debit)
     tracked = track_executions(engine, now=NOW, marketplace=MARKETPLACE)
 
-    assert [e["virement"] for e in tracked.executed] == ["PO-2027-000001"]
+    assert [e.payout_id for e in tracked.executed] == ["PO-2027-000001"]
     assert payouts(engine)["PO-2027-000001"].executed_on == NEXT_DAY
     (email,) = emails(engine, "email:payout-executed:")
     assert email.payload["to"] == ["jf.legall@formateurs.example"]
@@ -121,7 +121,7 @@ def test_a_batch_booked_camt_debit_executes_each_transfer_by_its_end_to_end_id(e
     tracked = track_executions(engine, now=NOW, marketplace=MARKETPLACE)
 
     assert outcomes[0].status == "imported"
-    assert [e["virement"] for e in tracked.executed] == [payout.id]
+    assert [e.payout_id for e in tracked.executed] == [payout.id]
 
 
 def test_a_returned_transfer_fails_goes_to_review_and_an_operator_retries(engine, tmp_path):
@@ -134,14 +134,14 @@ def test_a_returned_transfer_fails_goes_to_review_and_an_operator_retries(engine
 
     tracked = track_executions(engine, now=NOW, marketplace=MARKETPLACE)
 
-    assert [e["virement"] for e in tracked.executed] == ["PO-2027-000001"]
-    assert [f["virement"] for f in tracked.failed] == ["PO-2027-000001"]
+    assert [e.payout_id for e in tracked.executed] == ["PO-2027-000001"]
+    assert [f.payout_id for f in tracked.failed] == ["PO-2027-000001"]
     assert payouts(engine)["PO-2027-000001"].status == "failed"
     with unit_of_work(engine) as db:
         item = db.scalar(select(ReviewItem).where(ReviewItem.key == "payout:S-002"))
     assert item.status == "open" and "COMPTE CLOTURE" in item.reasons[0]
     blocked = run(engine, tmp_path)  # no second payout while the return is not dealt with
-    assert blocked.scheduled == [] and "retry-payout" in blocked.review[0]["motif"]
+    assert blocked.scheduled == [] and "retry-payout" in blocked.review[0].reasons
     with unit_of_work(engine) as db:  # the return's item keeps its words and its proposal
         item = db.scalar(select(ReviewItem).where(ReviewItem.key == "payout:S-002"))
     assert "COMPTE CLOTURE" in item.reasons[0]
@@ -154,7 +154,7 @@ def test_a_returned_transfer_fails_goes_to_review_and_an_operator_retries(engine
         retry_payout(engine, payout_id="PO-2027-000001", note="encore", now=NOW, operator="op")
     retried = run(engine, tmp_path)
 
-    assert [p["virement"] for p in retried.scheduled] == ["PO-2027-000002"]
+    assert [p.payout_id for p in retried.scheduled] == ["PO-2027-000002"]
     assert payouts(engine)["PO-2027-000002"].sequence == 2
     with unit_of_work(engine) as db:
         assert db.scalar(select(ReviewItem.status).where(
@@ -169,7 +169,7 @@ def test_a_self_billing_trainer_gets_an_autofacturation_invoice_in_its_own_serie
     report = run(engine, tmp_path)
 
     (scheduled,) = report.scheduled
-    assert (scheduled["session"], scheduled["facture"]) == ("S-001", "AF-TR-01-2027-000001")
+    assert (scheduled.session_ref, scheduled.trainer_invoice) == ("S-001", "AF-TR-01-2027-000001")
     with unit_of_work(engine) as db:
         invoice = db.scalar(select(SelfBilledInvoice))
     assert (invoice.amount_ht, invoice.vat, invoice.amount_ttc) == (
@@ -194,11 +194,11 @@ def test_a_trainer_invoice_of_another_amount_waits_in_review_until_corrected(eng
 
     first = run(engine, tmp_path)
 
-    assert first.scheduled == [] and "attendu 1100.00 € HT" in first.review[0]["motif"]
+    assert first.scheduled == [] and "attendu 1100.00 € HT" in first.review[0].reasons
     corrected = wrong + "S-002,TR-02,F-2026-018,1100.00,220.00,1320.00,2027-01-04T09:00:00+01:00\n"
     prepare(engine, tmp_path, name="export-fixed", trainer_invoices_csv=corrected)
     second = run(engine, tmp_path)
-    assert [p["facture"] for p in second.scheduled] == ["F-2026-018"]
+    assert [p.trainer_invoice for p in second.scheduled] == ["F-2026-018"]
     with unit_of_work(engine) as db:
         assert db.scalar(select(ReviewItem.status).where(
             ReviewItem.key == "payout:S-002")) == "resolved"
@@ -209,7 +209,7 @@ def test_settings_block_without_nda_and_pay_pro_rata(engine, tmp_path):
     pay(engine, tmp_path, "sg1.csv", [invoices["s2"], invoices["opco"]])
 
     blocked = schedule_payouts(engine, as_of=AS_OF, now=NOW, nda_policy=NdaPolicy.block)
-    assert [r["session"] for r in blocked.review] == ["S-002"]
+    assert [r.session_ref for r in blocked.review] == ["S-002"]
 
     tranche = schedule_payouts(engine, as_of=AS_OF, now=NOW, mode=PayoutMode.pro_rata)
     by_session = {p.session_ref: p for p in payouts(engine).values()}
@@ -228,7 +228,7 @@ def test_a_late_export_moves_the_execution_date_forward(engine, tmp_path):
     report = export_batches(engine, as_of=date(2027, 1, 9), now=late, output_dir=tmp_path,
                             marketplace=MARKETPLACE)
 
-    assert report.batches[0]["exécution"] == "2027-01-11"
+    assert report.batches[0].execution_date == date(2027, 1, 11)
     with unit_of_work(engine) as db:
         assert db.scalar(select(func.count()).select_from(PayoutBatch)) == 1
 
@@ -242,8 +242,8 @@ def test_a_backfilled_day_announces_the_execution_date_its_file_carries(engine, 
 
     [scheduled] = report.scheduled
     [batch] = report.batches
-    assert scheduled["exécution prévue"] == batch["exécution"] == "2027-01-11"
-    assert payouts(engine)[scheduled["virement"]].execution_date == date(2027, 1, 11)
+    assert scheduled.execution_date == batch.execution_date == date(2027, 1, 11)
+    assert payouts(engine)[scheduled.payout_id].execution_date == date(2027, 1, 11)
 
 
 def test_the_payouts_report(engine, tmp_path):
@@ -270,7 +270,7 @@ def test_the_iso_2019_file_carries_the_trainers_structured_address(engine, tmp_p
     report = export_batches(engine, as_of=AS_OF, now=NOW, output_dir=tmp_path / "out",
                             marketplace=MARKETPLACE, version="09")
 
-    xml = (tmp_path / "out" / report.batches[0]["fichier"]).read_bytes()
+    xml = (tmp_path / "out" / report.batches[0].path).read_bytes()
     validate_pain001(xml, "09")
     assert b"<ReqdExctnDt><Dt>2027-01-06</Dt></ReqdExctnDt>" in xml
     for part in (b"<StrtNm>3 rue des Lilas</StrtNm>", b"<PstCd>69003</PstCd>",

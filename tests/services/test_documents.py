@@ -15,6 +15,7 @@ from adapters.models import DocumentFile, DocumentSet, Effect, ReviewItem
 from adapters.pdf import html_to_pdf
 from adapters.reference_data import reference_data
 from adapters.settings import Marketplace
+from backoffice.outcomes import DocumentsBlocked
 from services.documents import plan_due_documents, produce_documents
 from services.funding import reconcile_funding
 from services.ingest import ingest_export
@@ -70,10 +71,10 @@ def test_a_changed_date_makes_a_second_version_and_keeps_the_first(engine, tmp_p
 
     report = generate(engine, out, session_refs=["S-001"])
 
-    bundle = next(p for p in report.produced if p["documents"] == "bundle")
-    assert bundle["version"] == 2
+    bundle = next(p for p in report.produced if p.kind == "bundle")
+    assert bundle.version == 2
     assert "dates : du 7 décembre 2026 au 8 décembre 2026 → du 14 décembre 2026" in \
-        bundle["changement"]
+        bundle.explanation
     stored = files(engine)
     assert (out / stored[("S-001", "bundle", 1, "convention")]).exists()
     assert "du 14 décembre 2026 au 15 décembre 2026" in pdf_text(
@@ -107,8 +108,7 @@ def test_a_session_that_cannot_make_a_legal_document_gets_none_and_a_review_item
     out = tmp_path / "out"
     report = generate(engine, out, session_refs=["S-002"])
 
-    assert report.blocked == [{"session_ref": "S-002",
-                               "manque": "horaires (créneaux) de la session"}]
+    assert report.blocked == [DocumentsBlocked("S-002", ("horaires (créneaux) de la session",))]
     assert not any(ref == "S-002" for ref, *_ in files(engine))
     assert not any("S-002" in key for key in email_keys(engine))
     with unit_of_work(engine) as db:
@@ -122,15 +122,13 @@ def test_a_session_that_cannot_make_a_legal_document_gets_none_and_a_review_item
             ReviewItem.key == "documents:S-002")) == "resolved"
 
 
-@pytest.mark.parametrize("template", ["convention", "programme", "devis", "convocations",
-                                      "attendance_sheets", "certificates"])
+@pytest.mark.parametrize("template", ["convention", "programme", "devis", "convocation",
+                                      "emargement", "certificat"])
 def test_templates_render_like_their_snapshot(engine, tmp_path, template):
     from tests.services.snapshots import check_snapshot
 
     prepare(engine, tmp_path, **WITH_ALL_SLOTS)
     planned, _ = plan_due_documents(engine, as_of=AS_OF, now=NOW, marketplace=MARKETPLACE)
     html = {job.name.split("-")[0]: job.html for item in planned for job in item.jobs
-            if item.plan.session_ref == ("S-002" if template == "certificates" else "S-001")}
-    key = {"convocations": "convocation", "attendance_sheets": "emargement",
-           "certificates": "certificat"}.get(template, template)
-    check_snapshot(f"{template}.html", html[key])
+            if item.plan.session_ref == ("S-002" if template == "certificat" else "S-001")}
+    check_snapshot(f"{template}.html", html[template])

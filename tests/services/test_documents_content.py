@@ -90,7 +90,7 @@ def test_every_mandatory_mention_is_in_each_document(rendered):
 
 def test_the_bundle_is_stored_hashed_zipped_and_sent_once(rendered):
     engine, out, first = rendered
-    assert [(p["session_ref"], p["documents"]) for p in first.produced] == [
+    assert [(p.session_ref, p.kind) for p in first.produced] == [
         ("S-001", "bundle"), ("S-001", "start_kit"), ("S-002", "bundle"),
         ("S-002", "start_kit"), ("S-002", "certificates")]
     with unit_of_work(engine) as db:

@@ -51,7 +51,7 @@ def test_a_matching_pec_gives_the_green_light_once(engine, tmp_path):
     (funding,) = rows(engine, SessionFunding)
     assert (funding.status, funding.pec_ref, funding.opco_share) == ("funded", "PEC-1", 2100)
     assert funding.green_light_on == date(2026, 11, 28)
-    assert [g["session_ref"] for g in report.green_lights] == ["S-001"]
+    assert [g.session_ref for g in report.green_lights] == ["S-001"]
     (effect,) = rows(engine, Effect)
     assert effect.idempotency_key == "email:green-light:S-001"
     assert effect.payload["to"] == ["elodie.marchand@formateurs.example"]
@@ -76,7 +76,7 @@ def test_a_pec_with_problems_waits_for_an_operator_who_accepts_it(engine, tmp_pa
     (item,) = rows(engine, ReviewItem)
     assert (item.key, item.status) == ("pec:PEC-1", "open")
     assert "heures accordées (7 h) inférieures à celles de la convention (14 h" in item.reasons[0]
-    assert report.discrepancies[0]["pec_ref"] == "PEC-1"
+    assert report.discrepancies[0].pec_ref == "PEC-1"
     assert rows(engine, SessionFunding)[0].status == "pec_review"
     assert email_keys(engine) == []
 
@@ -180,7 +180,7 @@ def test_an_unknown_opco_goes_to_review_never_a_guess(engine, tmp_path):
 
     (item,) = rows(engine, ReviewItem, ReviewItem.kind == "opco")
     assert item.key == "opco:CL-01" and "IDCC 9998 absent de la table" in item.reasons[0]
-    assert report.unknown_opcos[0]["client_ref"] == "CL-01"
+    assert report.unknown_opcos[0].client_ref == "CL-01"
     assert "OPCO du client inconnu" in rows(engine, SessionFunding)[0].estimate_basis
 
     load(engine, tmp_path, "v2", clients_csv=clients.replace(",9998,42,", ",1486,42,"))

@@ -248,7 +248,7 @@ def test_unpaid_invoices_are_chased_once_at_each_stage(engine, tmp_path):
         connection.execute(update(Invoice).where(Invoice.number == paid).values(status="paid"))
 
     def chase(day: date) -> list[str]:
-        return [r["numéro"] + " " + r["relance"] for r in remind_unpaid(
+        return [f"{r.number} J+{r.days_after_due}" for r in remind_unpaid(
             engine, as_of=day, now=NOW, marketplace=MARKETPLACE, reminder_days=(7, 30))]
 
     assert chase(date(2027, 1, 15)) == []

@@ -80,7 +80,7 @@ def test_a_referenced_payment_is_applied_and_the_invoice_paid(engine, tmp_path):
     outcomes, report = load(engine, tmp_path, path)
 
     assert (outcomes[0].status, outcomes[0].new_lines) == ("imported", 2)
-    assert [a["ligne"] for a in report.applied] and report.review == []
+    assert [a.line_id for a in report.applied] and report.review == []
     with unit_of_work(engine) as db:
         paid = db.scalar(select(Invoice).where(Invoice.number == opco.number))
         classes = sorted(db.scalars(select(BankLine.classification)))
@@ -127,7 +127,7 @@ def test_an_uncertain_payment_waits_for_an_operator_who_confirms_it(engine, tmp_
     _, report = load(engine, tmp_path, path)
 
     assert report.applied == [] and len(report.review) == 1
-    (line_id,) = [int(r["ligne"]) for r in report.review]
+    (line_id,) = [r.line_id for r in report.review]
     with unit_of_work(engine) as db:
         item = db.scalar(select(ReviewItem).where(ReviewItem.key == f"payment:{line_id}"))
     assert item.status == "open" and item.proposals
@@ -171,7 +171,7 @@ def test_a_credit_matching_nothing_is_reviewed_once(engine, tmp_path):
     setup_invoices(engine, tmp_path)
     path = statement(tmp_path / "in", "sg.csv", ["04/01/2027;VIR RECU;TROP PERCU;123,45;EUR"])
     _, first = load(engine, tmp_path, path)
-    assert [r["raison"] for r in first.review] == ["aucune facture candidate"]
+    assert [r.reason for r in first.review] == ["aucune facture candidate"]
     assert match_payments(engine, now=NOW).review == []  # not queued twice
 
 
@@ -248,7 +248,7 @@ def test_a_proposal_confirmed_after_its_invoice_was_paid_is_refused(engine, tmp_
         "04/01/2027;VIR RECU;VIR RECU DE: OPCO EP;980,00;EUR",
         "05/01/2027;VIR RECU;VIR RECU VIREMENT;980,00;EUR"])
     _, report = load(engine, tmp_path, path)
-    first, second = sorted(int(r["ligne"]) for r in report.review)
+    first, second = sorted(r.line_id for r in report.review)
     decide_payment(engine, line_id=second, accept=True, invoices=["F2025-0042"], note="relevé OPCO",
                    operator="op:claire", now=NOW)
 
@@ -268,7 +268,7 @@ def test_a_decision_made_while_a_run_pays_the_same_invoice_waits_for_it(engine, 
     import_legacy_invoices(engine, legacy_file(tmp_path, ["F2025-0042,OPCO EP,OPCO,,,980.00,2025-11-30,"]))
     _, report = load(engine, tmp_path, statement(tmp_path / "in", "sg.csv", [
         "05/01/2027;VIR RECU;VIR RECU VIREMENT;980,00;EUR"]))
-    (line_id,) = [int(r["ligne"]) for r in report.review]
+    (line_id,) = [r.line_id for r in report.review]
     decided: list[str] = []
 
     def operator_decides() -> None:

@@ -1,0 +1,129 @@
+"""The legal documents a session gets, in one registry (issue #15): adding a document is one
+entry here plus its template.
+
+A document (`DocumentKind`) has one name: the prefix of its files
+(`emargement-<session>-v<n>.pdf`, `convocation-<trainee>-<session>-v<n>.pdf`), the name stored
+for each file (`emargement`, `convocation-<trainee>`) and its template
+(`templates/documents/<name>.html.j2`). There is one per session, or one per trainee; and it
+says what it proves to an auditor (the audit pack's manifest, in French).
+
+A document set (`DocumentSetKind`) is what is produced, versioned and sent together: its kind
+as stored (`bundle`, `start_kit`, `certificates`), the milestone from which it is due, its
+documents in order, whether they are also zipped in one `dossier-<session>-v<n>.zip`, and its
+e-mails: outbox key prefix, recipients by role, template (`templates/emails/<name>.txt.j2`) and
+the documents attached. A new set also names what its versions compare
+(`backoffice/documents.py: INPUTS`).
+
+Every name here is stored (file names, set kinds, outbox keys): renaming one makes existing
+databases see a new document, or send an e-mail again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+DOSSIER = "dossier"  # a zipped set's archive: its stored name and file prefix
+
+
+class Milestone(StrEnum):
+    """From when a set is due (backoffice/documents.py says which ones a session reached)."""
+
+    validated = "validated"  # the trainer validated the session, not cancelled
+    ready_to_start = "ready_to_start"  # green light, company funding or day-1 company billing
+    completed = "completed"  # the trainer declared its end
+
+
+class Recipient(StrEnum):
+    client = "client"  # the client company's contact
+    trainer = "trainer"  # the session's trainer
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentKind:
+    name: str  # file prefix, stored name and template name
+    per_trainee: bool  # one per trainee (`<name>-<trainee>`), else one per session
+    proves: str  # what it proves to an auditor (French)
+
+    @property
+    def template(self) -> str:
+        """templates/documents/<template>.html.j2"""
+        return self.name
+
+    def file_name(self, trainee_ref: str | None = None) -> str:
+        """The stored name of one of its files: `emargement`, `convocation-T-1`."""
+        return f"{self.name}-{trainee_ref}" if self.per_trainee else self.name
+
+    def owns(self, file_name: str) -> bool:
+        """Whether a stored file name is one of this document's."""
+        return file_name.startswith(f"{self.name}-") if self.per_trainee else \
+            file_name == self.name
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentEmail:
+    key: str  # outbox key prefix: "email:bundle" → "email:bundle:<session>:v<n>"
+    template: str  # templates/emails/<template>.txt.j2
+    to: tuple[Recipient, ...]
+    cc: tuple[Recipient, ...] = ()
+    attached: tuple[DocumentKind, ...] = ()  # their PDFs, in the set's order
+
+    def key_for(self, session_ref: str, version: int) -> str:
+        return f"{self.key}:{session_ref}:v{version}"
+
+    def attaches(self, file_name: str) -> bool:
+        return any(document.owns(file_name) for document in self.attached)
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentSetKind:
+    kind: str  # as stored: DocumentSet.kind, DocumentFile.kind, the set's folder
+    due_from: Milestone
+    documents: tuple[DocumentKind, ...]  # in the order they are rendered, stored and attached
+    emails: tuple[DocumentEmail, ...]  # in the order they are recorded
+    zipped: bool = False  # its PDFs also in one zip, `dossier-<session>-v<n>.zip`
+
+
+# --- the documents ------------------------------------------------------------------------------
+
+CONVENTION = DocumentKind("convention", per_trainee=False,
+                          proves="la convention de formation signée avec l'entreprise")
+PROGRAMME = DocumentKind("programme", per_trainee=False,
+                         proves="le programme de la formation (objectifs, contenu, modalités)")
+DEVIS = DocumentKind("devis", per_trainee=False, proves="le devis et le financement prévu")
+CONVOCATION = DocumentKind("convocation", per_trainee=True, proves="la convocation du stagiaire")
+EMARGEMENT = DocumentKind("emargement", per_trainee=False,
+                          proves="les feuilles d'émargement par demi-journée")
+CERTIFICAT = DocumentKind("certificat", per_trainee=True,
+                          proves="le certificat de réalisation du stagiaire")
+
+# --- the sets, in process order -----------------------------------------------------------------
+
+BUNDLE = DocumentSetKind(  # the individual training file
+    "bundle", Milestone.validated, (CONVENTION, PROGRAMME, DEVIS), zipped=True, emails=(
+        DocumentEmail("email:bundle", "documents_bundle_client", to=(Recipient.client,),
+                      cc=(Recipient.trainer,), attached=(CONVENTION, PROGRAMME, DEVIS)),
+        DocumentEmail("email:bundle-notice", "documents_bundle_trainer",
+                      to=(Recipient.trainer,)),
+    ))
+START_KIT = DocumentSetKind(
+    "start_kit", Milestone.ready_to_start, (CONVOCATION, EMARGEMENT), emails=(
+        DocumentEmail("email:convocations", "convocations_client", to=(Recipient.client,),
+                      cc=(Recipient.trainer,), attached=(CONVOCATION,)),
+        DocumentEmail("email:attendance-sheets", "attendance_sheets_trainer",
+                      to=(Recipient.trainer,), attached=(EMARGEMENT,)),
+    ))
+CERTIFICATES = DocumentSetKind(
+    "certificates", Milestone.completed, (CERTIFICAT,), emails=(
+        DocumentEmail("email:certificates", "certificates_client", to=(Recipient.client,),
+                      cc=(Recipient.trainer,), attached=(CERTIFICAT,)),
+    ))
+
+DOCUMENT_SETS = (BUNDLE, START_KIT, CERTIFICATES)
+SETS = {document_set.kind: document_set for document_set in DOCUMENT_SETS}
+DOCUMENTS = tuple(document for document_set in DOCUMENT_SETS for document in document_set.documents)
+
+
+def document_named(file_name: str) -> DocumentKind | None:
+    """The document a stored file name is one of (`convocation-T-1` → CONVOCATION), or None."""
+    return next((document for document in DOCUMENTS if document.owns(file_name)), None)

@@ -1,0 +1,223 @@
+"""What a run did, as frozen records: the use cases return them, one renderer
+(tasks/summary.py) writes the French summary, the tables and the log lines from them, and code
+that must decide (an exit code, the operators' alerts) reads their fields, never their text.
+
+One record per event an operator may want to see, named for the business; amounts are Decimal,
+dates are dates. Grouped by process, in the nightly's order.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Literal
+
+from backoffice.export_format import RowError
+
+# --- the platform export ----------------------------------------------------------------------
+
+ExportFileStatus = Literal["accepted", "rejected", "absent", "ignored"]
+
+
+@dataclass(frozen=True, slots=True)
+class ExportFileRead:
+    """One file of a platform export: accepted (rows created, updated, unchanged) or rejected
+    whole with its errors."""
+
+    name: str
+    status: ExportFileStatus
+    rows: int = 0
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    errors: tuple[RowError, ...] = ()
+
+
+# --- funding (PECs) ------------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class GreenLight:
+    """A valid PEC received: the session may start, its trainer was told."""
+
+    session_ref: str
+    pec_ref: str
+    opco: str
+    dossier: str
+
+
+@dataclass(frozen=True, slots=True)
+class PecToReview:
+    """A PEC that does not match its session (or no session): a review item was opened."""
+
+    pec_ref: str
+    session_ref: str  # "" when the PEC matches no session
+    proposals: tuple[str, ...]  # the sessions it may belong to
+    reasons: str  # French
+
+
+@dataclass(frozen=True, slots=True)
+class PecSuperseded:
+    pec_ref: str
+    session_ref: str | None
+    by: str
+
+
+@dataclass(frozen=True, slots=True)
+class PecReminderSent:
+    session_ref: str
+    days_before: int
+    start_date: date
+
+
+@dataclass(frozen=True, slots=True)
+class SwitchedToCompanyBilling:
+    """No valid PEC on the first day: the whole session is billed to the company."""
+
+    session_ref: str
+    start_date: date
+
+
+@dataclass(frozen=True, slots=True)
+class UnknownOpco:
+    client_ref: str
+    client_name: str
+    reason: str  # French
+
+
+# --- documents -----------------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class DocumentSetProduced:
+    session_ref: str
+    kind: str  # a document set of backoffice/documents.py: bundle, start_kit, certificates
+    version: int
+    explanation: str  # French; empty for a first version
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentsBlocked:
+    """A session whose data cannot make a legal document (a review item says what is missing)."""
+
+    session_ref: str
+    missing: tuple[str, ...]  # French
+
+
+# --- invoicing -----------------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class InvoiceIssued:
+    number: str
+    session_ref: str
+    payer: str
+    part: str  # the invoice key of the session's split: opco, company, absences…
+    total_ttc: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class InvoiceWithoutBuyerIdentity:
+    """An OPCO invoice issued although the reference data lacks the OPCO's billing address or
+    SIRET: an incident for the operators."""
+
+    number: str
+    opco: str
+
+
+@dataclass(frozen=True, slots=True)
+class InvoiceReminderSent:
+    number: str
+    days_after_due: int
+    payer: str
+
+
+# --- payments ------------------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class PaymentDecided:
+    """A funder's credit and what the matcher did with it (applied, or left to an operator)."""
+
+    line_id: int
+    allocations: tuple[tuple[str, Decimal], ...]  # (invoice number, amount) of the best proposal
+    score: int
+    reason: str  # French
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentApplied(PaymentDecided):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentToReview(PaymentDecided):
+    pass
+
+
+ImportStatus = Literal["imported", "already_imported", "rejected"]
+
+
+@dataclass(frozen=True, slots=True)
+class StatementImported:
+    """One bank statement file: imported, already imported (nothing new), or rejected whole."""
+
+    name: str
+    status: ImportStatus
+    lines: int = 0
+    new_lines: int = 0
+    duplicates_flagged: int = 0
+    errors: tuple[str, ...] = ()
+
+
+# --- payouts -------------------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class PayoutScheduled:
+    payout_id: str
+    session_ref: str
+    trainer_ref: str
+    amount: Decimal
+    trainer_invoice: str | None
+    execution_date: date
+
+
+@dataclass(frozen=True, slots=True)
+class PayoutWaiting:
+    session_ref: str
+    reasons: str  # French
+    awaits_trainer_invoice: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class PayoutToReview:
+    session_ref: str  # several, comma-separated, for a bank debit that matches none exactly
+    reasons: str  # French
+
+
+@dataclass(frozen=True, slots=True)
+class PayoutWarning:
+    session_ref: str
+    warning: str  # French
+
+
+@dataclass(frozen=True, slots=True)
+class SepaFileExported:
+    batch_id: str
+    execution_date: date
+    transfers: int
+    total: Decimal
+    path: str  # relative to the output folder
+
+
+@dataclass(frozen=True, slots=True)
+class TransferExecuted:
+    payout_id: str
+    session_ref: str
+    amount: Decimal
+    executed_on: date
+
+
+@dataclass(frozen=True, slots=True)
+class TransferReturned:
+    payout_id: str
+    session_ref: str
+    amount: Decimal
+    reason: str  # French
