@@ -10,7 +10,7 @@ demo: setup                ## run the demo pipeline on the embedded defaults (SQ
 test: setup                ## the whole test suite (needs PostgreSQL on 127.0.0.1:5432, see README)
 	.venv/bin/pytest
 
-lint: setup                ## ruff on everything, then mypy on the core (pyproject.toml's [tool.mypy])
+lint: setup                ## ruff on everything, then mypy on the core and the use cases (pyproject.toml's [tool.mypy])
 	.venv/bin/ruff check .
 	.venv/bin/mypy
 

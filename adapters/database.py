@@ -7,7 +7,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVarTuple
 
 from alembic import command
 from alembic.config import Config
@@ -107,9 +107,10 @@ def unit_of_work(engine: Engine) -> Iterator[OrmSession]:
 
 _WRITE_CACHE_KIB = -256 * 1024  # negative: in KiB (256 MiB at most, used only as pages are read)
 _LARGE_WRITE = 10_000  # rows
+_Ts = TypeVarTuple("_Ts")  # the types of a select's columns, those of its rows
 
 
-def read_rows(db: OrmSession, statement: Select[Any]) -> Sequence[Row[Any]]:
+def read_rows(db: OrmSession, statement: Select[*_Ts]) -> Sequence[Row[*_Ts]]:
     """The rows of a select of columns through Core, without the ORM's work per row (half the
     time of reading 50,000 rows); the caller's pending ORM objects are flushed first."""
     db.flush()

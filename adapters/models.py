@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from sqlalchemy import (
     JSON,
@@ -24,6 +24,7 @@ from sqlalchemy import (
     MetaData,
     Numeric,
     String,
+    Table,
     Text,
     Time,
     TypeDecorator,
@@ -94,6 +95,8 @@ Hours = ExactDecimal(8, 2)
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
+    if TYPE_CHECKING:  # every model here is mapped to a table of its own (`__tablename__`)
+        __table__: ClassVar[Table]
 
 
 class Trainer(Base):

@@ -27,7 +27,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session as OrmSession
 
 from adapters.database import unit_of_work
@@ -65,7 +65,7 @@ class AuditPack:
     missing: tuple[str, ...]  # what the pack should hold and does not (French)
 
 
-def build_audit_pack(engine, *, output_dir: Path, export_dir: Path,
+def build_audit_pack(engine: Engine, *, output_dir: Path, export_dir: Path,
                      session_ref: str | None = None, dossier_number: str | None = None
                      ) -> AuditPack:
     """Write `output/audit-packs/<session or dossier>.zip` and return what it holds."""
@@ -190,7 +190,7 @@ def _trainer(db: OrmSession, ref: str, output_dir: Path, prefix: str,
     if not payouts:
         missing.append(f"session {ref} : formateur pas encore payé")
         return
-    batches = dict(db.execute(select(PayoutBatch.id, PayoutBatch.sha256).where(
+    batches: dict[str | None, str] = dict(db.execute(select(PayoutBatch.id, PayoutBatch.sha256).where(
         PayoutBatch.id.in_({p.batch_id for p in payouts if p.batch_id}))).all())
     entries[f"{prefix}formateur/virements.csv"] = (_csv([{
         "virement": p.id, "formateur": p.trainer_ref, "montant": p.amount, "statut": p.status,

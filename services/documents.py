@@ -114,9 +114,9 @@ def load_document_facts(db: OrmSession, session_refs: Iterable[str] | None = Non
                         .order_by(Trainee.last_name, Trainee.first_name, Trainee.trainee_ref)):
         trainees[t.session_ref].append(TraineeFacts(t.trainee_ref, t.first_name, t.last_name,
                                                     t.job_title, t.email))
-    for s in db.scalars(select(Slot).where(Slot.session_ref.in_(refs))
-                        .order_by(Slot.date, Slot.start)):
-        slots[s.session_ref].append(SlotFacts(s.date, s.start, s.end))
+    for slot in db.scalars(select(Slot).where(Slot.session_ref.in_(refs))
+                           .order_by(Slot.date, Slot.start)):
+        slots[slot.session_ref].append(SlotFacts(slot.date, slot.start, slot.end))
     for a in db.scalars(select(Attendance).where(Attendance.session_ref.in_(refs))):
         presences[a.session_ref].append(Presence(a.trainee_ref, a.date, a.half_day,
                                                  a.status == "present", a.minutes))
@@ -217,7 +217,7 @@ def _financing(facts: SessionDocumentFacts, row: SessionFunding | None) -> dict[
                 "opco": None}
     return {
         "label": FUNDING_LABELS[facts.funding], "opco": facts.opco,
-        "dossier": row.dossier_number if granted else None,
+        "dossier": row.dossier_number if row is not None and granted else None,
         "subrogation": facts.funding == "opco_subrogation", "granted": granted,
         "opco_share": (row.opco_share if granted else row.estimated_opco_share) if row else None,
         "reste_a_charge": (row.reste_a_charge if granted else row.estimated_reste_a_charge)
@@ -332,9 +332,9 @@ def _emails(db: OrmSession, item: PlannedSet, paths: dict[str, Path], now: datet
 
 
 def _trainer_email(db: OrmSession, session_ref: str) -> str:
-    return db.scalar(select(Trainer.email).join(
+    return db.scalars(select(Trainer.email).join(
         SessionRow, SessionRow.trainer_ref == Trainer.trainer_ref)
-        .where(SessionRow.session_ref == session_ref))
+        .where(SessionRow.session_ref == session_ref)).one()  # a session has its trainer
 
 
 # --- sessions whose data cannot make a legal document -------------------------------------------

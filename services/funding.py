@@ -271,7 +271,7 @@ def _update_session_funding(run: _Run, world: _World, decisions: dict[str, PecDe
 
 
 def _funding_values(world: _World, decisions: dict[str, PecDecision], funded: dict[str, str],
-                    in_review: set[str], session: SessionFacts, row: SessionFunding,
+                    in_review: frozenset[str], session: SessionFacts, row: SessionFunding,
                     as_of: date) -> dict[str, Any]:
     ref = session.session_ref
     status = funding_status(funded=ref in funded, switched=row.switched_on is not None,
@@ -350,7 +350,7 @@ def _remind(run: _Run, due: Reminder, context: dict[str, Any]) -> None:
 
 def _switch_to_company_billing(run: _Run, due: CompanyBillingSwitch,
                                context: dict[str, Any]) -> None:
-    row = run.db.get(SessionFunding, due.session_ref)
+    row = run.db.get_one(SessionFunding, due.session_ref)  # made by _update_session_funding
     row.status, row.switched_on, row.updated_at = (FundingStatus.company_billing.value,
                                                    run.as_of, run.now)
     key = f"email:company-billing:{due.session_ref}"
@@ -389,7 +389,7 @@ def _flag_unknown_opcos(run: _Run, world: _World) -> None:
         opened = _open_or_resolve(run, f"opco:{client_ref}", ReviewKind.opco,
                                   f"{client_ref} ({client.name})", reasons, [],
                                   f"OPCO connu : {resolution.opco} ({resolution.source})")
-        if opened:
+        if opened and reasons:  # an item is opened only for reasons
             run.report.unknown_opcos.append(UnknownOpco(client_ref, client.name, reasons[0]))
 
 
@@ -410,7 +410,7 @@ def record_operator_decision(engine: Engine, *, pec_ref: str, accept: bool, note
         if state is None:
             raise OperatorInputError(f"PEC {pec_ref} inconnue ou pas encore vérifiée : lancer "
                                      "d'abord la réconciliation")
-        target = session_ref or state.session_ref or (state.proposals or [None])[0]
+        target = session_ref or state.session_ref or (state.proposals[0] if state.proposals else None)
         if accept and (target is None or db.get(SessionRow, target) is None):
             raise OperatorInputError(f"PEC {pec_ref} : indiquer la session (session_ref) à "
                                      f"laquelle la rattacher ({target or 'aucune proposée'})")

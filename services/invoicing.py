@@ -88,7 +88,7 @@ def session_parts(db: OrmSession, terms: InvoicingTerms, session_refs: list[str]
     pecs = {p.pec_ref: p for p in db.scalars(select(Pec))}
     cancelled = {ref: business_date(at) for ref, at in db.execute(
         select(SessionRow.session_ref, SessionRow.cancelled_at)
-        .where(SessionRow.cancelled_at.is_not(None)))}
+        .where(SessionRow.cancelled_at.is_not(None))) if at is not None}
     parts = []
     for ref, (facts, _rows) in sorted(load_document_facts(db, session_refs).items()):
         if facts.completed_at is None and not facts.cancelled:
@@ -134,7 +134,8 @@ def issue_due_invoices(engine: Engine, *, as_of: date, now: datetime, marketplac
             report.issued.append(InvoiceIssued(invoice.number, session_ref, invoice.funder_name,
                                                part.key, invoice.total_ttc))
             if part.funder == OPCO:
-                opco = reference.opcos[grant.opco]  # type: ignore[union-attr]
+                assert grant is not None  # _issue refuses an OPCO's invoice without its grant
+                opco = reference.opcos[grant.opco]
                 if not opco.billing_postcode or not opco.siret:
                     report.without_buyer_identity.append(
                         InvoiceWithoutBuyerIdentity(invoice.number, opco.code))
@@ -206,7 +207,7 @@ def document_to_json(document: InvoiceDocument) -> dict[str, Any]:
         if isinstance(value, dict):
             return {k: plain(v) for k, v in value.items()}
         return value
-    return plain(dataclasses.asdict(document))
+    return {name: plain(value) for name, value in dataclasses.asdict(document).items()}
 
 
 def document_from_json(data: dict[str, Any]) -> InvoiceDocument:
@@ -242,7 +243,7 @@ def send_pending_invoices(engine: Engine, *, output_dir: Path, now: datetime,
     sent = []
     for invoice_id in pending:
         with unit_of_work(engine) as db:
-            invoice = db.get(Invoice, invoice_id)
+            invoice = db.get_one(Invoice, invoice_id)  # an invoice is never deleted
             document = document_from_json(invoice.document)
             original = db.scalar(select(Invoice).where(Invoice.number == invoice.credit_note_of))
             partial = bool(original and original.total_ttc != invoice.total_ttc)

@@ -96,10 +96,10 @@ class Ledger:
             total = total_ttc - credited[number]
             self.invoices[number] = _Payable(Invoice.__table__, key, OpenInvoice(
                 number, kind, ref, name, session, dossier, quantize(total - paid), issued), total, paid)
-        for number, kind, name, session, dossier, issued, total, paid, iban in read_rows(db, legacy):
+        for number, kind, name, session_ref, dossier, issued, total, paid, iban in read_rows(db, legacy):
             if number not in self.invoices:
                 self.invoices[number] = _Payable(LegacyInvoice.__table__, number, OpenInvoice(
-                    number, kind, f"legacy:{name}", name, session or "", dossier, quantize(total - paid),
+                    number, kind, f"legacy:{name}", name, session_ref or "", dossier, quantize(total - paid),
                     issued), total, paid, iban)
 
     def open_invoices(self) -> list[OpenInvoice]:
@@ -195,8 +195,8 @@ def _undecided_credits(db: OrmSession) -> dict[str, Credit]:
                                 BankLine.counterparty, BankLine.counterparty_iban, BankLine.reference)
                      .where(BankLine.classification == "funder_payment", BankLine.duplicate_of.is_(None))
                      .order_by(BankLine.booking_date, BankLine.id))
-    return {str(line_id): Credit(str(line_id), *values)
-            for line_id, *values in rows if line_id not in decided}
+    return {str(line_id): Credit(str(line_id), day, amount, label, counterparty, iban, reference)
+            for line_id, day, amount, label, counterparty, iban, reference in rows if line_id not in decided}
 
 
 def _outcome(kind: type[Decided], decision: MatchDecision) -> Decided:
@@ -255,7 +255,7 @@ def decide_payment(engine: Engine, *, line_id: int, accept: bool, invoices: list
         item = db.scalar(select(ReviewItem).where(ReviewItem.key == f"payment:{line_id}"))
         if item is None or item.status != "open":
             raise PaymentDecisionError(f"aucune proposition ouverte pour la ligne {line_id}")
-        line = db.get(BankLine, line_id)
+        line = db.get_one(BankLine, line_id)  # the line of an open item
         proposed = list(db.scalars(select(Allocation).where(
             Allocation.line_id == line_id, Allocation.state == "proposed")))
         for allocation in proposed:

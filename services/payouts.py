@@ -49,7 +49,7 @@ from adapters.models import (
 from adapters.numbering import lock_series, next_number, take_number
 from adapters.pdf import html_to_pdf, render_html
 from adapters.review import ReviewKind, open_item, resolve_item
-from adapters.sepa import Debtor, Transfer, build_pain001, iban_problem
+from adapters.sepa import Debtor, Transfer, Version, build_pain001, iban_problem
 from adapters.settings import Marketplace
 from backoffice import payouts as rules
 from backoffice.dates import business_date
@@ -198,6 +198,7 @@ def _record_payout(db: OrmSession, facts: rules.SessionPayoutFacts,
     invoice_number = decision.trainer_invoice
     if decision.self_billed:
         invoice_number = next_number(db, f"{SELF_BILLING_PREFIX}-{trainer.trainer_ref}", as_of)
+    assert invoice_number is not None  # decide_payout pays without the mandate only on an invoice
     payout = Payout(
         id=number, session_ref=facts.session_ref, sequence=sequence,
         trainer_ref=trainer.trainer_ref, amount_ht=decision.amount_ht, vat=decision.vat,
@@ -231,10 +232,10 @@ def render_self_billed_invoices(engine: Engine, *, output_dir: Path, now: dateti
             SelfBilledInvoice.pdf_path.is_(None)).order_by(SelfBilledInvoice.number)))
     for number in pending:
         with unit_of_work(engine) as db:
-            invoice = db.get(SelfBilledInvoice, number)
-            trainer = db.get(Trainer, invoice.trainer_ref)
-            session = db.get(Session, invoice.session_ref)
-            payout = db.get(Payout, invoice.payout_id)
+            invoice = db.get_one(SelfBilledInvoice, number)  # never deleted, nor its references
+            trainer = db.get_one(Trainer, invoice.trainer_ref)
+            session = db.get_one(Session, invoice.session_ref)
+            payout = db.get_one(Payout, invoice.payout_id)
             html = render_html("self_billed_invoice", {
                 "invoice": invoice, "trainer": trainer, "session": session,
                 "programme": db.get(Programme, session.programme_ref),
@@ -255,7 +256,7 @@ def render_self_billed_invoices(engine: Engine, *, output_dir: Path, now: dateti
 # --- 2. exporting -----------------------------------------------------------------------------
 
 def export_batches(engine: Engine, *, as_of: date, now: datetime, output_dir: Path,
-                   marketplace: Marketplace, version: str = "03",
+                   marketplace: Marketplace, version: Version = "03",
                    report: PayoutReport | None = None) -> PayoutReport:
     """Put every scheduled payout in the batch of its execution date, then write the files."""
     report = report if report is not None else PayoutReport()
@@ -277,7 +278,7 @@ def export_batches(engine: Engine, *, as_of: date, now: datetime, output_dir: Pa
 
 
 def _new_batch(db: OrmSession, execution_on: date, payouts: list[Payout], debtor: Debtor, *,
-               now: datetime, version: str) -> PayoutBatch:
+               now: datetime, version: Version) -> PayoutBatch:
     sequence = (db.scalar(select(func.max(PayoutBatch.sequence)).where(
         PayoutBatch.execution_date == execution_on)) or 0) + 1
     msg_id = rules.batch_id(execution_on, sequence)
@@ -287,7 +288,7 @@ def _new_batch(db: OrmSession, execution_on: date, payouts: list[Payout], debtor
         creditor_address=(p.street or "", p.postcode or "", p.city) if p.city else None)
         for p in payouts]
     xml = build_pain001(debtor, transfers, msg_id=msg_id, execution_date=execution_on,
-                        created_at=now, version=version)  # type: ignore[arg-type]
+                        created_at=now, version=version)
     batch = PayoutBatch(
         id=msg_id, execution_date=execution_on, sequence=sequence, version=version,
         transfers=len(payouts), total=quantize(sum((p.amount for p in payouts), ZERO)), xml=xml,
@@ -314,7 +315,7 @@ def write_batch_files(engine: Engine, output_dir: Path) -> list[Path]:
         if path.is_file() and hashlib.sha256(path.read_bytes()).hexdigest() == sha256:
             continue
         with unit_of_work(engine) as db:
-            xml = db.scalar(select(PayoutBatch.xml).where(PayoutBatch.path == relative))
+            xml = db.scalars(select(PayoutBatch.xml).where(PayoutBatch.path == relative)).one()
         written.append(write_atomically(path, xml))
     return written
 
@@ -382,7 +383,7 @@ def _executed(db: OrmSession, payout: Payout, line: BankLine, *, now: datetime,
               marketplace: Marketplace) -> None:
     payout.status, payout.executed_on, payout.executed_line_id = \
         "executed", line.booking_date, line.id
-    trainer = db.get(Trainer, payout.trainer_ref)
+    trainer = db.get_one(Trainer, payout.trainer_ref)
     record_email(db, f"email:payout-executed:{payout.id}", to=[trainer.email],
                  template="payout_executed", now=now, payout=payout, trainer=trainer,
                  marketplace=marketplace)

@@ -21,10 +21,12 @@ import gc
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
 from pathlib import Path
 
 from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session as OrmSession
 
 from adapters.bank_files import ParsedStatement, read_statement
 from adapters.database import insert_rows, unit_of_work
@@ -102,7 +104,7 @@ def collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _store(db, parsed: ParsedStatement, own_ibans: set[str], now: datetime) -> StatementImported:
+def _store(db: OrmSession, parsed: ParsedStatement, own_ibans: set[str], now: datetime) -> StatementImported:
     """Insert the file's new lines in one batch; work per file, not per line."""
     account = parsed.account or ""
     prints = fingerprints(parsed.lines)
@@ -138,11 +140,12 @@ _COLUMNS = ("file_id", "line", "account", "fingerprint", "booking_date", "value_
             "counterparty", "counterparty_iban", "reference", "bank_id", "duplicate_of", "classification")
 
 
-def _lines_of_other_formats(db, profile: str, first, last) -> dict:
+def _lines_of_other_formats(db: OrmSession, profile: str, first: date, last: date
+                            ) -> dict[tuple[date, Decimal], int]:
     """(date, amount) → the first line of that movement read from another format family
     (a CSV and a camt of the same account): a probable duplicate, flagged, not dropped."""
     family = profile.split(".")[0]
-    found: dict = {}
+    found: dict[tuple[date, Decimal], int] = {}
     statement = (select(BankLine.id, BankLine.booking_date, BankLine.amount, StatementFile.profile)
                  .join(StatementFile, StatementFile.id == BankLine.file_id)
                  .where(BankLine.booking_date.between(first, last)).order_by(BankLine.id))
