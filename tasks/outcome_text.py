@@ -151,7 +151,7 @@ def _invoices(outcome: PaymentDecided) -> str:
 
 
 def _payment(state: str, outcome: PaymentDecided) -> Row:
-    return {"état": state, "ligne": outcome.line_id, "factures": _invoices(outcome),
+    return {"état": state, "ligne": str(outcome.line_id), "factures": _invoices(outcome),
             "score": outcome.score, "raison": outcome.reason}
 
 
