@@ -354,7 +354,7 @@ def _party(parent: etree._Element, tag: str, party: InvoiceParty) -> None:
     if party.siret:
         _text(element, "GlobalID", party.siret, schemeID=SCHEME_SIRET)
     _text(element, "Name", party.name.strip())
-    if party.siret:
+    if party.siren:
         _text(_sub(element, "ram", "SpecifiedLegalOrganization"), "ID", party.siren,
               schemeID=SCHEME_SIREN)
     if party.email:

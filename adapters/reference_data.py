@@ -33,7 +33,10 @@ class Opco:
     billing_address: str = ""
     billing_postcode: str = ""
     billing_city: str = ""
-    siret: str = ""
+    siret: str = ""  # the head office's, when a source gives it
+    legal_name: str = ""  # the registered name, when a source gives it
+    siren: str = ""
+    invoice_channel: str = "unknown"  # portal | email | platform | unknown
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,7 +86,8 @@ def load_opcos(path: Path) -> dict[str, Opco]:
     return {row["code"]: Opco(row["code"], row["name"], row.get("billing_email", ""),
                               row.get("full_name", ""), row.get("billing_address", ""),
                               row.get("billing_postcode", ""), row.get("billing_city", ""),
-                              row.get("siret", ""))
+                              row.get("siret", ""), row.get("legal_name", ""),
+                              row.get("siren", ""), row.get("invoice_channel") or "unknown")
             for _, row in read_rows(path)}
 
 

@@ -22,6 +22,7 @@ class ReviewKind(StrEnum):
     payout = "payout"  # a trainer's transfer held, or returned by the bank
     documents = "documents"  # a session whose legal documents cannot be made
     opco = "opco"  # a client whose OPCO nobody knows
+    invoice = "invoice"  # an invoice due that cannot be issued: its buyer's identity is incomplete
 
 
 def open_item(db: OrmSession, key: str, *, kind: ReviewKind, subject: str, reasons: list[str],
@@ -62,6 +63,8 @@ NEXT_STEP = {
                  "suivant produit les documents",
     ReviewKind.opco: "renseigner l'OPCO ou l'IDCC du client dans la plateforme : le traitement suivant "
             "reprend seul",
+    ReviewKind.invoice: "compléter l'identité du payeur (OPCO : data/opcos.csv ; client : la "
+               "plateforme) : le traitement suivant émet la facture",
 }
 
 

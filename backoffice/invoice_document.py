@@ -20,10 +20,11 @@ class InvoiceParty:
     country: str = "FR"
     email: str | None = None
     vat_number: str | None = None  # intra-community VAT number, when the party has one
+    siren: str = ""  # the legal entity (9 digits): the SIRET's first nine when there is one
 
-    @property
-    def siren(self) -> str:
-        return self.siret[:9]
+    def __post_init__(self) -> None:
+        if not self.siren and self.siret:
+            object.__setattr__(self, "siren", self.siret[:9])
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,6 +19,7 @@ from decimal import Decimal
 
 from backoffice.dates import format_hours
 from backoffice.funding_status import FundingStatus
+from backoffice.identifiers import siren_problem
 from backoffice.invoice_document import InvoiceParty
 from backoffice.money import ZERO, format_eur, quantize
 
@@ -172,6 +173,7 @@ class BuyerFacts:
     city: str
     email: str  # where its invoices are sent: the OPCO's billing address, the client's contact
     full_name: str = ""  # the legal name, when the reference data has it
+    siren: str = ""  # when known without a SIRET (an OPCO's head office may be unknown)
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,8 +195,24 @@ def invoice_buyer(funder: str, *, client: BuyerFacts, opco: BuyerFacts | None) -
     else:
         chosen = client
     party = InvoiceParty(chosen.full_name or chosen.name, chosen.siret, chosen.address,
-                         chosen.postcode, chosen.city, email=chosen.email)
+                         chosen.postcode, chosen.city, email=chosen.email, siren=chosen.siren)
     return Buyer(chosen.ref, party, chosen.email)
+
+
+def missing_identity(buyer: InvoiceParty) -> list[str]:
+    """What the buyer's identity lacks for an invoice to be issued to it (French), empty when
+    complete: its name, its SIREN (valid), its billing address. An invoice is legally bound to
+    its buyer's name and address (CGI art. 242 nonies A), and e-invoicing to its SIREN: one
+    issued without is a number consumed and a credit note due."""
+    missing = [] if buyer.name.strip() else ["raison sociale"]
+    if not buyer.siren:
+        missing.append("SIREN")
+    elif problem := siren_problem(buyer.siren):
+        missing.append(f"{problem} ({buyer.siren})")
+    missing += [label for label, value in (("adresse", buyer.address),
+                                           ("code postal", buyer.postcode),
+                                           ("ville", buyer.city)) if not value.strip()]
+    return missing
 
 
 # --- what an OPCO did not pay ---------------------------------------------------------------------

@@ -115,12 +115,15 @@ class InvoiceIssued:
 
 
 @dataclass(frozen=True, slots=True)
-class InvoiceWithoutBuyerIdentity:
-    """An OPCO invoice issued although the reference data lacks the OPCO's billing address or
-    SIRET: an incident for the operators."""
+class InvoiceHeld:
+    """An invoice due but not issued (no number consumed): its buyer's identity is incomplete.
+    A review item says what is missing; the next run issues it once the data is complete."""
 
-    number: str
-    opco: str
+    session_ref: str
+    part: str
+    payer: str  # the OPCO's or the client's name
+    missing: tuple[str, ...]  # French
+    first_time: bool  # held for the first time by this run (the operators are told once)
 
 
 @dataclass(frozen=True, slots=True)

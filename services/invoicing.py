@@ -32,6 +32,7 @@ from adapters.models import Session as SessionRow
 from adapters.numbering import InvoicingError, lock_series, next_number
 from adapters.pdf import html_to_pdf, render_html
 from adapters.reference_data import ReferenceData
+from adapters.review import ReviewKind, open_item, resolve_item
 from adapters.settings import Marketplace
 from backoffice.dates import business_date
 from backoffice.documents import attended_hours
@@ -43,6 +44,7 @@ from backoffice.invoice_document import (
 )
 from backoffice.invoicing import (
     OPCO,
+    Buyer,
     BuyerFacts,
     Grant,
     InvoicePart,
@@ -51,12 +53,13 @@ from backoffice.invoicing import (
     SplitLine,
     due_date,
     invoice_buyer,
+    missing_identity,
     remainder_to_company,
     reminder_due,
     split_session,
 )
 from backoffice.money import ZERO, quantize
-from backoffice.outcomes import InvoiceIssued, InvoiceReminderSent, InvoiceWithoutBuyerIdentity
+from backoffice.outcomes import InvoiceHeld, InvoiceIssued, InvoiceReminderSent
 from services.documents import load_document_facts
 
 ACTOR = "issue-invoices"
@@ -76,7 +79,7 @@ class InvoicingReport:
     issued: list[InvoiceIssued] = field(default_factory=list)
     sent: list[str] = field(default_factory=list)  # invoice numbers
     reminders: list[InvoiceReminderSent] = field(default_factory=list)
-    without_buyer_identity: list[InvoiceWithoutBuyerIdentity] = field(default_factory=list)
+    held: list[InvoiceHeld] = field(default_factory=list)
 
 
 # --- what each session owes -------------------------------------------------------------------
@@ -125,21 +128,37 @@ def issue_due_invoices(engine: Engine, *, as_of: date, now: datetime, marketplac
         due = due_parts(db, terms)
     for session_ref, part, grant in due:
         with unit_of_work(engine) as db:
-            lock_series(db, INVOICE_SERIES, as_of)  # first the lock, then the check
+            lock_series(db, INVOICE_SERIES, as_of)  # first the lock, then the checks
             if db.scalar(select(Invoice.id).where(Invoice.session_ref == session_ref,
                                                   Invoice.invoice_key == part.key)):
                 continue  # issued by a concurrent run meanwhile
+            if not _identified(db, session_ref, part, _buyer(db, session_ref, part, grant,
+                                                             reference), now, report):
+                continue
             invoice = _issue(db, session_ref, part, grant, as_of=as_of, now=now,
                              marketplace=marketplace, reference=reference, terms=terms)
             report.issued.append(InvoiceIssued(invoice.number, session_ref, invoice.funder_name,
                                                part.key, invoice.total_ttc))
-            if part.funder == OPCO:
-                assert grant is not None  # _issue refuses an OPCO's invoice without its grant
-                opco = reference.opcos[grant.opco]
-                if not opco.billing_postcode or not opco.siret:
-                    report.without_buyer_identity.append(
-                        InvoiceWithoutBuyerIdentity(invoice.number, opco.code))
     return report
+
+
+def _identified(db: OrmSession, session_ref: str, part: InvoicePart, buyer: Buyer,
+                now: datetime, report: InvoicingReport) -> bool:
+    """Whether the invoice's buyer is identified enough to issue it; if not, it is held (no
+    number consumed) with a review item saying what is missing, resolved once it is issued."""
+    key = f"invoice:{session_ref}:{part.key}"
+    missing = missing_identity(buyer.party)
+    if not missing:
+        resolve_item(db, key, "identité du payeur complétée : facture émise", now)
+        return True
+    opened = open_item(db, key, kind=ReviewKind.invoice, proposals=[], now=now,
+                       subject=f"Facture {part.key} de la session {session_ref} à "
+                               f"{buyer.party.name} ({buyer.ref})",
+                       reasons=[f"facture non émise : identité du payeur incomplète, il "
+                                f"manque : {', '.join(missing)}"])
+    report.held.append(InvoiceHeld(session_ref, part.key, buyer.party.name, tuple(missing),
+                                   first_time=opened))
+    return False
 
 
 def _issue(db: OrmSession, session_ref: str, part: InvoicePart, grant: Grant | None, *,
@@ -148,18 +167,8 @@ def _issue(db: OrmSession, session_ref: str, part: InvoicePart, grant: Grant | N
            note: str | None = None) -> Invoice:
     series = CREDIT_SERIES if kind == "credit_note" else INVOICE_SERIES
     number = next_number(db, series, as_of)
-    facts, rows = load_document_facts(db, [session_ref])[session_ref]
-    client: Client = rows["client"]
-    opco = reference.opcos.get(grant.opco) if grant is not None else None
-    client_facts = BuyerFacts(client.client_ref, client.name, client.siret, client.address,
-                              client.postcode, client.city, client.contact_email)
-    opco_facts = None if opco is None else BuyerFacts(
-        opco.code, opco.name, opco.siret, opco.billing_address, opco.billing_postcode,
-        opco.billing_city, opco.billing_email, full_name=opco.full_name)
-    try:
-        buyer = invoice_buyer(part.funder, client=client_facts, opco=opco_facts)
-    except InvoicingRefused as refused:
-        raise InvoicingError(str(refused)) from refused
+    facts, _rows = load_document_facts(db, [session_ref])[session_ref]
+    buyer = _buyer(db, session_ref, part, grant, reference)
     # A credit note carries positive amounts, like the invoice it cancels: its type (381) says
     # that they are deducted (EN 16931; French practice for an "avoir").
     lines = tuple(InvoiceLine(line.description, line.quantity, line.unit, line.unit_price,
@@ -188,6 +197,23 @@ def _issue(db: OrmSession, session_ref: str, part: InvoicePart, grant: Grant | N
                             "lines": [str(line.amount) for line in lines],
                             "credit_note_of": credit_note_of})
     return invoice
+
+
+def _buyer(db: OrmSession, session_ref: str, part: InvoicePart, grant: Grant | None,
+           reference: ReferenceData) -> Buyer:
+    """Who the part is invoiced to: the OPCO of the grant as the reference data knows it, or
+    the session's client company as the platform exported it (the core's rule)."""
+    client = db.get_one(Client, db.get_one(SessionRow, session_ref).client_ref)
+    opco = reference.opcos.get(grant.opco) if grant is not None else None
+    client_facts = BuyerFacts(client.client_ref, client.name, client.siret, client.address,
+                              client.postcode, client.city, client.contact_email)
+    opco_facts = None if opco is None else BuyerFacts(
+        opco.code, opco.name, opco.siret, opco.billing_address, opco.billing_postcode,
+        opco.billing_city, opco.billing_email, full_name=opco.legal_name, siren=opco.siren)
+    try:
+        return invoice_buyer(part.funder, client=client_facts, opco=opco_facts)
+    except InvoicingRefused as refused:
+        raise InvoicingError(str(refused)) from refused
 
 
 def _seller(marketplace: Marketplace) -> InvoiceParty:

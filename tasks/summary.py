@@ -23,9 +23,9 @@ from prefect.states import Completed, State
 
 from adapters.files import RefusedFile
 from adapters.outbox import OutboxReport
-from backoffice.incidents import INCOMPLETE, Incident, digest, email_failed, file_rejected
+from backoffice.incidents import INCOMPLETE, Incident, email_failed, file_rejected
 from backoffice.masking import mask_text, mask_value
-from backoffice.outcomes import InvoiceWithoutBuyerIdentity, StatementImported
+from backoffice.outcomes import InvoiceHeld, StatementImported
 from services.documents import DocumentsReport
 from services.funding import FundingReport
 from services.ingest import IngestResult
@@ -124,10 +124,12 @@ def add_documents(summary: RunSummary, report: DocumentsReport, output_dir: obje
 
 def add_invoicing(summary: RunSummary, report: InvoicingReport, output_dir: object) -> None:
     summary.lines.append(
-        f"Factures : {len(report.issued)} émise(s), {len(report.sent)} envoyée(s), "
+        f"Factures : {len(report.issued)} émise(s), {len(report.held)} en attente de "
+        f"l'identité du payeur, {len(report.sent)} envoyée(s), "
         f"{len(report.reminders)} relance(s) ; PDF dans `{output_dir}/invoices`")
     summary.tables.setdefault("invoices", []).extend(map(row, report.issued))
-    summary.incidents += map(invoice_without_buyer_identity, report.without_buyer_identity)
+    # a held invoice is a review item: an incident (told to the operators) the first time only
+    summary.incidents += [invoice_held(held) for held in report.held if held.first_time]
 
 
 def add_payments(summary: RunSummary, files: list[StatementImported], matching: MatchingReport) -> None:
@@ -183,13 +185,14 @@ def add_mail(summary: RunSummary, mail: OutboxReport) -> None:
     summary.incidents += [email_failed(failure.key, failure.error) for failure in mail.failures]
 
 
-def invoice_without_buyer_identity(invoice: InvoiceWithoutBuyerIdentity) -> Incident:
-    """An OPCO invoice issued without its buyer's billing address or SIRET."""
-    detail = (f"Facture {invoice.number} : adresse de facturation ou SIRET de l'OPCO "
-              f"{invoice.opco} à renseigner dans data/opcos.csv (facture émise sans)")
-    title = detail if len(detail) <= 80 else detail[:79] + "…"
-    return Incident(f"invoice:{digest(detail)}", title, detail,
-                    "compléter les données indiquées ; voir docs/invoicing.md")
+def invoice_held(held: InvoiceHeld) -> Incident:
+    """An invoice due that was not issued: its buyer's identity is incomplete."""
+    detail = (f"identité du payeur incomplète, il manque : {', '.join(held.missing)} ; la "
+              "facture attend dans la file de revue, sans numéro")
+    return Incident(f"invoice-held:{held.session_ref}:{held.part}",
+                    f"Facture de la session {held.session_ref} à {held.payer} non émise", detail,
+                    "compléter l'identité du payeur (OPCO : data/opcos.csv ; client : la "
+                    "plateforme) ; le traitement suivant émet la facture")
 
 
 def masked_tables(summary: RunSummary) -> dict[str, list[dict[str, Any]]]:

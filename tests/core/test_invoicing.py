@@ -1,5 +1,6 @@
 """Who pays what: one case per rule, amounts to the cent, parts adding up to the price."""
 
+import dataclasses
 from datetime import date
 from decimal import Decimal
 
@@ -18,6 +19,7 @@ from backoffice.invoicing import (
     due_date,
     invoice_buyer,
     invoice_number,
+    missing_identity,
     remainder_to_company,
     reminder_due,
     split_session,
@@ -265,3 +267,18 @@ def test_only_an_opco_invoice_has_a_remainder_to_bill():
 
 def test_a_refusal_is_a_value_error():
     assert issubclass(InvoicingRefused, ValueError)
+
+
+@pytest.mark.parametrize(("changes", "missing"), [
+    ({}, []),
+    ({"siret": "", "siren": "851296632"}, []),  # an OPCO known by its SIREN only
+    ({"siret": "", "siren": ""}, ["SIREN"]),
+    ({"siret": "", "siren": "851296633"},
+     ["SIREN invalide : clé de contrôle (Luhn) fausse (851296633)"]),
+    ({"name": " ", "address": "", "postcode": "", "city": ""},
+     ["raison sociale", "adresse", "code postal", "ville"]),
+])
+def test_an_invoice_is_issued_only_to_an_identified_buyer(changes, missing):
+    buyer = InvoiceParty("ATLAS, soutenir les compétences", "85129663200017",
+                         "148 boulevard Haussmann", "75008", "Paris")
+    assert missing_identity(dataclasses.replace(buyer, **changes)) == missing

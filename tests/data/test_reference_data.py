@@ -22,6 +22,7 @@ OPCO_CODES = frozenset({
 MIN_IDCC_ROWS = 40  # floor asked for; the file holds more, each one backed by a cited source
 
 IDCC = re.compile(r"^\d{4}$")
+SIREN = re.compile(r"^\d{9}$")
 SOURCE_DEFINITION = re.compile(r"^#\s*\[([A-Z0-9_]+)\]")
 AMOUNT = re.compile(r"^\d+\.\d{2}$")
 DOMAIN = re.compile(r"^[a-z0-9.-]+\.[a-z]{2,}$")
@@ -49,6 +50,14 @@ def read_reference(name: str) -> Reference:
     return Reference(comments=lines[:start], header=list(reader.fieldnames or []), rows=rows)
 
 
+def luhn(digits: str) -> bool:
+    total = 0
+    for position, digit in enumerate(reversed(digits)):
+        value = int(digit) * (2 if position % 2 else 1)
+        total += value - 9 if value > 9 else value
+    return total % 10 == 0
+
+
 def cited(value: str) -> list[str]:
     return [part.strip() for part in value.split(";")]
 
@@ -63,8 +72,9 @@ def undefined_sources(ref: Reference) -> list[str]:
 
 def test_opcos_lists_exactly_the_eleven_codes_once():
     ref = read_reference("opcos.csv")
-    assert ref.header == ["code", "name", "full_name", "sectors", "billing_email", "billing_address",
-                          "billing_postcode", "billing_city", "siret", "website"]
+    assert ref.header == ["code", "name", "legal_name", "full_name", "sectors", "billing_email",
+                          "billing_address", "billing_postcode", "billing_city", "siren", "siret",
+                          "invoice_channel", "website", "source"]
     codes = [row["code"] for row in ref.rows]
     assert len(codes) == len(set(codes))
     assert set(codes) == OPCO_CODES
@@ -79,7 +89,21 @@ def test_opcos_rows_are_usable():
             errors.append(f"{row['code']}: billing_email {row['billing_email']!r}")
         if row["website"] and not DOMAIN.match(row["website"]):
             errors.append(f"{row['code']}: website must be a bare domain, got {row['website']!r}")
+        if row["siren"] and not (SIREN.match(row["siren"]) and luhn(row["siren"])):
+            errors.append(f"{row['code']}: siren {row['siren']!r}")
+        if row["siret"] and not (row["siret"].startswith(row["siren"]) and luhn(row["siret"])):
+            errors.append(f"{row['code']}: siret {row['siret']!r} not of siren {row['siren']!r}")
+        if row["invoice_channel"] not in ("portal", "email", "platform", "unknown"):
+            errors.append(f"{row['code']}: invoice_channel {row['invoice_channel']!r}")
+        if any(row[f"billing_{part}"] for part in ("address", "postcode", "city")) and not all(
+                row[f"billing_{part}"] for part in ("address", "postcode", "city")):
+            errors.append(f"{row['code']}: billing address incomplete")
     assert not errors, errors
+
+
+def test_opcos_sources_are_defined_in_the_header():
+    ref = read_reference("opcos.csv")
+    assert ref.sources and not undefined_sources(ref)
 
 
 def test_opcos_header_warns_that_billing_addresses_are_placeholders():

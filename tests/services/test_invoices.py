@@ -21,6 +21,7 @@ from adapters.facturx import read_facturx_xml
 from adapters.models import Effect, Invoice
 from adapters.reference_data import reference_data
 from adapters.settings import Marketplace
+from backoffice.outcomes import InvoiceHeld
 from services.funding import reconcile_funding
 from services.ingest import ingest_export
 from services.invoicing import (
@@ -259,3 +260,42 @@ def test_unpaid_invoices_are_chased_once_at_each_stage(engine, tmp_path):
         reminder = db.scalar(select(Effect).where(
             Effect.idempotency_key == "email:invoice-reminder:FA-2026-000001:J+7"))
     assert "reste impayée" in reminder.payload["text"] and "40 €" in reminder.payload["text"]
+
+
+def test_an_invoice_to_a_payer_not_fully_identified_waits_without_a_number(engine, tmp_path):
+    import dataclasses
+
+    from adapters.models import ReviewItem
+
+    prepare(engine, tmp_path, **S001_DONE)
+    real = reference_data()
+    atlas = dataclasses.replace(real.opcos["ATLAS"], siren="", billing_postcode="")
+    unknown = dataclasses.replace(real, opcos={**real.opcos, "ATLAS": atlas})
+
+    held = issue_due_invoices(engine, as_of=AS_OF, now=NOW, marketplace=MARKETPLACE,
+                              reference=unknown, terms=TERMS)
+
+    assert held.held == [InvoiceHeld("S-001", "opco", "ATLAS, soutenir les compétences",
+                                     ("SIREN", "code postal"), first_time=True)]
+    assert sorted((i.session_ref, i.invoice_key, i.number) for i in invoices(engine).values()) == [
+        ("S-001", "company", "FA-2026-000001"), ("S-002", "company", "FA-2026-000002")]
+    with unit_of_work(engine) as db:
+        item = db.scalar(select(ReviewItem).where(ReviewItem.key == "invoice:S-001:opco"))
+        assert (item.status, item.kind) == ("open", "invoice")
+        assert "il manque : SIREN, code postal" in item.reasons[0]
+
+    again = issue_due_invoices(engine, as_of=AS_OF, now=NOW, marketplace=MARKETPLACE,
+                               reference=unknown, terms=TERMS)
+    assert [h.first_time for h in again.held] == [False]  # the operators were told already
+
+    issued = issue(engine)  # the reference data completed: issued with the next number
+
+    assert [(i.session_ref, i.part, i.number) for i in issued.issued] == [
+        ("S-001", "opco", "FA-2026-000003")]
+    assert issued.held == []
+    document = invoices(engine)["FA-2026-000003"].document
+    assert (document["buyer"]["name"], document["buyer"]["siren"]) == (
+        "ATLAS, soutenir les compétences", "851296632")
+    with unit_of_work(engine) as db:
+        item = db.scalar(select(ReviewItem).where(ReviewItem.key == "invoice:S-001:opco"))
+        assert item.status == "resolved"
