@@ -13,7 +13,7 @@ an OPCO did not pay of its invoice.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -21,7 +21,7 @@ from backoffice.dates import format_hours
 from backoffice.funding_status import FundingStatus
 from backoffice.identifiers import siren_problem
 from backoffice.invoice_document import InvoiceParty
-from backoffice.money import ZERO, format_eur, quantize
+from backoffice.money import ZERO, allocate, format_eur, quantize
 
 OPCO = "opco"
 COMPANY = "company"
@@ -73,9 +73,10 @@ class SessionBilling:
     trainees: int
     funding: str  # opco_subrogation | opco_reimbursement | company
     funding_status: str  # funded | company_billing | awaiting_pec | pec_review | company
-    attended: Mapping[str, Decimal]  # hours attended per trainee
+    attended: Mapping[str, Decimal]  # hours attended per trainee (reference)
     cancelled_on: date | None = None
     start_date: date | None = None
+    names: Mapping[str, str] = field(default_factory=dict)  # trainee reference → full name
 
 
 def split_session(session: SessionBilling, grant: Grant | None, *,
@@ -111,14 +112,11 @@ def opco_share(session: SessionBilling, grant: Grant) -> tuple[Decimal, Decimal,
 
 def _subrogation(session: SessionBilling, grant: Grant, absences_apart: bool
                  ) -> list[InvoicePart]:
-    amount, paid_hours, rate = opco_share(session, grant)
+    amount, _hours, rate = opco_share(session, grant)
     granted = min(grant.amount_ht, session.price_ht)
     parts = []
     if amount > 0:
-        parts.append(InvoicePart(OPCO, OPCO, (SplitLine(
-            f"Action de formation « {session.title} » — heures réalisées prises en charge "
-            f"(dossier {grant.dossier_number})", paid_hours, "HUR", rate.quantize(Decimal("0.0001")),
-            amount),)))
+        parts.append(InvoicePart(OPCO, OPCO, _opco_lines(session, grant, amount, rate)))
     rest = quantize(session.price_ht - granted)
     absences = quantize(granted - amount)
     rest_line = SplitLine(f"Reste à charge : prix de la formation ({format_eur(session.price_ht)} "
@@ -136,6 +134,34 @@ def _subrogation(session: SessionBilling, grant: Grant, absences_apart: bool
         if lines:
             parts.append(InvoicePart(COMPANY, COMPANY, lines))
     return parts
+
+
+def _opco_lines(session: SessionBilling, grant: Grant, amount: Decimal, rate: Decimal
+                ) -> tuple[SplitLine, ...]:
+    """One line per trainee who attended, with their hours (within the grant); none for an
+    absent trainee. Every unit price is to the cent and quantity × unit price is the line's
+    amount exactly: hours at the hourly rate when that is exact (75,00 € × 10,5 h), otherwise
+    one lump sum per trainee, the OPCO's amount shared pro rata of the hours to the cent."""
+    paid = {ref: min(hours, grant.hours_per_trainee)
+            for ref, hours in session.attended.items() if hours > 0}
+    if not paid:
+        return ()
+
+    def description(ref: str) -> str:
+        name, hours = session.names.get(ref, ref), session.attended[ref]
+        done = f"{format_hours(hours)} réalisées"
+        if paid[ref] < hours:
+            done += f", dont {format_hours(paid[ref])} prises en charge"
+        return f"Action de formation « {session.title} » — {name} : {done}"
+
+    hourly = rate == quantize(rate) and all(rate * hours == quantize(rate * hours)
+                                              for hours in paid.values())
+    if hourly and sum((rate * hours for hours in paid.values()), ZERO) == amount:
+        return tuple(SplitLine(description(ref), hours, "HUR", quantize(rate),
+                               quantize(rate * hours)) for ref, hours in paid.items())
+    shares = allocate(amount, paid)
+    return tuple(SplitLine(description(ref), Decimal(1), "C62", shares[ref], shares[ref])
+                 for ref in paid)
 
 
 def _cancellation(session: SessionBilling, rate: Decimal, notice_days: int) -> list[InvoicePart]:

@@ -12,7 +12,11 @@ ending in the one rounding rule (`quantize`: to the cent, half up) with zero uns
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import TypeVar
+
+K = TypeVar("K")  # the keys of an allocation: a trainee, an invoice
 
 ZERO = Decimal("0.00")
 CENT = Decimal("0.01")
@@ -167,6 +171,22 @@ def parse_iso_amount(text: str) -> Decimal:
 def total(amounts: list[Decimal] | tuple[Decimal, ...]) -> Decimal:
     """Sum of amounts, starting from ZERO so that an empty sum is still money."""
     return quantize(sum(amounts, ZERO))
+
+
+def allocate(amount: Decimal, weights: Mapping[K, Decimal]) -> dict[K, Decimal]:
+    """`amount` (to the cent) shared pro rata of positive `weights`, each share to the cent and
+    the shares adding up to `amount` exactly: the cents that rounding down leaves go one each to
+    the largest remainders (the first keys on a tie)."""
+    weight = sum(weights.values(), ZERO)
+    if weight <= 0 or amount < 0 or any(part < 0 for part in weights.values()):
+        raise ValueError("allocate: a positive amount over non-negative weights, not all zero")
+    cents = int(quantize(amount) * 100)
+    exact = {key: Decimal(cents) * part / weight for key, part in weights.items()}
+    shares = {key: int(value) for key, value in exact.items()}  # toward zero: amount ≥ 0
+    order = sorted(exact, key=lambda key: exact[key] - shares[key], reverse=True)
+    for key in order[:cents - sum(shares.values())]:
+        shares[key] += 1
+    return {key: quantize(Decimal(share) / 100) for key, share in shares.items()}
 
 
 def format_eur(amount: Decimal) -> str:

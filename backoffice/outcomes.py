@@ -202,6 +202,17 @@ class PayoutWarning:
 
 
 @dataclass(frozen=True, slots=True)
+class TrainerInvoiceNearPaymentCap:
+    """A trainer's invoice unpaid 45 days or more after its receipt (the cap is 60 days)."""
+
+    session_ref: str
+    trainer_ref: str
+    number: str
+    received_on: date
+    days_left: int  # negative once the cap is passed
+
+
+@dataclass(frozen=True, slots=True)
 class SepaFileExported:
     batch_id: str
     execution_date: date

@@ -12,7 +12,9 @@ The rules (domain brief §8, design brief §2 step 6):
     mismatch goes to review) or a self-billing mandate (the marketplace issues the invoice);
   * before paying: a valid IBAN, a valid SIRET, the account holder's name, and the trainer's NDA
     (missing: a warning, or a block when the setting says so);
-  * the transfer is executed on the next TARGET2 business day after the decision.
+  * the transfer is executed on the next TARGET2 business day after the decision;
+  * a trainer's invoice must be paid within 60 days (Code de commerce L441-10), pay-when-paid or
+    not: one still unpaid 45 days after its receipt is shown to the operators with the days left.
 """
 
 from __future__ import annotations
@@ -210,6 +212,17 @@ def execution_date(decided_on: date, today: date | None = None) -> date:
     if today is not None and today > due:
         due = today
     return next_target2_business_day(due)
+
+
+PAYMENT_CAP_DAYS = 60  # Code de commerce L441-10: at most 60 days after the invoice
+PAYMENT_CAP_WARNING_DAYS = 45  # from then on, an unpaid trainer invoice is shown to operators
+
+
+def payment_cap_days_left(received_on: date, as_of: date) -> int | None:
+    """Days left before a trainer invoice received on `received_on` passes the legal 60-day
+    cap (negative once past it), from the 45th day on; None before."""
+    waited = (as_of - received_on).days
+    return PAYMENT_CAP_DAYS - waited if waited >= PAYMENT_CAP_WARNING_DAYS else None
 
 
 PAYOUT_SERIES = "PO"  # a gap-free number series, like the invoices'

@@ -34,8 +34,8 @@ from adapters.pdf import html_to_pdf, render_html
 from adapters.reference_data import ReferenceData
 from adapters.review import ReviewKind, open_item, resolve_item
 from adapters.settings import Marketplace
-from backoffice.dates import business_date
-from backoffice.documents import attended_hours
+from backoffice.dates import business_date, format_hours
+from backoffice.documents import SessionDocumentFacts, attended_hours
 from backoffice.invoice_document import (
     EXEMPTION_TEXT,
     InvoiceDocument,
@@ -103,7 +103,8 @@ def session_parts(db: OrmSession, terms: InvoicingTerms, session_refs: list[str]
             hours_per_trainee=facts.hours_per_trainee, trainees=len(facts.trainees),
             funding=facts.funding, funding_status=facts.funding_status,
             attended=attended_hours(facts), cancelled_on=cancelled.get(ref),
-            start_date=facts.start_date)
+            start_date=facts.start_date,
+            names={t.trainee_ref: t.full_name for t in facts.trainees})
         parts += [(ref, part, grant) for part in split_session(
             billing, grant, absences_apart=terms.absences_apart,
             cancellation_fee_rate=terms.cancellation_fee_rate)]
@@ -181,7 +182,7 @@ def _issue(db: OrmSession, session_ref: str, part: InvoicePart, grant: Grant | N
         buyer=buyer.party, lines=lines, total_ht=total, total_vat=ZERO, total_ttc=total,
         payment_iban=marketplace.iban, payment_bic=marketplace.bic, session_ref=session_ref,
         dossier_number=grant.dossier_number if grant else None,
-        trainees=tuple(t.full_name for t in facts.trainees), preceding_number=credit_note_of,
+        trainees=_trainees(facts, opco_part=part.funder == OPCO), preceding_number=credit_note_of,
         note=note)
     invoice = Invoice(
         number=number, kind=kind, session_ref=session_ref, invoice_key=part.key,
@@ -197,6 +198,16 @@ def _issue(db: OrmSession, session_ref: str, part: InvoicePart, grant: Grant | N
                             "lines": [str(line.amount) for line in lines],
                             "credit_note_of": credit_note_of})
     return invoice
+
+
+def _trainees(facts: SessionDocumentFacts, *, opco_part: bool) -> tuple[str, ...]:
+    """The trainees an invoice names: for an OPCO's, those who attended, with their hours (it
+    pays for realised hours only); for the company's, all of them."""
+    if not opco_part:
+        return tuple(t.full_name for t in facts.trainees)
+    hours = attended_hours(facts)
+    return tuple(f"{t.full_name} ({format_hours(hours[t.trainee_ref])})" for t in facts.trainees
+                 if hours[t.trainee_ref] > 0)
 
 
 def _buyer(db: OrmSession, session_ref: str, part: InvoicePart, grant: Grant | None,

@@ -62,6 +62,7 @@ from backoffice.outcomes import (
     PayoutWaiting,
     PayoutWarning,
     SepaFileExported,
+    TrainerInvoiceNearPaymentCap,
     TransferExecuted,
     TransferReturned,
 )
@@ -81,6 +82,7 @@ class PayoutReport:
     batches: list[SepaFileExported] = field(default_factory=list)
     executed: list[TransferExecuted] = field(default_factory=list)
     failed: list[TransferReturned] = field(default_factory=list)
+    near_payment_cap: list[TrainerInvoiceNearPaymentCap] = field(default_factory=list)
 
     @property
     def awaiting_trainer_invoice(self) -> list[PayoutWaiting]:
@@ -131,7 +133,23 @@ def schedule_payouts(engine: Engine, *, as_of: date, now: datetime,
                 report.scheduled.append(PayoutScheduled(
                     payout.id, session_ref, payout.trainer_ref, payout.amount,
                     payout.trainer_invoice, payout.execution_date))
+        report.near_payment_cap = _near_payment_cap(db, as_of)
     return report
+
+
+def _near_payment_cap(db: OrmSession, as_of: date) -> list[TrainerInvoiceNearPaymentCap]:
+    """The trainer invoices no payout pays yet (none scheduled, exported or executed) that
+    reached the 45th day after their receipt."""
+    paying = set(db.scalars(select(Payout.trainer_invoice).where(Payout.status.in_(ACTIVE))))
+    late = []
+    for row in db.scalars(select(TrainerInvoice).order_by(TrainerInvoice.received_at,
+                                                          TrainerInvoice.number)):
+        received_on = business_date(row.received_at)
+        days_left = rules.payment_cap_days_left(received_on, as_of)
+        if days_left is not None and row.number not in paying:
+            late.append(TrainerInvoiceNearPaymentCap(row.session_ref, row.trainer_ref, row.number,
+                                                     received_on, days_left))
+    return late
 
 
 def load_payout_facts(db: OrmSession) -> dict[str, rules.SessionPayoutFacts]:

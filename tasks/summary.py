@@ -23,9 +23,10 @@ from prefect.states import Completed, State
 
 from adapters.files import RefusedFile
 from adapters.outbox import OutboxReport
+from backoffice.dates import format_date_fr
 from backoffice.incidents import INCOMPLETE, Incident, email_failed, file_rejected
 from backoffice.masking import mask_text, mask_value
-from backoffice.outcomes import InvoiceHeld, StatementImported
+from backoffice.outcomes import InvoiceHeld, StatementImported, TrainerInvoiceNearPaymentCap
 from services.documents import DocumentsReport
 from services.funding import FundingReport
 from services.ingest import IngestResult
@@ -169,6 +170,17 @@ def add_payouts(summary: RunSummary, report: PayoutReport, output_dir: Path) -> 
                             for waiting in report.awaiting_trainer_invoice]
     summary.needs_human += [f"Session {warning.session_ref} : {warning.warning}"
                             for warning in report.warnings]
+    summary.needs_human += [_payment_cap(late) for late in report.near_payment_cap]
+
+
+def _payment_cap(late: TrainerInvoiceNearPaymentCap) -> str:
+    where = (f"Facture formateur {late.number} ({late.trainer_ref}, session {late.session_ref}) "
+             f"reçue le {format_date_fr(late.received_on)}, non payée : ")
+    if late.days_left >= 0:
+        return where + (f"plus que {late.days_left} jour(s) avant le délai légal de paiement "
+                        "de 60 jours (L441-10 du Code de commerce)")
+    return where + (f"délai légal de paiement de 60 jours (L441-10 du Code de commerce) "
+                    f"dépassé de {-late.days_left} jour(s)")
 
 
 def add_refused_files(summary: RunSummary, refused: tuple[RefusedFile, ...]) -> None:

@@ -119,12 +119,29 @@ def test_who_pays_what(case):
     assert all(part.funder == "company" for part in parts if part.key != "opco")
 
 
-def test_the_opco_line_shows_hours_and_rate():
-    (opco, company) = split_session(billing(attended={"A": D("14"), "B": D("10.5")}), GRANT)
-    (line,) = opco.lines
-    assert (line.quantity, line.unit, line.unit_price) == (D("24.5"), "HUR", D("55.0000"))
-    assert "dossier AT-1" in line.description
+def test_the_opco_invoice_has_a_line_per_trainee_with_their_hours_at_the_hourly_rate():
+    names = {"A": "Éloïse Martin", "B": "Marc Petit"}
+    (opco, company) = split_session(billing(attended={"A": D("14"), "B": D("10.5")},
+                                            names=names), GRANT)
+    assert [(line.quantity, line.unit, line.unit_price, line.amount) for line in opco.lines] == [
+        (D("14"), "HUR", D("55.00"), D("770.00")), (D("10.5"), "HUR", D("55.00"), D("577.50"))]
+    assert opco.lines[1].description == ("Action de formation « Excel avancé » — Marc Petit : "
+                                         "10,5 h réalisées")
     assert [rest.amount for rest in company.lines] == [D("1260.00"), D("192.50")]
+
+
+def test_an_absent_trainee_is_not_on_the_opco_invoice():
+    (opco, _) = split_session(billing(attended={"A": D("14"), "B": D("0")}), GRANT)
+    assert [line.description.rsplit("— ", 1)[1] for line in opco.lines] == ["A : 14 h réalisées"]
+
+
+def test_an_hourly_rate_not_to_the_cent_gives_a_lump_sum_per_trainee_adding_up_exactly():
+    grant = Grant("ATLAS", "AT-1", D("944.00"), D("10.5"), True)  # 44,9523… € per hour
+    (opco, _) = split_session(billing(attended={"A": D("10.5"), "B": D("7"), "C": D("3.5")},
+                                      trainees=2), grant)
+    assert [(line.quantity, line.unit, line.unit_price) for line in opco.lines] == [
+        (D(1), "C62", D("472.00")), (D(1), "C62", D("314.67")), (D(1), "C62", D("157.33"))]
+    assert opco.total == D("944.00")
 
 
 def test_an_accepted_pec_with_fewer_hours_bills_the_opco_at_most_its_hours_per_trainee():
@@ -132,8 +149,8 @@ def test_an_accepted_pec_with_fewer_hours_bills_the_opco_at_most_its_hours_per_t
     # trainee's absences leave room under the grant
     grant = Grant("ATLAS", "AT-1", D("1540.00"), D("10.5"), True)
     (opco, _) = split_session(billing(attended={"A": D("14"), "B": D("7")}), grant)
-    (line,) = opco.lines
-    assert line.quantity == D("17.5")  # 10.5 h for A, 7 h for B
+    assert [line.description.rsplit("— ", 1)[1] for line in opco.lines] == [
+        "A : 14 h réalisées, dont 10,5 h prises en charge", "B : 7 h réalisées"]
     assert opco.total == D("1283.33")
 
 
@@ -147,8 +164,9 @@ def test_every_line_is_its_quantity_times_its_unit_price_in_a_known_unit(case):
         assert line.unit in ("HUR", "C62")
         if line.unit == "C62":
             assert (line.quantity, line.unit_price) == (D(1), line.amount)
-        else:  # the hourly rate is shown to 4 decimals: the amount is within a cent of the product
-            assert abs(line.quantity * line.unit_price - line.amount) <= D("0.01")
+        # every price to the cent, and the line is its quantity times its price, exactly
+        assert line.unit_price == line.unit_price.quantize(D("0.01"))
+        assert line.quantity * line.unit_price == line.amount
 
 
 @pytest.mark.parametrize(("start", "end", "days"), [
@@ -183,6 +201,11 @@ def test_the_parts_always_add_up_to_the_price(price, grant, attended, subrogatio
     opco = sum(p.total for p in parts if p.funder == "opco")
     assert opco <= min(grant, price)  # never more than the grant
     assert all(line.amount >= 0 for p in parts for line in p.lines)
+    for line in (line for p in parts for line in p.lines):  # shown to the cent, exact
+        assert line.unit_price == line.unit_price.quantize(D("0.01"))
+        assert line.quantity * line.unit_price == line.amount
+    assert all(h > 0 for h in attended) or len([line for p in parts if p.funder == "opco"
+                                                for line in p.lines]) < len(attended)
 
 
 def test_numbers_and_reminders():

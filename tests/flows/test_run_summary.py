@@ -73,6 +73,7 @@ def test_payouts_are_told_in_the_summary_and_its_table_from_their_records():
         PayoutToReview,
         PayoutWarning,
         SepaFileExported,
+        TrainerInvoiceNearPaymentCap,
         TransferReturned,
     )
     from services.payouts import PayoutReport
@@ -85,7 +86,10 @@ def test_payouts_are_told_in_the_summary_and_its_table_from_their_records():
                                   Decimal("1320.00"), "sepa/VIR-FORMATEURS-20270106-01.xml")],
         failed=[TransferReturned("PO-2026-000009", "S-000", Decimal("80.00"), "compte clos")],
         review=[PayoutToReview("S-002", "IBAN invalide")],
-        warnings=[PayoutWarning("S-003", "formateur TR-03 sans NDA")])
+        warnings=[PayoutWarning("S-003", "formateur TR-03 sans NDA")],
+        near_payment_cap=[
+            TrainerInvoiceNearPaymentCap("S-004", "TR-04", "F-9", date(2026, 10, 8), 15),
+            TrainerInvoiceNearPaymentCap("S-005", "TR-05", "F-7", date(2026, 10, 1), -4)])
     summary = RunSummary("Virements formateurs", today=TODAY)
 
     add_payouts(summary, report, Path("sortie"))
@@ -101,4 +105,10 @@ def test_payouts_are_told_in_the_summary_and_its_table_from_their_records():
         {"état": "revenu", "virement": "PO-2026-000009", "session": "S-000", "montant": "80.00",
          "motif": "compte clos"},
         {"état": "à revoir", "session": "S-002", "motif": "IBAN invalide"}]
-    assert summary.needs_human == ["Session S-003 : formateur TR-03 sans NDA"]
+    assert summary.needs_human == [
+        "Session S-003 : formateur TR-03 sans NDA",
+        "Facture formateur F-9 (TR-04, session S-004) reçue le 8 octobre 2026, non payée : plus "
+        "que 15 jour(s) avant le délai légal de paiement de 60 jours (L441-10 du Code de "
+        "commerce)",
+        "Facture formateur F-7 (TR-05, session S-005) reçue le 1er octobre 2026, non payée : "
+        "délai légal de paiement de 60 jours (L441-10 du Code de commerce) dépassé de 4 jour(s)"]

@@ -20,6 +20,7 @@ from backoffice.payouts import (
     batch_ids_in,
     decide_payout,
     execution_date,
+    payment_cap_days_left,
     payout_ids_in,
     remittance,
 )
@@ -181,3 +182,13 @@ def test_only_a_missing_trainer_invoice_says_the_funders_paid_and_the_trainer_mu
     unpaid = decide_payout(facts(funder_invoices=(OPCO_PAID, COMPANY_UNPAID)))
     assert (awaited.outcome, awaited.awaits_trainer_invoice) == (Outcome.wait, True)
     assert (unpaid.outcome, unpaid.awaits_trainer_invoice) == (Outcome.wait, False)
+
+@pytest.mark.parametrize(("as_of", "left"), [
+    (date(2026, 11, 21), None),  # 44 days after receipt: nothing to say yet
+    (date(2026, 11, 22), 15),
+    (date(2026, 12, 7), 0),  # the 60th day
+    (date(2026, 12, 10), -3),
+])
+# the 60-day cap of a trainer invoice (Code de commerce L441-10), shown from the 45th day
+def test_a_trainer_invoice_shows_the_days_left_before_the_cap_from_day_45(as_of, left):
+    assert payment_cap_days_left(date(2026, 10, 8), as_of) == left

@@ -276,3 +276,20 @@ def test_the_iso_2019_file_carries_the_trainers_structured_address(engine, tmp_p
     for part in (b"<StrtNm>3 rue des Lilas</StrtNm>", b"<PstCd>69003</PstCd>",
                  b"<TwnNm>Lyon</TwnNm>", b"<Nm>Elodie Marchand</Nm>"):
         assert part in xml
+
+
+def test_a_trainer_invoice_unpaid_45_days_after_receipt_is_shown_with_the_days_left(
+        engine, tmp_path):
+    from backoffice.outcomes import TrainerInvoiceNearPaymentCap
+
+    invoices = setup_invoices(engine, tmp_path)  # F-2026-017 of TR-02 received on 8 October
+
+    def near_cap(as_of: date) -> list[TrainerInvoiceNearPaymentCap]:
+        return schedule_payouts(engine, as_of=as_of, now=NOW).near_payment_cap
+
+    assert near_cap(date(2026, 11, 21)) == []  # day 44
+    assert near_cap(date(2026, 11, 22)) == [TrainerInvoiceNearPaymentCap(
+        "S-002", "TR-02", "F-2026-017", date(2026, 10, 8), 15)]  # day 45: the funders unpaid
+    assert [late.days_left for late in near_cap(date(2026, 12, 10))] == [-3]  # cap passed
+    pay(engine, tmp_path, "sg1.csv", [invoices["s2"]])
+    assert near_cap(AS_OF) == []  # paid now: its payout is scheduled
