@@ -558,6 +558,23 @@ class Payout(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
+class InvoiceDeposit(Base):
+    """An invoice a funder takes on its own portal, not by e-mail: the package prepared for the
+    operator (the invoice, the certificats, the attendance sheets), then the day an operator
+    deposited it. Dunning counts from that day."""
+
+    __tablename__ = "invoice_deposits"
+    number: Mapped[str] = mapped_column(ForeignKey("invoices.number"), primary_key=True)
+    funder_ref: Mapped[str] = mapped_column(String(64), index=True)
+    dossier_number: Mapped[str | None] = mapped_column(String(64))
+    path: Mapped[str] = mapped_column(Text)  # the package, relative to the output folder
+    files: Mapped[list[str]] = mapped_column(JSON)  # the names of the files it holds
+    prepared_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    deposited_on: Mapped[date | None] = mapped_column(Date)
+    deposited_by: Mapped[str | None] = mapped_column(String(120))
+    note: Mapped[str | None] = mapped_column(Text)
+
+
 class SelfBilledInvoice(Base):
     """An invoice the marketplace issued in a trainer's name under a self-billing mandate
     (CGI 289 I-2, "Autofacturation"): one gap-free series per trainer."""

@@ -23,6 +23,7 @@ class ReviewKind(StrEnum):
     documents = "documents"  # a session whose legal documents cannot be made
     opco = "opco"  # a client whose OPCO nobody knows
     invoice = "invoice"  # an invoice due that cannot be issued: its buyer's identity is incomplete
+    deposit = "deposit"  # an invoice to deposit on its funder's portal
 
 
 def open_item(db: OrmSession, key: str, *, kind: ReviewKind, subject: str, reasons: list[str],
@@ -63,6 +64,8 @@ NEXT_STEP = {
                  "suivant produit les documents",
     ReviewKind.opco: "renseigner l'OPCO ou l'IDCC du client dans la plateforme : le traitement suivant "
             "reprend seul",
+    ReviewKind.deposit: "déposer les fichiers du dossier indiqué sur le portail du financeur, "
+               "puis flow `record-deposit` (numéro, date du dépôt)",
     ReviewKind.invoice: "compléter l'identité du payeur (OPCO : data/opcos.csv ; client : la "
                "plateforme) : le traitement suivant émet la facture",
 }

@@ -3,16 +3,18 @@
 Funded = funded share × min(price, hourly cap × hours × trainees, annual cap per company);
 nothing below the minimum duration. The annual cap is what a company may get in a calendar year:
 the pipeline cannot see what the company already used, so the estimate is an upper bound, and
-the PEC is the truth. Unknown criteria give no estimate, and say so.
+the PEC is the truth. Unknown criteria give no estimate, and say so; when the latest criteria
+known for the client have expired, the estimate is made from them and says so.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
+from backoffice.dates import format_date_fr
 from backoffice.money import ZERO, format_eur, quantize
 
 
@@ -56,16 +58,33 @@ def estimate_funding(criteria: Iterable[FundingCriterion], *, opco: str | None, 
                      price_ht: Decimal, on: date) -> Estimate:
     if opco is None:
         return Estimate(None, None, "pas d'estimation : OPCO du client inconnu")
+    criteria = tuple(criteria)
     matching = [c for c in criteria if c.applies(opco, idcc, headcount, on)]
-    if not matching:
+    expired = [c for c in criteria if c.valid_to is not None and c.valid_to < on
+               and c.applies(opco, idcc, headcount, c.valid_to)]
+    if not matching and not expired:
         size = "effectif inconnu" if headcount is None else f"effectif {headcount}"
         return Estimate(None, None, f"pas d'estimation : critères de financement inconnus pour "
                                     f"{opco}, IDCC {idcc or 'inconnu'}, {size}, au {on}")
-    criterion = max(matching, key=lambda c: (bool(c.idccs), c.valid_from))
+    if matching:
+        criterion, caveat = max(matching, key=lambda c: (bool(c.idccs), c.valid_from)), ""
+    else:  # the latest criteria known have expired: an estimate still, that says so
+        criterion = max(expired, key=lambda c: (c.valid_to or on, bool(c.idccs)))
+        caveat = (f"critères expirés le {format_date_fr(criterion.valid_to or on)}, les derniers "
+                  "connus : estimation à revérifier ; ")
     share, how = _funded(criterion, hours_per_trainee, trainees, price_ht)
     share = quantize(min(share, price_ht))
     return Estimate(share, quantize(price_ht - share),
-                    f"{criterion.opco}, {criterion.scope} ({criterion.source}) : {how}")
+                    f"{caveat}{criterion.opco}, {criterion.scope} ({criterion.source}) : {how}")
+
+
+def expiring(criteria: Iterable[FundingCriterion], on: date, within_days: int = 60
+             ) -> list[FundingCriterion]:
+    """The criteria whose validity ends within `within_days` after `on` (to check again: the
+    OPCOs publish next year's criteria in January, sometimes change them during the year)."""
+    return sorted((c for c in criteria if c.valid_to is not None
+                   and on <= c.valid_to <= on + timedelta(days=within_days)),
+                  key=lambda c: (c.valid_to or on, c.opco, c.scope, c.size_min))
 
 
 def _funded(c: FundingCriterion, hours: Decimal, trainees: int, price: Decimal

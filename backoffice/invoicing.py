@@ -269,6 +269,25 @@ def due_date(issued_on: date, payment_days: int = 30) -> date:
     return issued_on + timedelta(days=payment_days)
 
 
+def by_email(funder_kind: str, channel: str | None) -> bool:
+    """Whether an invoice is e-mailed to its funder: a company's always; an OPCO's only when it
+    takes invoices by e-mail. Otherwise (its portal, an e-invoicing platform, or not known yet)
+    an operator deposits it, and dunning counts from that day."""
+    return funder_kind != OPCO or channel == "email"
+
+
+def dunning_due_date(due: date, payment_days: int, *, deposit_awaited: bool,
+                     deposited_on: date | None) -> date | None:
+    """The day dunning counts from: the invoice's due date; for one deposited on the funder's
+    portal, the deposit day plus the payment term when that is later; None while the deposit
+    is awaited (the funder cannot pay what it has not received)."""
+    if not deposit_awaited:
+        return due
+    if deposited_on is None:
+        return None
+    return max(due, due_date(deposited_on, payment_days))
+
+
 def reminder_due(due: date, as_of: date, days_after: Sequence[int] = (7, 30)) -> int | None:
     """The latest reminder stage reached (days after the due date), None before the first."""
     reached = [d for d in days_after if due + timedelta(days=d) <= as_of]

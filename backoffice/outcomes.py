@@ -85,6 +85,16 @@ class UnknownOpco:
     reason: str  # French
 
 
+@dataclass(frozen=True, slots=True)
+class CriteriaExpiring:
+    """Funding criteria of the reference data whose validity ends within 60 days: to check
+    against the OPCO's publication (data/funding_criteria.csv)."""
+
+    opco: str
+    scope: str
+    valid_to: date
+
+
 # --- documents -----------------------------------------------------------------------------------
 
 @dataclass(frozen=True, slots=True)
@@ -124,6 +134,15 @@ class InvoiceHeld:
     payer: str  # the OPCO's or the client's name
     missing: tuple[str, ...]  # French
     first_time: bool  # held for the first time by this run (the operators are told once)
+
+
+@dataclass(frozen=True, slots=True)
+class InvoiceToDeposit:
+    """An invoice whose funder takes it on its portal: its package is ready for an operator."""
+
+    number: str
+    funder: str
+    path: str  # the package's folder, relative to the output folder
 
 
 @dataclass(frozen=True, slots=True)

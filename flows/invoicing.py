@@ -13,7 +13,12 @@ from services.invoicing import InvoicingReport
 from tasks import context
 from tasks.alerts import operator_flow
 from tasks.concurrency import money_moving
-from tasks.invoicing import bill_remainder_for, issue_credit_note_for, issue_invoices_for
+from tasks.invoicing import (
+    bill_remainder_for,
+    issue_credit_note_for,
+    issue_invoices_for,
+    record_deposit_of,
+)
 from tasks.mail import deliver_pending_emails
 from tasks.summary import RunSummary, add_invoicing, add_mail, finish_run
 
@@ -81,3 +86,22 @@ def bill_remainder(number: str = titled("Facture à l'OPCO"),
         numbers = bill_remainder_for(number, paid, note, day, context.operator())
     issue_invoices(as_of=day)  # takes the slot in its turn
     return numbers
+
+
+@operator_flow("record-deposit")
+def record_deposit(number: str = titled("Facture déposée"),
+                   deposited_on: BusinessDate | None = titled("Date du dépôt (vide : aujourd'hui)",
+                                                              None),
+                   note: str = titled("Note (référence du dépôt sur le portail…)", "")) -> str:
+    """An operator deposited an invoice's package on its funder's portal: record the day.
+
+    Args:
+        number: La facture déposée (ex. FA-2026-000012), listée dans la file de revue.
+        deposited_on: Le jour du dépôt (par défaut : aujourd'hui, heure de Paris). Les relances
+            comptent de ce jour.
+        note: Facultatif : la référence donnée par le portail, gardée dans le journal d'audit.
+    """
+    message = record_deposit_of(number, context.business_day(deposited_on), note,
+                                context.operator())
+    get_run_logger().info(message)
+    return message

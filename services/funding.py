@@ -35,10 +35,11 @@ from adapters.reference_data import ReferenceData
 from adapters.review import ReviewKind, open_item, resolve_item
 from adapters.settings import Marketplace
 from backoffice.dates import business_date
-from backoffice.funding_estimate import estimate_funding
+from backoffice.funding_estimate import estimate_funding, expiring
 from backoffice.funding_status import FundingStatus, funding_status, opco_share
 from backoffice.opco import OpcoResolution, resolve_opco
 from backoffice.outcomes import (
+    CriteriaExpiring,
     GreenLight,
     PecReminderSent,
     PecSuperseded,
@@ -74,6 +75,7 @@ class FundingReport:
     reminders: list[PecReminderSent] = field(default_factory=list)
     switches: list[SwitchedToCompanyBilling] = field(default_factory=list)
     unknown_opcos: list[UnknownOpco] = field(default_factory=list)
+    expiring_criteria: list[CriteriaExpiring] = field(default_factory=list)  # within 60 days
     estimates: int = 0
 
 
@@ -113,6 +115,10 @@ def reconcile_funding(engine: Engine, *, as_of: date, now: datetime, reference: 
         _update_session_funding(run, world, decisions, funded, reference)
         _follow_up(run, world, funded, _sessions_in_review(decisions), reminder_days)
         _flag_unknown_opcos(run, world)
+    report.expiring_criteria = sorted({
+        CriteriaExpiring(c.opco, c.scope, c.valid_to)
+        for c in expiring(reference.funding_criteria, as_of) if c.valid_to is not None},
+        key=lambda c: (c.valid_to, c.opco, c.scope))
     return report
 
 

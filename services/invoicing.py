@@ -27,14 +27,15 @@ from adapters.database import unit_of_work
 from adapters.email_templates import record_email
 from adapters.facturx import embed_facturx
 from adapters.files import write_atomically
-from adapters.models import Client, DocumentFile, Invoice, Pec, SessionFunding
+from adapters.models import Client, DocumentFile, Invoice, InvoiceDeposit, Pec, SessionFunding
 from adapters.models import Session as SessionRow
 from adapters.numbering import InvoicingError, lock_series, next_number
 from adapters.pdf import html_to_pdf, render_html
 from adapters.reference_data import ReferenceData
 from adapters.review import ReviewKind, open_item, resolve_item
 from adapters.settings import Marketplace
-from backoffice.dates import business_date, format_hours
+from backoffice.dates import business_date, format_date_fr, format_hours
+from backoffice.document_kinds import CERTIFICATES, EMARGEMENT, START_KIT
 from backoffice.documents import SessionDocumentFacts, attended_hours
 from backoffice.invoice_document import (
     EXEMPTION_TEXT,
@@ -51,7 +52,9 @@ from backoffice.invoicing import (
     InvoicingRefused,
     SessionBilling,
     SplitLine,
+    by_email,
     due_date,
+    dunning_due_date,
     invoice_buyer,
     missing_identity,
     remainder_to_company,
@@ -59,7 +62,7 @@ from backoffice.invoicing import (
     split_session,
 )
 from backoffice.money import ZERO, quantize
-from backoffice.outcomes import InvoiceHeld, InvoiceIssued, InvoiceReminderSent
+from backoffice.outcomes import InvoiceHeld, InvoiceIssued, InvoiceReminderSent, InvoiceToDeposit
 from services.documents import load_document_facts
 
 ACTOR = "issue-invoices"
@@ -78,6 +81,7 @@ class InvoicingTerms:
 class InvoicingReport:
     issued: list[InvoiceIssued] = field(default_factory=list)
     sent: list[str] = field(default_factory=list)  # invoice numbers
+    deposits: list[InvoiceToDeposit] = field(default_factory=list)
     reminders: list[InvoiceReminderSent] = field(default_factory=list)
     held: list[InvoiceHeld] = field(default_factory=list)
 
@@ -272,12 +276,16 @@ def render_invoice_pdf(document: InvoiceDocument, marketplace: Marketplace,
 
 
 def send_pending_invoices(engine: Engine, *, output_dir: Path, now: datetime,
-                          marketplace: Marketplace) -> list[str]:
-    """Render the PDF of every invoice that has none, then record its e-mail (once)."""
+                          marketplace: Marketplace, reference: ReferenceData
+                          ) -> tuple[list[str], list[InvoiceToDeposit]]:
+    """Render the PDF of every invoice that has none, then send it the way its funder takes
+    invoices: by e-mail (recorded once in the outbox), or, for a funder taking them on its own
+    portal, as a package an operator deposits there (listed in the review queue until the
+    `record-deposit` flow says when). Returns the numbers e-mailed and the packages prepared."""
     with unit_of_work(engine) as db:
         pending = list(db.scalars(select(Invoice.id).where(Invoice.pdf_path.is_(None))
                                   .order_by(Invoice.number)))
-    sent = []
+    sent, deposits = [], []
     for invoice_id in pending:
         with unit_of_work(engine) as db:
             invoice = db.get_one(Invoice, invoice_id)  # an invoice is never deleted
@@ -290,13 +298,42 @@ def send_pending_invoices(engine: Engine, *, output_dir: Path, now: datetime,
             invoice.pdf_path = str(path.relative_to(output_dir))
             invoice.sha256 = hashlib.sha256(pdf).hexdigest()
             attachments = [str(path), *_certificates(db, invoice, output_dir)]
+            opco = reference.opcos.get(invoice.funder_ref) if invoice.funder_kind == OPCO else None
+            if not by_email(invoice.funder_kind, opco.invoice_channel if opco else None):
+                deposits.append(_prepare_deposit(db, invoice, attachments, output_dir, now))
+                continue
             record_email(db, f"email:{invoice.kind}:{invoice.number}",
                          to=[invoice.billing_email], now=now, attachments=attachments,
                          template="credit_note" if invoice.kind == "credit_note" else "invoice",
                          invoice=document, marketplace=marketplace,
                          to_opco=invoice.funder_kind == OPCO, partial=partial)
             sent.append(invoice.number)
-    return sent
+    return sent, deposits
+
+
+def _prepare_deposit(db: OrmSession, invoice: Invoice, attachments: list[str], output_dir: Path,
+                     now: datetime) -> InvoiceToDeposit:
+    """The files to upload to the funder's portal in one folder (`deposits/<funder>/<number>`):
+    the invoice, the certificats, the attendance sheets; recorded and put in the review queue."""
+    folder = output_dir / "deposits" / invoice.funder_ref / invoice.number
+    proofs = invoice.kind == "invoice"  # an invoice goes with its proofs, a credit note alone
+    files = [*attachments, *(_attendance_sheets(db, invoice, output_dir) if proofs else [])]
+    for file in files:
+        write_atomically(folder / Path(file).name, Path(file).read_bytes())
+    relative = str(folder.relative_to(output_dir))
+    names = [Path(file).name for file in files]
+    db.add(InvoiceDeposit(number=invoice.number, funder_ref=invoice.funder_ref,
+                          dossier_number=invoice.dossier_number, path=relative, files=names,
+                          prepared_at=now))
+    open_item(db, f"deposit:{invoice.number}", kind=ReviewKind.deposit, proposals=[], now=now,
+              subject=f"{'Avoir' if invoice.kind == 'credit_note' else 'Facture'} "
+                      f"{invoice.number} à {invoice.funder_name}"
+                      + (f" (dossier {invoice.dossier_number})" if invoice.dossier_number else ""),
+              reasons=[f"à déposer sur le portail de {invoice.funder_name} : {relative} "
+                       f"({len(names)} fichier(s))"]
+              + (["certificats de réalisation absents du dossier : l'OPCO ne paie pas sans "
+                  "eux"] if proofs and len(attachments) == 1 else []))
+    return InvoiceToDeposit(invoice.number, invoice.funder_name, relative)
 
 
 def _certificates(db: OrmSession, invoice: Invoice, output_dir: Path) -> list[str]:
@@ -304,23 +341,59 @@ def _certificates(db: OrmSession, invoice: Invoice, output_dir: Path) -> list[st
     if invoice.funder_kind != OPCO or invoice.kind != "invoice":
         return []
     files = list(db.scalars(select(DocumentFile).where(
-        DocumentFile.session_ref == invoice.session_ref, DocumentFile.kind == "certificates")
+        DocumentFile.session_ref == invoice.session_ref,
+        DocumentFile.kind == CERTIFICATES.kind)
         .order_by(DocumentFile.version.desc(), DocumentFile.name)))
     latest = files[0].version if files else None
     return [str(output_dir / f.path) for f in files if f.version == latest]
 
 
+def _attendance_sheets(db: OrmSession, invoice: Invoice, output_dir: Path) -> list[str]:
+    """The session's latest attendance sheets, when it has some."""
+    files = list(db.scalars(select(DocumentFile).where(
+        DocumentFile.session_ref == invoice.session_ref, DocumentFile.kind == START_KIT.kind,
+        DocumentFile.name == EMARGEMENT.name).order_by(DocumentFile.version.desc())))
+    return [str(output_dir / files[0].path)] if files else []
+
+
+def record_deposit(engine: Engine, *, number: str, deposited_on: date, note: str,
+                   operator: str, now: datetime) -> str:
+    """An operator deposited the invoice's package on the funder's portal on `deposited_on`:
+    recorded (audit-logged), its review item resolved; its dunning counts from that day."""
+    with unit_of_work(engine) as db:
+        deposit = db.get(InvoiceDeposit, number)
+        if deposit is None:
+            raise InvoicingError(f"{number} : aucune facture à déposer sous ce numéro")
+        if deposit.deposited_on is not None:
+            return (f"{number} : dépôt déjà enregistré le "
+                    f"{format_date_fr(deposit.deposited_on)} par {deposit.deposited_by}")
+        deposit.deposited_on, deposit.deposited_by = deposited_on, operator
+        deposit.note = note.strip() or None
+        resolve_item(db, f"deposit:{number}", f"déposée le {deposited_on.isoformat()}", now)
+        record_decision(db, actor=operator, action="invoice.deposited", subject=number, at=now,
+                        reason=note.strip() or "dépôt sur le portail du financeur",
+                        inputs={"deposited_on": deposited_on.isoformat(),
+                                "package": deposit.path})
+    return f"{number} : déposée le {format_date_fr(deposited_on)}, relances comptées de ce jour"
+
+
 # --- reminders ----------------------------------------------------------------------------------
 
 def remind_unpaid(engine: Engine, *, as_of: date, now: datetime, marketplace: Marketplace,
-                  reminder_days: Sequence[int]) -> list[InvoiceReminderSent]:
+                  reminder_days: Sequence[int], payment_days: int = 30
+                  ) -> list[InvoiceReminderSent]:
     reminders = []
     with unit_of_work(engine) as db:
+        deposits = {number: deposited_on for number, deposited_on in db.execute(
+            select(InvoiceDeposit.number, InvoiceDeposit.deposited_on))}
         unpaid = db.scalars(select(Invoice).where(Invoice.kind == "invoice",
                                                   Invoice.status.in_(("issued", "partly_paid")))
                             .order_by(Invoice.number))
         for invoice in unpaid:
-            stage = reminder_due(invoice.due_date, as_of, reminder_days)
+            due = dunning_due_date(invoice.due_date, payment_days,
+                                   deposit_awaited=invoice.number in deposits,
+                                   deposited_on=deposits.get(invoice.number))
+            stage = None if due is None else reminder_due(due, as_of, reminder_days)
             if stage is None:
                 continue
             residual = invoice.total_ttc - invoice.paid_amount - _credited(db, invoice.number)

@@ -15,6 +15,7 @@ from services.invoicing import (
     bill_remainder_to_company,
     issue_credit_note,
     issue_due_invoices,
+    record_deposit,
     remind_unpaid,
     send_pending_invoices,
 )
@@ -36,11 +37,13 @@ def issue_invoices_for(as_of: date) -> InvoicingReport:
     terms = invoicing_terms()
     report = issue_due_invoices(engine, as_of=as_of, now=now, marketplace=settings.marketplace,
                                 reference=reference_data(), terms=terms)
-    report.sent = send_pending_invoices(engine, output_dir=settings.output_dir, now=now,
-                                        marketplace=settings.marketplace)
+    report.sent, report.deposits = send_pending_invoices(
+        engine, output_dir=settings.output_dir, now=now, marketplace=settings.marketplace,
+        reference=reference_data())
     report.reminders = remind_unpaid(engine, as_of=as_of, now=now,
                                      marketplace=settings.marketplace,
-                                     reminder_days=terms.reminder_days)
+                                     reminder_days=terms.reminder_days,
+                                     payment_days=terms.payment_days)
     log_outcomes([*report.issued, *report.reminders])
     return report
 
@@ -66,3 +69,10 @@ def bill_remainder_for(number: str, paid: Decimal, note: str, day: date, operato
                                      marketplace=settings.marketplace,
                                      reference=reference_data(), terms=invoicing_terms(),
                                      operator=operator)
+
+
+@task(cache_policy=NO_CACHE)
+def record_deposit_of(number: str, deposited_on: date, note: str, operator: str) -> str:
+    """An operator's deposit of an invoice on its funder's portal (audit-logged), in French."""
+    return record_deposit(context.engine(), number=number, deposited_on=deposited_on, note=note,
+                          operator=operator, now=context.now())

@@ -110,6 +110,10 @@ def add_funding(summary: RunSummary, report: FundingReport) -> None:
     summary.tables.setdefault("pecs", []).extend(row(outcome) for outcome in [
         *report.green_lights, *report.discrepancies,  # a discrepancy is also a review item
         *report.reminders, *report.switches, *report.unknown_opcos])  # and so is an unknown OPCO
+    summary.needs_human += [
+        f"Critères de financement {c.opco} « {c.scope} » valables jusqu'au "
+        f"{format_date_fr(c.valid_to)} : vérifier la publication de l'OPCO et ajouter les "
+        "suivants à data/funding_criteria.csv" for c in report.expiring_criteria]
 
 
 def add_documents(summary: RunSummary, report: DocumentsReport, output_dir: object) -> None:
@@ -126,8 +130,10 @@ def add_documents(summary: RunSummary, report: DocumentsReport, output_dir: obje
 def add_invoicing(summary: RunSummary, report: InvoicingReport, output_dir: object) -> None:
     summary.lines.append(
         f"Factures : {len(report.issued)} émise(s), {len(report.held)} en attente de "
-        f"l'identité du payeur, {len(report.sent)} envoyée(s), "
-        f"{len(report.reminders)} relance(s) ; PDF dans `{output_dir}/invoices`")
+        f"l'identité du payeur, {len(report.sent)} envoyée(s) par e-mail, "
+        f"{len(report.deposits)} à déposer sur le portail du financeur (dossiers dans "
+        f"`{output_dir}/deposits`), {len(report.reminders)} relance(s) ; PDF dans "
+        f"`{output_dir}/invoices`")
     summary.tables.setdefault("invoices", []).extend(map(row, report.issued))
     # a held invoice is a review item: an incident (told to the operators) the first time only
     summary.incidents += [invoice_held(held) for held in report.held if held.first_time]

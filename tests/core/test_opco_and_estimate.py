@@ -80,3 +80,24 @@ def test_the_share_applies_after_the_caps():
 
 def test_an_informative_criterion_is_never_applied():
     assert estimate([criterion(auto_apply=False)]).opco_share is None
+
+
+def test_an_estimate_from_expired_criteria_says_so_and_current_ones_win():
+    old = criterion(valid_to=date(2024, 12, 31))
+    stale = estimate([old])
+    assert stale.opco_share == Decimal("1540.00")  # 55 €/h × 14 h × 2
+    assert stale.basis.startswith("critères expirés le 31 décembre 2024, les derniers connus : "
+                                  "estimation à revérifier ; ATLAS, branche 217")
+    current = criterion(valid_from=date(2026, 1, 1), hourly_cap_ht=Decimal("40.00"))
+    assert estimate([old, current]).opco_share == Decimal("1120.00")
+    assert "expirés" not in estimate([old, current]).basis
+    assert estimate([criterion(valid_to=date(2024, 12, 31), size_max=5)]).opco_share is None
+
+
+def test_criteria_expiring_within_60_days_are_listed_soonest_first():
+    from backoffice.funding_estimate import expiring
+
+    late = criterion(scope="b", valid_to=date(2027, 2, 4))  # 60 days after 6 December
+    soon = criterion(scope="a", valid_to=date(2026, 12, 31))
+    gone, later = criterion(valid_to=date(2026, 12, 5)), criterion(valid_to=date(2027, 2, 5))
+    assert expiring([late, gone, soon, later, criterion()], date(2026, 12, 6)) == [soon, late]

@@ -51,6 +51,7 @@ def test_the_pec_flows_are_deployed_on_demand():
     assert names["bill-remainder-to-company"] == "bill-remainder-to-company"
     assert names["import-statements"] == "import-statements"
     assert names["decide-payment"] == "decide-payment"
+    assert names["record-deposit"] == "record-deposit"
 
 
 def test_what_the_command_line_does_an_operator_can_do_from_the_ui():

@@ -187,3 +187,17 @@ def test_an_unknown_opco_goes_to_review_never_a_guess(engine, tmp_path):
     reconcile(engine)
     assert rows(engine, ReviewItem, ReviewItem.kind == "opco")[0].status == "resolved"
     assert rows(engine, SessionFunding)[0].opco == "ATLAS"
+
+
+def test_funding_criteria_ending_within_60_days_are_listed_once_per_scope(engine, tmp_path):
+    from backoffice.outcomes import CriteriaExpiring
+
+    load(engine, tmp_path)
+
+    report = reconcile(engine)  # on 28 November 2026
+
+    assert CriteriaExpiring("OPCO_EP", "branche 177 (critères 2026)",
+                            date(2026, 12, 31)) in report.expiring_criteria
+    assert len(report.expiring_criteria) == len(set(report.expiring_criteria))
+    assert all(date(2026, 11, 28) <= c.valid_to <= date(2027, 1, 27)
+               for c in report.expiring_criteria)

@@ -151,10 +151,12 @@ def test_the_pdf_carries_every_mention_and_its_factur_x_says_the_same(engine, tm
     prepare(engine, tmp_path, **S001_DONE)
     issue(engine)
     out = tmp_path / "out"
-    sent = send_pending_invoices(engine, output_dir=out, now=NOW, marketplace=MARKETPLACE)
+    sent, deposits = send_pending_invoices(engine, output_dir=out, now=NOW,
+                                           marketplace=MARKETPLACE, reference=reference_data())
 
-    assert sorted(sent) == sorted(invoices(engine))
     opco = next(i for i in invoices(engine).values() if i.invoice_key == "opco")
+    assert sorted([*sent, *(d.number for d in deposits)]) == sorted(invoices(engine))
+    assert [d.number for d in deposits] == [opco.number]  # Atlas takes invoices on its portal
     pdf = out / opco.pdf_path
     text_ = pdf_text(pdf)
     for mention in ("Facture n° " + opco.number, "Date d'émission : 10 décembre 2026",
@@ -179,11 +181,53 @@ def test_the_pdf_carries_every_mention_and_its_factur_x_says_the_same(engine, tm
         assert Decimal(summation.find(f"ram:{element}", ns).text) == value, element
     line_totals = xml.findall(".//ram:SpecifiedLineTradeSettlement//ram:LineTotalAmount", ns)
     assert sorted(line.text for line in line_totals) == ["1050.00", "787.50"]  # as in the PDF
+    assert send_pending_invoices(engine, output_dir=out, now=NOW, marketplace=MARKETPLACE,
+                                 reference=reference_data()) == ([], [])
+
+
+def test_an_invoice_for_a_portal_is_packaged_listed_and_chased_from_its_deposit(engine,
+                                                                                 tmp_path):
+    from adapters.models import InvoiceDeposit, ReviewItem
+    from services.invoicing import record_deposit
+
+    prepare(engine, tmp_path, **S001_DONE)
+    issue(engine)  # due on 9 January 2027
+    out = tmp_path / "out"
+    sent, (deposit,) = send_pending_invoices(engine, output_dir=out, now=NOW,
+                                             marketplace=MARKETPLACE, reference=reference_data())
+
+    opco = next(i for i in invoices(engine).values() if i.invoice_key == "opco")
+    assert deposit.number == opco.number and opco.number not in sent
     with unit_of_work(engine) as db:
-        mail = db.scalar(select(Effect).where(Effect.idempotency_key ==
-                                              f"email:invoice:{opco.number}"))
-    assert mail.payload["to"] == ["facturation@atlas.opco.example"]
-    assert send_pending_invoices(engine, output_dir=out, now=NOW, marketplace=MARKETPLACE) == []
+        assert db.scalar(select(Effect).where(
+            Effect.idempotency_key == f"email:invoice:{opco.number}")) is None  # not e-mailed
+        item = db.scalar(select(ReviewItem).where(ReviewItem.key == f"deposit:{opco.number}"))
+        assert (item.status, item.kind) == ("open", "deposit")
+    package = sorted(path.name for path in (out / deposit.path).iterdir())
+    assert package == [f"{opco.number}.pdf"]  # no document was produced in this test:
+    assert "certificats de réalisation absents" in item.reasons[1]  # the operator is told
+
+    def chase(day: date) -> list[str]:
+        return [r.number for r in remind_unpaid(engine, as_of=day, now=NOW,
+                                                marketplace=MARKETPLACE, reminder_days=(7,))]
+
+    assert opco.number not in chase(date(2027, 1, 16))  # due, but not deposited yet
+    message = record_deposit(engine, number=opco.number, deposited_on=date(2027, 1, 4),
+                             note="dépôt myAtlas n° 123", operator="marie", now=NOW)
+    assert "déposée le 4 janvier 2027" in message
+    assert opco.number not in chase(date(2027, 2, 9))  # due 30 days after it: 3 February
+    assert chase(date(2027, 2, 10)) == [opco.number]  # J+7
+    with unit_of_work(engine) as db:
+        recorded = db.get(InvoiceDeposit, opco.number)
+        assert (recorded.deposited_on, recorded.deposited_by) == (date(2027, 1, 4), "marie")
+        item = db.scalar(select(ReviewItem).where(ReviewItem.key == f"deposit:{opco.number}"))
+        assert item.status == "resolved"
+    assert "déjà enregistré" in record_deposit(engine, number=opco.number,
+                                                 deposited_on=date(2027, 1, 5), note="",
+                                                 operator="paul", now=NOW)
+    with pytest.raises(InvoicingError, match="aucune facture à déposer"):
+        record_deposit(engine, number="FA-2026-999999", deposited_on=date(2027, 1, 5), note="",
+                       operator="paul", now=NOW)
 
 
 RACER = textwrap.dedent("""
