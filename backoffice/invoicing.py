@@ -269,6 +269,14 @@ def due_date(issued_on: date, payment_days: int = 30) -> date:
     return issued_on + timedelta(days=payment_days)
 
 
+def billable(completed_on: date | None, cancelled_on: date | None, as_of: date | None) -> bool:
+    """Whether a session gives rise to invoices on `as_of`: once its end was declared, or once
+    it was cancelled (a dédit), by that day; any day when `as_of` is None. An invoice is never
+    dated before the service it bills was done."""
+    ended = completed_on if completed_on is not None else cancelled_on
+    return ended is not None and (as_of is None or ended <= as_of)
+
+
 def by_email(funder_kind: str, channel: str | None) -> bool:
     """Whether an invoice is e-mailed to its funder: a company's always; an OPCO's only when it
     takes invoices by e-mail. Otherwise (its portal, an e-invoicing platform, or not known yet)

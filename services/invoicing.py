@@ -52,6 +52,7 @@ from backoffice.invoicing import (
     InvoicingRefused,
     SessionBilling,
     SplitLine,
+    billable,
     by_email,
     due_date,
     dunning_due_date,
@@ -88,9 +89,10 @@ class InvoicingReport:
 
 # --- what each session owes -------------------------------------------------------------------
 
-def session_parts(db: OrmSession, terms: InvoicingTerms, session_refs: list[str] | None = None
-                  ) -> list[tuple[str, InvoicePart, Grant | None]]:
-    """(session_ref, part, grant) of every invoice completed or cancelled sessions give rise to."""
+def session_parts(db: OrmSession, terms: InvoicingTerms, session_refs: list[str] | None = None,
+                  as_of: date | None = None) -> list[tuple[str, InvoicePart, Grant | None]]:
+    """(session_ref, part, grant) of every invoice completed or cancelled sessions give rise to
+    (by `as_of`, when given: a backfilled day does not bill what ended after it)."""
     funding = {f.session_ref: f for f in db.scalars(select(SessionFunding))}
     pecs = {p.pec_ref: p for p in db.scalars(select(Pec))}
     cancelled = {ref: business_date(at) for ref, at in db.execute(
@@ -98,7 +100,8 @@ def session_parts(db: OrmSession, terms: InvoicingTerms, session_refs: list[str]
         .where(SessionRow.cancelled_at.is_not(None))) if at is not None}
     parts = []
     for ref, (facts, _rows) in sorted(load_document_facts(db, session_refs).items()):
-        if facts.completed_at is None and not facts.cancelled:
+        completed_on = business_date(facts.completed_at) if facts.completed_at else None
+        if not billable(completed_on, cancelled.get(ref), as_of):
             continue
         row = funding.get(ref)
         grant = _grant(pecs.get(row.pec_ref) if row and row.pec_ref else None)
@@ -115,11 +118,12 @@ def session_parts(db: OrmSession, terms: InvoicingTerms, session_refs: list[str]
     return parts
 
 
-def due_parts(db: OrmSession, terms: InvoicingTerms
+def due_parts(db: OrmSession, terms: InvoicingTerms, as_of: date
               ) -> list[tuple[str, InvoicePart, Grant | None]]:
-    """The parts not issued yet."""
+    """The parts due by `as_of` and not issued yet."""
     issued = {(i.session_ref, i.invoice_key) for i in db.scalars(select(Invoice))}
-    return [item for item in session_parts(db, terms) if (item[0], item[1].key) not in issued]
+    return [item for item in session_parts(db, terms, as_of=as_of)
+            if (item[0], item[1].key) not in issued]
 
 
 # --- numbers --------------------------------------------------------------------------------
@@ -130,7 +134,7 @@ def issue_due_invoices(engine: Engine, *, as_of: date, now: datetime, marketplac
                        reference: ReferenceData, terms: InvoicingTerms) -> InvoicingReport:
     report = InvoicingReport()
     with unit_of_work(engine) as db:
-        due = due_parts(db, terms)
+        due = due_parts(db, terms, as_of)
     for session_ref, part, grant in due:
         with unit_of_work(engine) as db:
             lock_series(db, INVOICE_SERIES, as_of)  # first the lock, then the checks

@@ -15,6 +15,7 @@ from backoffice.invoicing import (
     InvoicingRefused,
     SessionBilling,
     SplitLine,
+    billable,
     business_days_between,
     due_date,
     invoice_buyer,
@@ -305,3 +306,14 @@ def test_an_invoice_is_issued_only_to_an_identified_buyer(changes, missing):
     buyer = InvoiceParty("ATLAS, soutenir les compétences", "85129663200017",
                          "148 boulevard Haussmann", "75008", "Paris")
     assert missing_identity(dataclasses.replace(buyer, **changes)) == missing
+
+
+@pytest.mark.parametrize(("completed", "cancelled", "as_of", "due"), [
+    (date(2026, 12, 8), None, date(2026, 12, 7), False),  # a backfilled day before the end
+    (date(2026, 12, 8), None, date(2026, 12, 8), True),
+    (None, date(2026, 12, 1), date(2026, 12, 2), True),  # a dédit once cancelled
+    (None, None, date(2026, 12, 8), False),  # neither done nor cancelled
+    (date(2026, 12, 8), None, None, True),
+])
+def test_a_session_is_billed_once_done_or_cancelled_by_the_day(completed, cancelled, as_of, due):
+    assert billable(completed, cancelled, as_of) is due

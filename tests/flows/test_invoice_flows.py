@@ -41,3 +41,26 @@ def test_invoices_are_issued_sent_and_corrected_by_credit_note(pipeline_env, eng
     assert stored["FA-2026-000004"].total_ttc == stored[issued[("S-001", "opco")]].total_ttc
     assert states["email:credit_note:AV-2026-000001"] == "done"
     assert states["email:invoice:FA-2026-000004"] == "done"
+
+
+def test_an_operator_records_from_the_ui_that_an_invoice_was_deposited(pipeline_env, engine):
+    from adapters.models import InvoiceDeposit, ReviewItem
+    from flows.invoicing import record_deposit
+
+    write_export(pipeline_env.export_inbox, **S001_DONE)
+    nightly(as_of=date(2026, 11, 28))  # S-001 is done on 8 December: not billed before
+    summary = nightly(as_of=date(2026, 12, 10))  # the OPCO's to deposit: Atlas takes its portal's
+
+    with unit_of_work(engine) as db:
+        (deposit,) = db.scalars(select(InvoiceDeposit))
+    assert any(item["clé"] == f"deposit:{deposit.number}" for item in summary.review)
+    assert any("1 à déposer sur le portail" in line for line in summary.lines)
+
+    message = record_deposit(number=deposit.number, deposited_on=date(2026, 12, 11),
+                             note="référence portail 42")
+
+    assert message == f"{deposit.number} : déposée le 11 décembre 2026, relances comptées de ce jour"
+    with unit_of_work(engine) as db:
+        item = db.scalar(select(ReviewItem).where(ReviewItem.key == f"deposit:{deposit.number}"))
+        assert item.status == "resolved"
+        assert db.get(InvoiceDeposit, deposit.number).note == "référence portail 42"
