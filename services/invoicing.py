@@ -191,6 +191,8 @@ def _issue(db: OrmSession, session_ref: str, part: InvoicePart, grant: Grant | N
         payment_iban=marketplace.iban, payment_bic=marketplace.bic, session_ref=session_ref,
         dossier_number=grant.dossier_number if grant else None,
         trainees=_trainees(facts, opco_part=part.funder == OPCO), preceding_number=credit_note_of,
+        preceding_date=db.scalar(select(Invoice.issue_date).where(
+            Invoice.number == credit_note_of)) if credit_note_of else None,
         note=note)
     invoice = Invoice(
         number=number, kind=kind, session_ref=session_ref, invoice_key=part.key,

@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session as OrmSession
 from adapters.audit import record_decision
 from adapters.database import unit_of_work
 from adapters.email_templates import record_email
+from adapters.facturx import FacturXError, embed_facturx
 from adapters.files import write_atomically
 from adapters.models import (
     BankLine,
@@ -52,8 +53,14 @@ from adapters.review import ReviewKind, open_item, resolve_item
 from adapters.sepa import Debtor, Transfer, Version, build_pain001, iban_problem
 from adapters.settings import Marketplace
 from backoffice import payouts as rules
-from backoffice.dates import business_date
+from backoffice.dates import business_date, format_date_fr
 from backoffice.identifiers import normalize_iban, siret_problem
+from backoffice.invoice_document import (
+    InvoiceDocument,
+    InvoiceLine,
+    InvoiceParty,
+    french_vat_number,
+)
 from backoffice.matching import OTHER_CREDIT, OWN_TRANSFER
 from backoffice.money import ZERO, quantize
 from backoffice.outcomes import (
@@ -243,24 +250,38 @@ def _record_payout(db: OrmSession, facts: rules.SessionPayoutFacts,
 
 def render_self_billed_invoices(engine: Engine, *, output_dir: Path, now: datetime,
                                 marketplace: Marketplace) -> list[str]:
-    """Render the PDF of every self-billed invoice that has none, then record its copy to the
-    trainer (the mandate requires it), once."""
+    """Render the Factur-X PDF of every self-billed invoice that has none, then record its copy
+    to the trainer (the mandate requires it), once: the numbers rendered.
+
+    An invoice whose Factur-X cannot be made (the trainer's postal address incomplete, say) gets
+    no PDF and a review item saying why; the next run tries again and resolves the item."""
     with unit_of_work(engine) as db:
         pending = list(db.scalars(select(SelfBilledInvoice.number).where(
             SelfBilledInvoice.pdf_path.is_(None)).order_by(SelfBilledInvoice.number)))
+    rendered = []
     for number in pending:
         with unit_of_work(engine) as db:
             invoice = db.get_one(SelfBilledInvoice, number)  # never deleted, nor its references
             trainer = db.get_one(Trainer, invoice.trainer_ref)
             session = db.get_one(Session, invoice.session_ref)
             payout = db.get_one(Payout, invoice.payout_id)
-            html = render_html("self_billed_invoice", {
-                "invoice": invoice, "trainer": trainer, "session": session,
-                "programme": db.get(Programme, session.programme_ref),
-                "client": db.get(Client, session.client_ref), "marketplace": marketplace,
-                "vat_mention": rules.VAT_REGIMES.get(trainer.vat_regime, ""),
-                "tranche": f"versement n° {payout.sequence}" if payout.sequence > 1 else ""})
-            pdf = html_to_pdf(html)
+            programme = db.get(Programme, session.programme_ref)
+            document = self_billed_document(
+                invoice, trainer, payout, marketplace,
+                title=programme.title if programme else session.programme_ref,
+                client=client.name if (client := db.get(Client, session.client_ref)) else "",
+                start=session.start_date, end=session.end_date)
+            key = f"self-billed:{number}"
+            try:
+                pdf = embed_facturx(html_to_pdf(render_html("self_billed_invoice", {
+                    "invoice": document, "marketplace": marketplace, "payout": payout}),
+                    pdf_variant="pdf/a-3b"), document)
+            except FacturXError as error:
+                open_item(db, key, kind=REVIEW_KIND, proposals=[], now=now,
+                          subject=f"Facture d'autofacturation {number} ({trainer.trainer_ref})",
+                          reasons=[f"PDF non émis, à compléter dans la plateforme : {error}"])
+                continue
+            resolve_item(db, key, "facture d'autofacturation émise", now)
             path = write_atomically(output_dir / "self-billing" / str(invoice.issue_date.year)
                                     / f"{number}.pdf", pdf)
             invoice.pdf_path = str(path.relative_to(output_dir))
@@ -268,7 +289,39 @@ def render_self_billed_invoices(engine: Engine, *, output_dir: Path, now: dateti
             record_email(db, f"email:self-billed:{number}", to=[trainer.email], now=now,
                          template="self_billed_invoice", attachments=[str(path)],
                          invoice=invoice, trainer=trainer, marketplace=marketplace)
-    return pending
+            rendered.append(number)
+    return rendered
+
+
+def self_billed_document(invoice: SelfBilledInvoice, trainer: Trainer, payout: Payout,
+                         marketplace: Marketplace, *, title: str, client: str, start: date,
+                         end: date) -> InvoiceDocument:
+    """What a self-billed invoice says, in the trainer's name (the seller) to the marketplace:
+    one line, the session's fee (or this tranche of it), taxed by the trainer's regime; due on
+    the day its transfer is executed, to the account the transfer goes to.
+
+    A trainer charging VAT shows their intra-community VAT number: the export has none, so it is
+    the one the tax administration derives from their SIREN (a SIRET that is not valid stops the
+    payout in review before any number is given, backoffice/payouts.py: trainer_problems)."""
+    seller = InvoiceParty(
+        holder_name(trainer), trainer.siret, trainer.address or "", trainer.postcode or "",
+        trainer.city or "", email=trainer.email,
+        vat_number=french_vat_number(trainer.siret[:9]) if trainer.vat_regime == "vat" else None)
+    buyer = InvoiceParty(marketplace.name, marketplace.siret, marketplace.address,
+                         marketplace.postcode, marketplace.city, email=marketplace.email,
+                         vat_number=marketplace.vat_number or None)
+    tranche = f" — versement n° {payout.sequence}" if payout.sequence > 1 else ""
+    line = InvoiceLine(
+        f"Animation de la session de formation {invoice.session_ref} « {title} » pour {client}, "
+        f"du {format_date_fr(start)} au {format_date_fr(end)} (sous-traitance){tranche}",
+        Decimal(1), "C62", invoice.amount_ht, invoice.amount_ht)
+    return InvoiceDocument(
+        number=invoice.number, kind="self_billed", issue_date=invoice.issue_date,
+        due_date=max(payout.execution_date, invoice.issue_date), service_start=start,
+        service_end=end, seller=seller, seller_nda=(trainer.nda or "").strip(), buyer=buyer,
+        lines=(line,), total_ht=invoice.amount_ht, total_vat=invoice.vat,
+        total_ttc=invoice.amount_ttc, payment_iban=payout.iban, payment_bic=payout.bic or "",
+        session_ref=invoice.session_ref, vat_regime=trainer.vat_regime)
 
 
 # --- 2. exporting -----------------------------------------------------------------------------

@@ -51,7 +51,8 @@ def test_nightly_ingests_the_inbox_sends_the_outbox_and_reports(pipeline_env, en
     assert "PEC : 1 feu(x) vert(s), 0 PEC à revoir" in markdown
     assert "Documents : 2 jeu(x) produit(s)" in markdown
     assert "S-002 : documents légaux impossibles" in markdown  # from the review queue
-    assert "Factures : 1 émise(s), 1 envoyée(s)" in markdown
+    assert "Factures : 1 émise(s), 0 en attente de l'identité du payeur, 1 envoyée(s) par " \
+           "e-mail, 0 à déposer" in markdown
     assert "E-mails envoyés : 7" in markdown
 
 

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from adapters.database import unit_of_work
+from adapters.facturx import read_facturx_xml
 from adapters.models import Effect, Payout, PayoutBatch, ReviewItem, SelfBilledInvoice
 from adapters.sepa import validate_pain001
 from backoffice.payouts import NdaPolicy, PayoutMode
@@ -25,7 +26,8 @@ from services.payouts import (
     write_batch_files,
 )
 from tests.export_samples import SMALL_EXPORT
-from tests.services.test_invoices import MARKETPLACE, prepare
+from tests.invoicing.kinds import assert_valid_facturx
+from tests.services.test_invoices import MARKETPLACE, S001_DONE, prepare
 from tests.services.test_payments import NOW, load, setup_invoices, statement
 
 pytestmark = pytest.mark.any_date  # execution dates, business days, the wall clock moved
@@ -177,12 +179,81 @@ def test_a_self_billing_trainer_gets_an_autofacturation_invoice_in_its_own_serie
     text = "".join(page.extract_text() for page in pypdf.PdfReader(
         tmp_path / "out" / invoice.pdf_path).pages)
     for expected in ("Autofacturation", "AF-TR-01-2027-000001", "Élodie Marchand",
-                     "art. 293 B du CGI", "S-001", "1\u202f500,00"):
+                     "art. 293 B du CGI", "S-001", "1\u202f500,00", "Prix unitaire HT",
+                     "échéance : 6 janvier 2027", "40 €", "refinancement"):
         assert expected in text
+    # a Factur-X like the funders' invoices: type 389, in the trainer's name, valid
+    xml = read_facturx_xml((tmp_path / "out" / invoice.pdf_path).read_bytes())
+    assert_valid_facturx(xml)
+    assert b"<ram:TypeCode>389</ram:TypeCode>" in xml and b"\xc3\x89lodie Marchand" in xml
     (copy,) = emails(engine, "email:self-billed:")
     assert copy.payload["attachments"] == [str(tmp_path / "out" / invoice.pdf_path)]
     assert render_self_billed_invoices(engine, output_dir=tmp_path / "out", now=NOW,
                                        marketplace=MARKETPLACE) == []
+
+
+TR_02 = "TR-02,Jean-François,Le Gall,jf.legall@formateurs.example,44306184100047,,"
+TR_02_SELF_BILLING = SMALL_EXPORT["trainers.csv"].replace(
+    f"{TR_02}DE89370400440532013000,,vat,no,,,",
+    f"{TR_02}DE89370400440532013000,,vat,yes,8 rue Nationale,59000,Lille")
+
+
+def self_billed(engine) -> SelfBilledInvoice:
+    with unit_of_work(engine) as db:
+        return db.scalar(select(SelfBilledInvoice))
+
+
+def test_a_self_billing_trainer_who_charges_vat_shows_their_vat_number(engine, tmp_path):
+    """VAT charged: the trainer's intra-community VAT number (derived from their SIREN, the
+    export has no such column) on the PDF and in its Factur-X, the VAT on the fee, 20 %."""
+    invoices = setup_invoices(engine, tmp_path)
+    prepare(engine, tmp_path, name="export-sb", **S001_DONE, trainers_csv=TR_02_SELF_BILLING)
+    pay(engine, tmp_path, "sg1.csv", [invoices["s2"]])
+
+    (scheduled,) = run(engine, tmp_path).scheduled
+
+    invoice = self_billed(engine)
+    assert (scheduled.trainer_invoice, invoice.amount_ht, invoice.vat, invoice.amount_ttc) == (
+        "AF-TR-02-2027-000001", Decimal("1100.00"), Decimal("220.00"), Decimal("1320.00"))
+    pdf = (tmp_path / "out" / invoice.pdf_path).read_bytes()
+    text = " ".join("".join(page.extract_text() for page in pypdf.PdfReader(
+        tmp_path / "out" / invoice.pdf_path).pages).replace("\u202f", " ").split())
+    for expected in ("Autofacturation", "Jean-François Le Gall", "8 rue Nationale, 59000 Lille",
+                     "N° TVA intracommunautaire FR64443061841", "TVA 20 % sur 1 100,00 €",
+                     "220,00 €", "1 320,00 €", "échéance : 6 janvier 2027",
+                     "IBAN DE89370400440532013000"):
+        assert expected in text, expected
+    xml = read_facturx_xml(pdf)
+    assert_valid_facturx(xml)
+    assert b'<ram:ID schemeID="VA">FR64443061841</ram:ID>' in xml
+    assert b"<ram:CategoryCode>S</ram:CategoryCode>" in xml
+
+
+def test_a_self_billed_invoice_without_the_trainers_address_waits_in_review_for_it(
+        engine, tmp_path):
+    """The trainer's address is a mention of their invoice: without it no PDF is made (nor sent),
+    the operators are told; the next run makes it once the platform has the address."""
+    invoices = setup_invoices(engine, tmp_path)
+    no_address = TR_02_SELF_BILLING.replace("8 rue Nationale,59000,Lille", ",,")
+    prepare(engine, tmp_path, name="export-sb", **S001_DONE, trainers_csv=no_address)
+    pay(engine, tmp_path, "sg1.csv", [invoices["s2"]])
+
+    run(engine, tmp_path)
+
+    assert self_billed(engine).pdf_path is None and emails(engine, "email:self-billed:") == []
+    with unit_of_work(engine) as db:
+        item = db.scalar(select(ReviewItem).where(
+            ReviewItem.key == "self-billed:AF-TR-02-2027-000001"))
+    assert item.status == "open" and "vendeur : adresse vide" in item.reasons[0]
+
+    prepare(engine, tmp_path, name="export-fixed", **S001_DONE, trainers_csv=TR_02_SELF_BILLING)
+    assert render_self_billed_invoices(engine, output_dir=tmp_path / "out", now=NOW,
+                                       marketplace=MARKETPLACE) == ["AF-TR-02-2027-000001"]
+    assert self_billed(engine).pdf_path is not None
+    assert len(emails(engine, "email:self-billed:")) == 1
+    with unit_of_work(engine) as db:
+        assert db.scalar(select(ReviewItem.status).where(
+            ReviewItem.key == "self-billed:AF-TR-02-2027-000001")) == "resolved"
 
 
 def test_a_trainer_invoice_of_another_amount_waits_in_review_until_corrected(engine, tmp_path):

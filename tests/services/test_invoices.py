@@ -166,7 +166,8 @@ def test_the_pdf_carries_every_mention_and_its_factur_x_says_the_same(engine, tm
                     "Éloïse N'Diaye (14 h)", "Marc Dupont (10,5 h)", "Éloïse N'Diaye : 14 h",
                     "Marc Dupont : 10,5 h réalisées", "75,00 €", "1 050,00 €", "787,50 €",
                     "1 837,50 €",
-                    "261-4-4° a", "Total TTC", "taux directeur de la Banque centrale européenne",
+                    "261-4-4° a", "Total TTC",
+                    "Banque centrale européenne à son opération de refinancement la plus récente",
                     "40 €", "IBAN FR7630006000011234567890189", "Pas d'escompte",
                     "N° TVA intracommunautaire FR44732829320"):
         assert mention in text_, mention
