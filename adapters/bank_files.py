@@ -6,8 +6,11 @@ imports nothing. CSV: the bytes are decoded (UTF-8 with or without BOM, else Win
 Latin-1), the header line is found by its signature among the first lines (the preamble before it,
 account number and balances, is skipped), the delimiter (";", tab or ",") is the one that makes the
 header recognisable, and the rest is read with a real CSV parser so that quoted labels may span
-several lines. camt.053 (.001.02 and .001.08): parsed with the standard library's ElementTree, one
-line per transaction of a batch-booked entry, else one per entry, booked entries only.
+several lines. camt.053 (.001.02 to .001.08, the elements read are the same in each): parsed with
+the standard library's ElementTree, one line per transaction of a batch-booked entry, else one per
+entry, booked entries only; a reversal (`RvslInd`) or a return (`RtrInf`) is flagged on its line,
+charges (`Chrgs`) recorded on it, and a statement whose opening balance plus its booked entries
+misses its closing balance is imported and flagged (`balance_gaps`).
 """
 
 from __future__ import annotations
@@ -23,12 +26,13 @@ from decimal import Decimal
 from pathlib import Path
 
 from backoffice import identifiers, money, statements
+from backoffice.dates import business_date, parse_instant
 from backoffice.export_format import RowError
 from backoffice.statements import BankProfile, StatementLine
 
 HEADER_SEARCH_LINES = 30
 DELIMITERS = (";", "\t", ",")
-CAMT_VERSIONS = ("camt.053.001.02", "camt.053.001.08")
+CAMT_VERSIONS = tuple(f"camt.053.001.{n:02d}" for n in range(2, 9))  # .02 to .08: one reading
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +46,7 @@ class ParsedStatement:
     lines: list[StatementLine]
     encoding: str = ""  # how the bytes were decoded
     delimiter: str = ""  # CSV only
+    balance_gaps: tuple[statements.BalanceGap, ...] = ()  # camt: statements whose balances disagree
 
 
 def read_statement(path: Path, *, account: str = "", mapping: dict[str, str] | None = None
@@ -53,7 +58,7 @@ def read_statement(path: Path, *, account: str = "", mapping: dict[str, str] | N
     profile; it replaces recognition. A bad `account` or `mapping` is a caller's mistake: ValueError.
     """
     own = identifiers.normalize_iban(account) if account.strip() else ""
-    if own and identifiers.iban_problem(own):
+    if own and own[:2].isalpha() and identifiers.iban_problem(own):  # else a bank's account number
         raise ValueError(f"compte {account!r} : {identifiers.iban_problem(own)}")
     profile = statements.generic_profile(mapping) if mapping else None
     data = path.read_bytes()
@@ -206,7 +211,7 @@ def _read_camt(name: str, digest: str, data: bytes, account: str) -> ParsedState
     version = namespace.rsplit(":", 1)[-1]
     if local != "Document" or version not in CAMT_VERSIONS:
         return [RowError(name, 1, "", namespace or root.tag,
-                         "fichier XML non reconnu : seuls les relevés camt.053.001.02 et "
+                         "fichier XML non reconnu : seuls les relevés camt.053.001.02 à "
                          "camt.053.001.08 sont pris en charge")]
     camt = _Camt(namespace)
     stmts = camt.findall(root, "BkToCstmrStmt/Stmt")
@@ -215,22 +220,69 @@ def _read_camt(name: str, digest: str, data: bytes, account: str) -> ParsedState
     lines: list[StatementLine] = []
     errors: list[RowError] = []
     ibans: set[str] = set()
+    gaps: list[statements.BalanceGap] = []
     entry_index = 0
-    for stmt in stmts:
-        iban = identifiers.normalize_iban(camt.text(stmt, "Acct/Id/IBAN"))
-        if iban and account and iban != account:
-            errors.append(RowError(name, entry_index + 1, "Stmt/Acct/Id/IBAN", iban,
+    for position, stmt in enumerate(stmts, start=1):
+        own, column = _camt_account(camt, stmt)
+        if own and account and own != account:
+            errors.append(RowError(name, entry_index + 1, column, own,
                                    f"relevé d'un autre compte que {account}"))
-        ibans.add(iban or account)
+        ibans.add(own or account)
+        booked = money.ZERO
         for entry in camt.findall(stmt, "Ntry"):
             entry_index += 1
-            found, problems = _entry_lines(camt, name, entry_index, entry, iban or account)
+            found, problems = _entry_lines(camt, name, entry_index, entry, own or account)
             lines.extend(found)
             errors.extend(problems)
+            booked += sum((line.amount for line in found), money.ZERO)
+        balances = _balances(camt, name, entry_index, stmt, errors)
+        if balances is not None and not errors:
+            gap = statements.BalanceGap(own or account, camt.text(stmt, "Id") or str(position),
+                                        balances[0], money.quantize(booked), balances[1])
+            if gap.gap:
+                gaps.append(gap)
     if errors:
         return errors
     own = ibans.pop() if len(ibans) == 1 else ""
-    return ParsedStatement(name, digest, version, own, lines, "xml")
+    return ParsedStatement(name, digest, version, own, lines, "xml", balance_gaps=tuple(gaps))
+
+
+def _camt_account(camt: _Camt, stmt: ET.Element) -> tuple[str, str]:
+    """The statement's account (its IBAN, else its other identification) and where it was read."""
+    iban = camt.text(stmt, "Acct/Id/IBAN")
+    if iban:
+        return identifiers.normalize_iban(iban), "Stmt/Acct/Id/IBAN"
+    other = "".join(camt.text(stmt, "Acct/Id/Othr/Id").split()).upper()
+    return other, "Stmt/Acct/Id/Othr/Id"
+
+
+OPENING_BALANCES = ("OPBD", "PRCD")  # opening booked, else the previous closing booked
+CLOSING_BALANCES = ("CLBD",)
+
+
+def _balances(camt: _Camt, name: str, index: int, stmt: ET.Element, errors: list[RowError]
+              ) -> tuple[Decimal, Decimal] | None:
+    """(opening, closing) booked balances of a statement, signed; None when one is missing."""
+    found: dict[str, Decimal] = {}
+    for balance in camt.findall(stmt, "Bal"):
+        code = camt.text(balance, "Tp/CdOrPrtry/Cd")
+        if code not in OPENING_BALANCES + CLOSING_BALANCES or code in found:
+            continue
+
+        def error(column: str, value: str, reason: str) -> None:
+            errors.append(RowError(name, index, column, value, reason))
+
+        amount = _camt_amount(camt, balance, f"Bal[{code}]", error)
+        sign = _camt_sign(camt.text(balance, "CdtDbtInd"), f"Bal[{code}]/CdtDbtInd", error)
+        if amount is not None and sign is not None:
+            found[code] = sign * amount
+    opening = next((found[c] for c in OPENING_BALANCES if c in found), None)
+    closing = found.get("CLBD")
+    return None if opening is None or closing is None else (opening, closing)
+
+
+def _is_true(text: str) -> bool:
+    return text.strip().lower() in ("true", "1")
 
 
 def _entry_lines(camt: _Camt, name: str, index: int, entry: ET.Element, account: str
@@ -253,6 +305,8 @@ def _entry_lines(camt: _Camt, name: str, index: int, entry: ET.Element, account:
     value_date = _camt_date(camt.text(entry, "ValDt/Dt", "ValDt/DtTm"), "Ntry/ValDt", error, False)
     entry_ref = camt.text(entry, "AcctSvcrRef") or camt.text(entry, "NtryRef")
     details = camt.findall(entry, "NtryDtls/TxDtls")
+    reversed_entry = _is_true(camt.text(entry, "RvslInd"))
+    entry_charges = _charges(camt, entry, "Ntry", error)
     if errors or amount is None or sign is None or booking is None:
         return [], errors
     entry_raw = {
@@ -264,6 +318,9 @@ def _entry_lines(camt: _Camt, name: str, index: int, entry: ET.Element, account:
             camt.text(entry, "BkTxCd/Domn/Cd"), camt.text(entry, "BkTxCd/Domn/Fmly/Cd"),
             camt.text(entry, "BkTxCd/Domn/Fmly/SubFmlyCd")))) or camt.text(entry, "BkTxCd/Prtry/Cd"),
     }
+    if reversed_entry:
+        entry_raw["RvslInd"] = "true"
+    batch_id = camt.text(entry, "NtryDtls/Btch/PmtInfId")
     if len(details) <= 1:
         parts = [(details[0] if details else None, sign * amount, entry_ref)]
     else:
@@ -285,44 +342,109 @@ def _entry_lines(camt: _Camt, name: str, index: int, entry: ET.Element, account:
     lines = []
     for position, (detail, signed, bank_id) in enumerate(parts, start=1):
         signed = signed if signed else money.ZERO  # no "-0.00"
-        fields = _detail_fields(camt, detail, incoming=signed >= 0)
+        returned = detail is not None and camt.find(detail, "RtrInf") is not None
+        reversal = reversed_entry or returned
+        fields = _detail_fields(camt, detail, incoming=signed >= 0, reversal=reversal)
+        where = f"TxDtls[{position}]" if len(parts) > 1 else "Ntry/NtryDtls/TxDtls"
+        charges = _charges(camt, detail, where, error) if detail is not None else None
+        if charges is None and len(parts) == 1:
+            charges = entry_charges
+        payment_id = (camt.text(detail, "Refs/PmtInfId") if detail is not None else "") or batch_id
+        # the remittance text, else the bank's own text of the movement (which quotes the
+        # structured reference when there is one), else the structured references, else the
+        # payment's batch id: never an empty label when the file gives any text
         label = (fields["Ustrd"] or _clean(camt.text(detail, "AddtlTxInf"))
-                 or _clean(entry_raw["AddtlNtryInf"]))
+                 or _clean(entry_raw["AddtlNtryInf"]) or fields["Strd"] or payment_id)
         raw = {**entry_raw, **fields}
+        if payment_id:
+            raw["PmtInfId"] = payment_id
+        if returned:
+            raw["RtrInf"] = camt.text(detail, "RtrInf/Rsn/Cd", "RtrInf/Rsn/Prtry") or "oui"
+        if charges is not None:
+            raw["Chrgs"] = f"{charges:.2f}"
         if len(parts) > 1:
             raw["TxDtls"] = str(position)
         lines.append(StatementLine(
             account=account, booking_date=booking, value_date=value_date, amount=signed, label=label,
             counterparty=fields["counterparty"], counterparty_iban=fields["counterparty_iban"],
             reference=fields["reference"], bank_id=bank_id, line=index, raw=raw,
+            reversal=reversal, charges=charges,
         ))
+    if errors:
+        return [], errors
     return lines, []
+
+
+def _charges(camt: _Camt, element: ET.Element, where: str, error) -> Decimal | None:
+    """The charges reported on an entry or a transaction (Chrgs), positive, or None.
+
+    camt.053.001.02 and .03 repeat `Chrgs`, each with its `Amt`; from .04 on, one `Chrgs` holds
+    `TtlChrgsAndTaxAmt` and a `Rcrd` per charge, each with its `Amt`."""
+    blocks = camt.findall(element, "Chrgs")
+    if not blocks:
+        return None
+    total = money.ZERO
+    for block in blocks:
+        records = camt.findall(block, "Rcrd")
+        if records:
+            amounts = [(record, "Amt") for record in records]
+        elif camt.find(block, "Amt") is not None:
+            amounts = [(block, "Amt")]
+        else:
+            amounts = [(block, "TtlChrgsAndTaxAmt")]
+        for node, path in amounts:
+            read = _camt_amount(camt, node, f"{where}/Chrgs", error, (path,))
+            if read is not None:
+                total += read
+    return money.quantize(total)
 
 
 def _clean(text: str) -> str:
     return " ".join(text.split())
 
 
-def _detail_fields(camt: _Camt, detail: ET.Element | None, *, incoming: bool) -> dict[str, str]:
-    """Remittance, references and the other party of one transaction (TxDtls)."""
+def _detail_fields(camt: _Camt, detail: ET.Element | None, *, incoming: bool, reversal: bool = False
+                   ) -> dict[str, str]:
+    """Remittance, references and the other party of one transaction (TxDtls).
+
+    The other party is the debtor of a credit and the creditor of a debit, except for a reversal
+    or a return, which keeps the parties of the movement it undoes: a reversed credit (a debit)
+    names its payer in `Dbtr`."""
     if detail is None:
-        return dict.fromkeys(("Ustrd", "EndToEndId", "CdtrRef", "reference", "counterparty",
+        return dict.fromkeys(("Ustrd", "Strd", "EndToEndId", "CdtrRef", "reference", "counterparty",
                               "counterparty_iban"), "")
     ustrd = _clean(" ".join((u.text or "") for u in camt.findall(detail, "RmtInf/Ustrd")))
     end_to_end = camt.text(detail, "Refs/EndToEndId")
     if end_to_end.upper() == "NOTPROVIDED":
         end_to_end = ""
+    structured = [_clean(node.text or "") for block in camt.findall(detail, "RmtInf/Strd")
+                  for path in ("CdtrRefInf/Ref", "RfrdDocInf/Nb", "AddtlRmtInf")
+                  for node in camt.findall(block, path)]
+    structured = list(dict.fromkeys(text for text in structured if text))
     creditor_ref = camt.text(detail, "RmtInf/Strd/CdtrRefInf/Ref")
-    party = "Dbtr" if incoming else "Cdtr"
+    party = "Dbtr" if incoming != reversal else "Cdtr"
+    other = "Cdtr" if party == "Dbtr" else "Dbtr"
     name = camt.text(detail, f"RltdPties/{party}/Nm", f"RltdPties/{party}/Pty/Nm",
                      f"RltdPties/Ultmt{party}/Nm", f"RltdPties/Ultmt{party}/Pty/Nm")
-    iban = identifiers.normalize_iban(camt.text(detail, f"RltdPties/{party}Acct/Id/IBAN"))
+    account = _party_account(camt, detail, party)
+    if reversal and not name:  # a reversal that names only the other party
+        name = camt.text(detail, f"RltdPties/{other}/Nm", f"RltdPties/{other}/Pty/Nm")
+        account = account or _party_account(camt, detail, other)
+    references = [end_to_end, *[text for text in structured if " " not in text]]
     return {
-        "Ustrd": ustrd, "EndToEndId": end_to_end, "CdtrRef": creditor_ref,
+        "Ustrd": ustrd, "Strd": " ".join(structured), "EndToEndId": end_to_end, "CdtrRef": creditor_ref,
         "InstrId": camt.text(detail, "Refs/InstrId"), "TxId": camt.text(detail, "Refs/TxId"),
-        "reference": " ".join(dict.fromkeys(r for r in (end_to_end, creditor_ref) if r)),
-        "counterparty": _clean(name), "counterparty_iban": iban,
+        "reference": " ".join(dict.fromkeys(r for r in references if r)),
+        "counterparty": _clean(name), "counterparty_iban": account,
     }
+
+
+def _party_account(camt: _Camt, detail: ET.Element, party: str) -> str:
+    """A party's account: its IBAN, else its other identification (up to 34 characters)."""
+    iban = camt.text(detail, f"RltdPties/{party}Acct/Id/IBAN")
+    if iban:
+        return identifiers.normalize_iban(iban)
+    return "".join(camt.text(detail, f"RltdPties/{party}Acct/Id/Othr/Id").split()).upper()[:34]
 
 
 def _camt_amount(camt: _Camt, element: ET.Element, where: str, error, paths: tuple[str, ...] = ("Amt",)
@@ -350,11 +472,15 @@ def _camt_sign(indicator: str, where: str, error) -> int | None:
 
 
 def _camt_date(text: str, where: str, error, required: bool) -> date | None:
+    """A date (`Dt`), or the Paris calendar date of a date-time (`DtTm`: with an offset or "Z" it
+    is converted, without one it is Paris time already): 2014-01-04T23:00:00Z is the 5th."""
     if not text:
         if required:
             error(where, "", "date absente")
         return None
     try:
+        if "T" in text:
+            return business_date(parse_instant(text))
         return statements.parse_date_fr(text, ("YYYY-MM-DD",))
     except statements.DateFormatError as exc:
         error(where, text, str(exc))

@@ -134,6 +134,9 @@ def insert_rows(db: OrmSession, table: Table, rows: Sequence[Mapping[str, Any]] 
     values = ({key: [row[key] for row in rows] for key in columns} if mappings  # type: ignore[call-overload]
               else dict(zip(columns, map(list, zip(*rows, strict=True)), strict=True)))
     statement = insert(table).compile(dialect=connection.dialect, column_keys=columns)
+    for name in statement.positiontup or ():  # a column the rows leave to its Python default
+        if name not in values and table.c[name].default is not None:
+            values[name] = [getattr(table.c[name].default, "arg", None)] * len(rows)
     _sqlite_many(connection, statement, values)
 
 

@@ -1,8 +1,23 @@
 """Outgoing e-mail: one message builder, two backends (.eml outbox folder and SMTP).
 
 Every e-mail is the effect of one outbox entry and carries that entry's idempotency key:
-the Message-ID is derived from it and it is repeated in the ``X-Backoffice-Key`` header, so
-a resend of the same effect is recognisable by a recipient, a mail client or a test.
+the Message-ID is derived from it (on the sender's domain, the marketplace's) and it is
+repeated in the ``X-Backoffice-Key`` header, so a resend of the same effect is recognisable
+by a recipient, a mail client or a test.
+
+Every message, written as ``.eml`` or sent by SMTP, carries a ``Date``: the instant it is
+handed to its backend, from the project's clock (``adapters/clock.py``). It is the proof of
+sending: the time the file was written or the message given to the SMTP server, not the time
+the decision recorded it (a message recorded at night and sent after a failure on the next
+night says when it really left). A resend after a crash therefore carries a later Date but
+the same Message-ID, which is what lets mail systems drop the copy.
+
+Outside the demo, no e-mail goes to a reserved domain (RFC 2606 and RFC 6761: ``.example``,
+``.test``, ``.invalid``, ``.localhost``, ``example.com/.net/.org``): such an address is a
+placeholder, never a mailbox. Both backends refuse it with :class:`ReservedDomainRefused`,
+which the outbox takes as a failure for good (the effect is ``failed`` at once, an operator
+incident); ``BACKOFFICE_ALLOW_RESERVED_EMAIL_DOMAINS``, which only the demo and the tests turn
+on, lets it through.
 
 The message is built once, by :func:`build_message`, with the standard library
 (``email.message.EmailMessage``, ``policy.default``): UTF-8 everywhere, RFC 2047 encoded
@@ -33,12 +48,17 @@ import yagmail
 
 from adapters import clock
 from adapters.files import write_atomically
+from adapters.outbox import EffectRefused
+from adapters.settings import get_settings
+from backoffice.dates import PARIS
+from backoffice.masking import mask_email
 
 __all__ = [
     "EmlMailer",
     "MailDeliveryError",
     "Mailer",
     "OutgoingEmail",
+    "ReservedDomainRefused",
     "RetryingMailer",
     "SmtpMailer",
     "build_message",
@@ -46,12 +66,19 @@ __all__ = [
     "envelope_recipients",
     "is_transient",
     "message_id_for",
+    "refuse_reserved_recipients",
+    "reserved_domain",
+    "sender_domain",
 ]
 
 Security = Literal["none", "starttls", "ssl"]
 
-MESSAGE_ID_DOMAIN = "backoffice"
 KEY_HEADER = "X-Backoffice-Key"
+
+# Names that never receive mail: the top-level domains of RFC 2606 §2 / RFC 6761 §6 and the
+# second-level names of RFC 2606 §3 (example.com answers mail with a null MX, RFC 7505).
+RESERVED_TOP_LEVEL_DOMAINS = frozenset({"example", "test", "invalid", "localhost"})
+RESERVED_DOMAINS = frozenset({"example.com", "example.net", "example.org"})
 
 # Explicit types for what the back-office attaches; `mimetypes` depends on the host's
 # /etc/mime.types (".xml" is "text/xml" in Python's built-in table, "application/xml"
@@ -100,6 +127,30 @@ class MailDeliveryError(smtplib.SMTPException):
         super().__init__(f"e-mail {key!r}: recipients refused by the server: {sorted(refused)}")
 
 
+class ReservedDomainRefused(EffectRefused):
+    """An e-mail with a recipient on a reserved domain, outside the demo: nothing is sent.
+
+    The message (French, addresses masked) is what the outbox stores and operators read.
+    Sending again cannot help (the address is in the recorded e-mail), so the outbox marks the
+    effect ``failed`` at once.
+    """
+
+    def __init__(self, key: str, reserved: dict[str, str]) -> None:
+        self.key = key
+        self.reserved = reserved  # address → the reserved domain it is on
+        names = [f"{mask_email(address)} (« {domain} »)" for address, domain in reserved.items()]
+        shown = " et ".join(filter(None, (", ".join(names[:-1]), names[-1])))
+        if len(reserved) == 1:
+            what = f"{shown} est sur un domaine réservé (RFC 2606, RFC 6761), qui ne reçoit " \
+                   "aucun courrier : adresse fictive"
+        else:
+            what = f"{shown} sont sur des domaines réservés (RFC 2606, RFC 6761), qui ne " \
+                   "reçoivent aucun courrier : adresses fictives"
+        super().__init__(
+            f"e-mail non envoyé : {what}, à corriger à la source (data/opcos.csv pour un OPCO, "
+            "sinon l'export de la plateforme). Échec définitif, sans nouvel essai")
+
+
 # --------------------------------------------------------------------------- building
 
 
@@ -108,9 +159,45 @@ def _digest(key: str) -> str:
     return hashlib.sha256(key.encode("utf-8")).hexdigest()
 
 
-def message_id_for(key: str) -> str:
-    """The Message-ID of the e-mail sent by the effect ``key`` (same key, same id)."""
-    return f"<{_digest(key)[:32]}@{MESSAGE_ID_DOMAIN}>"
+def sender_domain(sender: str) -> str:
+    """The domain of the sender's address, as it goes in a Message-ID (ASCII, lower case)."""
+    domain = Address(addr_spec=sender).domain.rstrip(".").lower()
+    if not domain:
+        raise ValueError(f"sender {sender!r} has no domain")
+    return domain.encode("idna").decode("ascii")
+
+
+def message_id_for(key: str, domain: str) -> str:
+    """The Message-ID of the e-mail sent by the effect ``key`` (same key, same id), on
+    ``domain``: the marketplace's, the domain of the sender (:func:`sender_domain`)."""
+    return f"<{_digest(key)[:32]}@{domain}>"
+
+
+def reserved_domain(address: str) -> str | None:
+    """The reserved domain (RFC 2606, RFC 6761) ``address`` is on, ``None`` for a real one.
+
+    ``"facturation@opco.example"`` → ``".example"``; ``"x@example.org"`` → ``"example.org"``.
+    """
+    domain = address.rpartition("@")[2].strip().rstrip(".").lower()
+    labels = domain.split(".")
+    if labels[-1] in RESERVED_TOP_LEVEL_DOMAINS:
+        return f".{labels[-1]}"
+    second_level = ".".join(labels[-2:])
+    return second_level if second_level in RESERVED_DOMAINS else None
+
+
+def refuse_reserved_recipients(email: OutgoingEmail) -> None:
+    """Raise :class:`ReservedDomainRefused` when a recipient (To or Cc) is on a reserved
+    domain."""
+    reserved = {address: domain for address in envelope_recipients(email)
+                if (domain := reserved_domain(address)) is not None}
+    if reserved:
+        raise ReservedDomainRefused(email.key, reserved)
+
+
+def _reserved_domains_allowed(allowed: bool | None) -> bool:
+    """The mailer's choice, or the settings' (``BACKOFFICE_ALLOW_RESERVED_EMAIL_DOMAINS``)."""
+    return get_settings().allow_reserved_email_domains if allowed is None else allowed
 
 
 def eml_file_name(key: str) -> str:
@@ -181,24 +268,26 @@ def build_message(
     *,
     date: datetime | None = None,
 ) -> EmailMessage:
-    """Build the RFC 5322 message of ``email``, the same bytes for the same input.
+    """Build the RFC 5322 message of ``email``, the same bytes for the same input and date.
 
-    The Date header is only set when ``date`` is given (SMTP passes the sending time; the
-    .eml outbox leaves it out so that re-writing the same effect gives an identical file).
-    Raises ``ValueError`` on an e-mail without recipient or a header containing a newline,
-    ``OSError`` when an attachment cannot be read.
+    ``date`` (timezone-aware) is the Date header, written in Paris time; by default the
+    project's clock now, the time of sending. The Message-ID is derived from the key, on the
+    sender's domain. Raises ``ValueError`` on an e-mail without recipient, a header
+    containing a newline or a naive date, ``OSError`` when an attachment cannot be read.
     """
     if not email.to:
         raise ValueError(f"e-mail {email.key!r} has no recipient")
+    date = clock.now() if date is None else date
+    if date.tzinfo is None or date.utcoffset() is None:
+        raise ValueError("the Date of an e-mail needs a timezone-aware instant")
     message = EmailMessage(policy=policy.default)
     message["From"] = Address(display_name=sender_name, addr_spec=sender)
     message["To"] = ", ".join(email.to)
     if email.cc:
         message["Cc"] = ", ".join(email.cc)
     _set_subject(message, email.subject)
-    if date is not None:
-        message["Date"] = format_datetime(date)
-    message["Message-ID"] = message_id_for(email.key)
+    message["Date"] = format_datetime(date.astimezone(PARIS))
+    message["Message-ID"] = message_id_for(email.key, sender_domain(sender))
     message[KEY_HEADER] = email.key
     message.set_content(email.text, cte="quoted-printable")
     if email.html is not None:
@@ -219,21 +308,32 @@ class EmlMailer:
     """The embedded default: one RFC 5322 ``.eml`` file per e-mail in ``outbox_dir``.
 
     The file name is derived from the idempotency key, so sending the same effect again
-    overwrites the same file (with identical bytes) instead of adding a second one.
+    overwrites the same file instead of adding a second one: the same Message-ID, the Date of
+    the last writing (identical bytes when the clock says the same instant, as in the demo).
+
+    ``allow_reserved_domains``: write e-mails to reserved domains too (the demo, the tests);
+    by default as the settings say (``BACKOFFICE_ALLOW_RESERVED_EMAIL_DOMAINS``, off).
     """
 
-    def __init__(self, outbox_dir: Path, sender: str, sender_name: str = "") -> None:
+    def __init__(self, outbox_dir: Path, sender: str, sender_name: str = "", *,
+                 allow_reserved_domains: bool | None = None) -> None:
         self.outbox_dir = Path(outbox_dir)
         self.sender = sender
         self.sender_name = sender_name
+        self.allow_reserved_domains = _reserved_domains_allowed(allow_reserved_domains)
 
     def path_for(self, key: str) -> Path:
         """Where the e-mail of effect ``key`` is (or will be) written."""
         return self.outbox_dir / eml_file_name(key)
 
     def send(self, email: OutgoingEmail) -> str:
-        """Write the e-mail (CRLF line endings, ASCII only) and return the file path."""
-        message = build_message(email, self.sender, self.sender_name)
+        """Write the e-mail (CRLF line endings, ASCII only, dated now) and return the file path.
+
+        Raises :class:`ReservedDomainRefused` (nothing written) for a recipient on a reserved
+        domain, unless they are allowed."""
+        if not self.allow_reserved_domains:
+            refuse_reserved_recipients(email)
+        message = build_message(email, self.sender, self.sender_name, date=clock.now())
         data = message.as_bytes(policy=policy.SMTP)
         path = self.path_for(email.key)
         write_atomically(path, data)
@@ -301,6 +401,8 @@ class SmtpMailer:
         password: str | None = None,
         security: Security = "starttls",
         timeout: float = 30.0,
+        *,
+        allow_reserved_domains: bool | None = None,
     ) -> None:
         if security not in ("none", "starttls", "ssl"):
             raise ValueError(f"unknown SMTP security {security!r}")
@@ -315,6 +417,7 @@ class SmtpMailer:
         self.password = password
         self.security = security
         self.timeout = timeout
+        self.allow_reserved_domains = _reserved_domains_allowed(allow_reserved_domains)
 
     @property
     def destination(self) -> str:
@@ -348,10 +451,14 @@ class SmtpMailer:
     def send(self, email: OutgoingEmail) -> str:
         """Send the e-mail to To and Cc, close the connection, return ``smtp:host:port``.
 
-        Raises ``OSError`` (connection refused, timeout), ``smtplib.SMTPException``
-        (refused sender, all recipients refused, authentication, STARTTLS unsupported)
-        or :class:`MailDeliveryError` when only some recipients were refused.
+        Raises :class:`ReservedDomainRefused` before connecting when a recipient is on a
+        reserved domain (unless they are allowed), ``OSError`` (connection refused, timeout),
+        ``smtplib.SMTPException`` (refused sender, all recipients refused, authentication,
+        STARTTLS unsupported) or :class:`MailDeliveryError` when only some recipients were
+        refused. The Date is the instant the message is handed to the server.
         """
+        if not self.allow_reserved_domains:
+            refuse_reserved_recipients(email)
         message = build_message(email, self.sender, self.sender_name, date=clock.now())
         with self._client() as client:
             client.login()  # connects, STARTTLS / TLS, AUTH unless skipped

@@ -29,6 +29,7 @@ from sqlalchemy import (
     Time,
     TypeDecorator,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -463,6 +464,9 @@ class BankLine(Base):
     bank_id: Mapped[str] = mapped_column(String(120))
     classification: Mapped[str] = mapped_column(String(20))
     duplicate_of: Mapped[int | None] = mapped_column(Integer)  # probable duplicate, flagged
+    # camt: a reversal (RvslInd) or return (RtrInf) of an earlier movement; its charges (Chrgs)
+    reversal: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    charges: Mapped[Decimal | None] = mapped_column(Money)
 
 
 class Allocation(Base):

@@ -7,6 +7,10 @@ backfills never duplicate anything. `perform_pending` then performs each pending
 row lock and marks it done in the same transaction: two runs at once never perform it twice, and
 a crash before the commit leaves it pending, so it is retried (an e-mail then carries the same
 Message-ID, derived from the key, which lets the receiving side drop the copy).
+
+A failure is retried on the next runs, up to `MAX_ATTEMPTS`, then the effect is `failed`; a
+failure that performing again cannot cure (`EffectRefused`: an e-mail to a reserved domain) makes
+it `failed` at once. Either way the failure is reported, and operators hear of it.
 """
 
 from __future__ import annotations
@@ -26,10 +30,16 @@ from adapters.models import Effect
 MAX_ATTEMPTS = 5
 
 
+class EffectRefused(Exception):
+    """The effect cannot be performed as recorded, and trying again would not change that: the
+    outbox marks it `failed` at its first attempt. The message says why, for operators."""
+
+
 @dataclass(frozen=True, slots=True)
 class EffectFailure:
     key: str
     error: str  # "ExceptionType: message"
+    final: bool = False  # the effect is `failed` for good: no attempt is left, or it was refused
 
     def __str__(self) -> str:
         return f"{self.key} : {self.error}"
@@ -110,7 +120,7 @@ def _record_failure(engine: Engine, effect_id: int, exc: Exception,
         effect = db.get(Effect, effect_id)
         effect.attempts += 1
         effect.last_error = message
-        if effect.attempts >= MAX_ATTEMPTS:
+        if effect.attempts >= MAX_ATTEMPTS or isinstance(exc, EffectRefused):
             effect.state, effect.done_at = "failed", now()
-        key = effect.idempotency_key
-    return EffectFailure(key, message)
+        key, final = effect.idempotency_key, effect.state == "failed"
+    return EffectFailure(key, message, final)

@@ -21,9 +21,12 @@ class ReviewKind(StrEnum):
     payment = "payment"  # a bank credit the matching could not settle alone
     payout = "payout"  # a trainer's transfer held, or returned by the bank
     documents = "documents"  # a session whose legal documents cannot be made
+    late_documents = "late_documents"  # a convention or convocation due after the session started
     opco = "opco"  # a client whose OPCO nobody knows
     invoice = "invoice"  # an invoice due that cannot be issued: its buyer's identity is incomplete
     deposit = "deposit"  # an invoice to deposit on its funder's portal
+    statement = "statement"  # a statement imported but flagged: balances that disagree, unknown account
+    reversal = "reversal"  # a funder's payment reversed or returned by the bank: its invoices reopened
 
 
 def open_item(db: OrmSession, key: str, *, kind: ReviewKind, subject: str, reasons: list[str],
@@ -62,10 +65,19 @@ NEXT_STEP = {
               "traitement suivant reprend seul ; virement revenu : flow `retry-payout`",
     ReviewKind.documents: "compléter les données de la session dans la plateforme : le traitement "
                  "suivant produit les documents",
+    ReviewKind.late_documents: "régulariser avec le client et le formateur (documents signés "
+                 "avant le début, ou signalement à l'OPCO) : le pipeline n'envoie rien de daté "
+                 "d'après le début",
     ReviewKind.opco: "renseigner l'OPCO ou l'IDCC du client dans la plateforme : le traitement suivant "
             "reprend seul",
     ReviewKind.deposit: "déposer les fichiers du dossier indiqué sur le portail du financeur, "
                "puis flow `record-deposit` (numéro, date du dépôt)",
+    ReviewKind.statement: "vérifier le relevé auprès de la banque (écritures manquantes, soldes) ; "
+                 "compte inconnu : l'ajouter aux comptes d'encaissement "
+                 "(BACKOFFICE_COLLECTION_ACCOUNTS) ou aux autres comptes (BACKOFFICE_OTHER_ACCOUNTS) : "
+                 "ses lignes déjà importées suivent ce réglage",
+    ReviewKind.reversal: "paiement annulé par la banque : la facture est rouverte et sera relancée ; "
+                "contacter le financeur",
     ReviewKind.invoice: "compléter l'identité du payeur (OPCO : data/opcos.csv ; client : la "
                "plateforme) : le traitement suivant émet la facture",
 }

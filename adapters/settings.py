@@ -70,6 +70,9 @@ class Settings:
     operator_email: str = Marketplace().email  # where incidents are reported (services/alerts.py)
     pec_reminder_days: tuple[int, ...] = (15, 7, 2)
     smtp_retry_pauses: tuple[float, ...] = (1.0, 5.0)  # seconds between tries within a run
+    # e-mail to reserved domains (.example, .test…: RFC 2606/6761) sent, not refused: the demo
+    # and the tests only, whose data are all on .example (adapters/mailer.py)
+    allow_reserved_email_domains: bool = False
     render_workers: int = 2  # processes rendering PDFs in parallel
     payment_days: int = 30  # invoices are due this many days after issue
     invoice_reminder_days: tuple[int, ...] = (7, 30)  # unpaid invoices chased after the due date
@@ -78,6 +81,21 @@ class Settings:
     payout_mode: PayoutMode = PayoutMode.when_paid  # or pro_rata of what the funders paid
     nda_policy: NdaPolicy = NdaPolicy.warn  # a trainer without NDA: warn, or block the payout
     sepa_version: str = "03"  # pain.001.001.03, or "09" (ISO 2019, structured addresses)
+    # bank accounts (IBAN or the bank's account number): those where funders pay, whose credits
+    # are matched to invoices (the marketplace's IBAN always is one), and our others (savings…),
+    # imported but never matched; a statement of any other account is held for review
+    collection_accounts: tuple[str, ...] = ()
+    other_accounts: tuple[str, ...] = ()
+
+    @property
+    def collection_ibans(self) -> frozenset[str]:
+        """The accounts whose credits feed invoice matching."""
+        return frozenset({self.marketplace.iban, *self.collection_accounts})
+
+    @property
+    def own_accounts(self) -> frozenset[str]:
+        """Every account of ours: a transfer between two of them is no payment."""
+        return self.collection_ibans | set(self.other_accounts)
 
     @property
     def mail_backend(self) -> str:
@@ -160,7 +178,33 @@ def settings_from_env(env: dict[str, str] | None = None) -> Settings:
                            or min(2, os.cpu_count() or 1)),
         smtp_retry_pauses=tuple(float(p) for p in env.get("SMTP_RETRY_PAUSES", "1,5").split(",")
                                 if p.strip()),
+        allow_reserved_email_domains=_yes_no(env, "BACKOFFICE_ALLOW_RESERVED_EMAIL_DOMAINS"),
+        collection_accounts=_accounts(env, "BACKOFFICE_COLLECTION_ACCOUNTS"),
+        other_accounts=_accounts(env, "BACKOFFICE_OTHER_ACCOUNTS"),
     )
+
+
+def _accounts(env: dict[str, str], name: str) -> tuple[str, ...]:
+    """"FR76…, 00040123456": IBANs (checked) or banks' account numbers, as statements give them."""
+    accounts = []
+    for part in env.get(name, "").split(","):
+        account = "".join(part.split()).upper()
+        if not account:
+            continue
+        if account[:2].isalpha() and iban_problem(account):
+            raise SettingsError(f"{name} : {account} : {iban_problem(account)}")
+        accounts.append(account)
+    return tuple(accounts)
+
+
+def _yes_no(env: dict[str, str], name: str) -> bool:
+    """A switch, off when empty; anything but yes/no (1/0, true/false) is refused."""
+    value = env.get(name, "").strip().lower()
+    if value in ("", "no", "0", "false"):
+        return False
+    if value in ("yes", "1", "true"):
+        return True
+    raise SettingsError(f"{name}={value!r} : valeurs possibles yes, no")
 
 
 def _choice(env: dict[str, str], name: str, allowed: Iterable[str]) -> str:

@@ -43,11 +43,14 @@ def file_rejected(kind: str, names: str, errors: list[str], action: str) -> Inci
                     f"rien n'en a été appliqué ({len(errors)} erreur(s)) :\n{shown}{more}", action)
 
 
-def email_failed(key: str, error: str) -> Incident:
-    """An e-mail the outbox could not send (it stays pending, or failed for good)."""
-    return Incident(f"email-failed:{key}", f"E-mail en échec : {key}", error,
-                    "vérifier le serveur SMTP ou l'adresse ; l'envoi est retenté au prochain "
-                    "traitement (5 essais au plus)")
+def email_failed(key: str, error: str, final: bool = False) -> Incident:
+    """An e-mail the outbox could not send: it stays pending (retried), or failed for good (an
+    address refused, or no attempt left), which only a person can remedy."""
+    action = ("envoi abandonné : corriger l'adresse à sa source (plateforme, données de "
+              "référence, réglages), puis envoyer ce message à la main" if final else
+              "vérifier le serveur SMTP ou l'adresse ; l'envoi est retenté au prochain "
+              "traitement (5 essais au plus)")
+    return Incident(f"email-failed:{key}", f"E-mail en échec : {key}", error, action)
 
 
 def run_failed(flow: str, run_name: str, run_id: str, attempt: int, state: str,

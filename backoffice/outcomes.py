@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Literal
 
 from backoffice.export_format import RowError
+from backoffice.statements import BalanceGap
 
 # --- the platform export ----------------------------------------------------------------------
 
@@ -113,6 +114,16 @@ class DocumentsBlocked:
     missing: tuple[str, ...]  # French
 
 
+@dataclass(frozen=True, slots=True)
+class DocumentsTooLate:
+    """A session whose convention, devis or convocations became due after its start: nothing
+    produced or mailed, a review item opened (once)."""
+
+    session_ref: str
+    kinds: tuple[str, ...]  # the sets, as in backoffice/document_kinds.py
+    start_date: date
+
+
 # --- invoicing -----------------------------------------------------------------------------------
 
 @dataclass(frozen=True, slots=True)
@@ -174,6 +185,17 @@ class PaymentToReview(PaymentDecided):
     pass
 
 
+@dataclass(frozen=True, slots=True)
+class PaymentReversed:
+    """A debit reversing (or returning) an earlier credit: what it had paid is un-applied and its
+    invoices reopened; always a review item, for an operator to chase the funder."""
+
+    line_id: int  # the reversal's line
+    original_line_id: int | None  # the credit it reverses, None when it could not be told
+    reopened: tuple[tuple[str, Decimal], ...]  # (invoice number, amount no longer paid)
+    reason: str  # French
+
+
 ImportStatus = Literal["imported", "already_imported", "rejected"]
 
 
@@ -187,6 +209,9 @@ class StatementImported:
     new_lines: int = 0
     duplicates_flagged: int = 0
     errors: tuple[str, ...] = ()
+    balance_gaps: tuple[BalanceGap, ...] = ()  # camt: imported, flagged for review
+    account: str = ""  # the account its lines were stored on ("" when neither file nor import said)
+    held: bool = False  # an account that is not the marketplace's: held for review, not matched
 
 
 # --- payouts -------------------------------------------------------------------------------------

@@ -31,8 +31,8 @@ from backoffice.money import AmountError, parse_amount_fr
 from backoffice.names import fold, fold_label
 
 __all__ = [
-    "PROFILES", "AmountError", "BankProfile", "DateFormatError", "StatementLine", "fingerprints",
-    "generic_profile", "line_key", "parse_date_fr", "recognise", "rows_to_lines",
+    "PROFILES", "AmountError", "BalanceGap", "BankProfile", "DateFormatError", "StatementLine",
+    "fingerprints", "generic_profile", "line_key", "parse_date_fr", "recognise", "rows_to_lines",
 ]
 
 
@@ -51,6 +51,33 @@ class StatementLine:
     bank_id: str  # the bank's own transaction id (camt AcctSvcrRef/NtryRef, Qonto id…), else ""
     line: int  # physical line (CSV) or entry index (camt) in the file
     raw: dict[str, str] = field(hash=False)  # the original cells / fields, for the audit trail
+    reversal: bool = False  # camt: a reversal (RvslInd) or a return (RtrInf) of an earlier movement
+    charges: Decimal | None = None  # camt: the bank's charges reported on this movement (Chrgs)
+
+
+@dataclass(frozen=True, slots=True)
+class BalanceGap:
+    """A statement whose opening balance plus its booked entries is not its closing balance.
+
+    The file is imported all the same (its lines are what the bank booked) and flagged: the
+    statement may lack entries, or the bank's balances be wrong."""
+
+    account: str
+    statement: str  # the statement's id in the file (camt Stmt/Id), or its position
+    opening: Decimal
+    entries: Decimal  # the sum of the booked entries, signed
+    closing: Decimal
+
+    @property
+    def gap(self) -> Decimal:
+        """What the entries miss to reach the closing balance (closing − opening − entries)."""
+        return money.quantize(self.closing - self.opening - self.entries)
+
+    def __str__(self) -> str:
+        return (f"relevé {self.statement} ({self.account or 'compte inconnu'}) : solde d'ouverture "
+                f"{self.opening} € + écritures {self.entries} € = "
+                f"{money.quantize(self.opening + self.entries)} €, solde de clôture {self.closing} € : "
+                f"écart de {self.gap} €")
 
 
 # --- text ---------------------------------------------------------------------------------------
@@ -261,6 +288,7 @@ BOURSOBANK = BankProfile(
     key="boursobank", name="BoursoBank",
     signature=("dateop", "dateval", "label", "amount"),
     booking_date=("dateop",), value_date=("dateval",), label=("label",), amount=("amount",),
+    account=("accountnum",),  # an export of several accounts: each line keeps its own
     date_formats=("YYYY-MM-DD", "DD/MM/YYYY"), encoding="UTF-8 (cp1252 in older files)",
     source="azerpas/bourso-api src/bourso_api/src/client/transaction.rs; mincong-h/finance-toolkit "
            "test/download/export-operations-*.csv",
@@ -558,7 +586,10 @@ def _row_to_line(profile: BankProfile, layout: _Layout, file_name: str, number: 
     amount = _signed_amount(profile, row)
     own = identifiers.normalize_iban(row.cell["account"]) if row.cell["account"] else ""
     if own and account and own != account:
-        row.error("account", row.cell["account"], f"ligne d'un autre compte que {account}")
+        if own.isdigit() and own in account[4:]:  # the bank's account number, within our IBAN
+            own = account
+        else:
+            row.error("account", row.cell["account"], f"ligne d'un autre compte que {account}")
     if row.errors or booking is None or amount is None:
         return None, row.errors
     counterparty_iban = row.cell["counterparty_iban"]

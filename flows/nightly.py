@@ -14,7 +14,12 @@ from tasks.funding import reconcile_pecs_for
 from tasks.ingest import ingest_folder
 from tasks.invoicing import issue_invoices_for
 from tasks.mail import deliver_pending_emails
-from tasks.payments import bank_inbox_files, import_statements_from, match_bank_credits
+from tasks.payments import (
+    bank_inbox_accounts,
+    bank_inbox_files,
+    import_statements_from,
+    match_bank_credits,
+)
 from tasks.payouts import schedule_and_export_payouts, track_payout_executions
 from tasks.summary import (
     RunSummary,
@@ -63,8 +68,11 @@ def nightly(as_of: BusinessDate | None = titled("Date métier (vide : aujourd'hu
         add_invoicing(summary, issue_invoices_for(day), output_dir)
         statements = bank_inbox_files()
         add_refused_files(summary, statements.refused)
-        add_payments(summary, import_statements_from(list(statements.files), move_files=True),
-                     match_bank_credits())
+        imported = import_statements_from(list(statements.files), move_files=True)
+        for account, listing in bank_inbox_accounts().items():  # a subfolder per account
+            add_refused_files(summary, listing.refused)
+            imported += import_statements_from(list(listing.files), move_files=True, account=account)
+        add_payments(summary, imported, match_bank_credits())
         add_payouts(summary, schedule_and_export_payouts(day, track_payout_executions()),
                     output_dir)
 

@@ -27,15 +27,22 @@ class PaymentChoice(StrEnum):
 
 
 @operator_flow("import-statements")
-def import_statements(files: list[Path] = titled("Fichiers de relevés")) -> RunSummary:
+def import_statements(
+        files: list[Path] = titled("Fichiers de relevés"),
+        account: Annotated[str, Field(max_length=42, pattern=r"^[A-Za-z0-9 ]*$")] = titled(
+            "Compte des relevés (IBAN ou numéro de compte ; vide : celui du fichier)", ""),
+) -> RunSummary:
     """Import bank statement files (French bank CSV exports or camt.053), then match the credits.
 
     Args:
         files: Chemins des fichiers de relevés à importer (sur la machine du worker). Un
             fichier déjà importé ne change rien ; un fichier illisible est rejeté en entier.
+        account: Le compte de ces relevés, quand le fichier ne le dit pas (la plupart des
+            exports CSV) ; un fichier d'un autre compte est rejeté.
     """
     summary = RunSummary("Import de relevés bancaires")
-    add_payments(summary, import_statements_from([Path(f) for f in files], move_files=False),
+    add_payments(summary, import_statements_from([Path(f) for f in files], move_files=False,
+                                                 account=account.strip()),
                  match_bank_credits())
     return finish_run("statements-summary", summary, context.business_day(None), result=summary)
 

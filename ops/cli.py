@@ -4,7 +4,8 @@
     backoffice ingest DIR                 ingest a platform export folder
     backoffice nightly [--as-of DATE]     the whole nightly pipeline for a business date
     backoffice backfill --start D --end D the nightly pipeline for each date of a period, in order
-    backoffice import-statements FILE...  import bank statements (CSV exports, camt.053), match
+    backoffice import-statements [--account A] FILE...  import bank statements (CSV exports,
+                                          camt.053; A: their account when a file does not say), match
     backoffice import-invoices CSV        open invoices of a previous tool, to match payments
     backoffice pay-trainers [--as-of D]   track transfers, decide payouts, write the SEPA file
     backoffice audit-pack (--session S | --dossier N)  the audit zip of a session or OPCO dossier
@@ -67,6 +68,9 @@ def _parser() -> argparse.ArgumentParser:
                           help="last business date YYYY-MM-DD (included)")
     statements = commands.add_parser("import-statements", help="import bank statements, match")
     statements.add_argument("files", type=Path, nargs="+")
+    statements.add_argument("--account", default="",
+                            help="the account of these statements (IBAN or the bank's account "
+                                 "number), when a file does not say")
     pay = commands.add_parser("pay-trainers", help="trainer payouts and their SEPA file")
     pay.add_argument("--as-of", type=_business_date, default=None,
                      help="business date YYYY-MM-DD (default: today in Paris)")
@@ -100,7 +104,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "import-statements":
         from flows.payments import import_statements
 
-        return _finished(import_statements(files=args.files, return_state=True), print_summary)
+        return _finished(import_statements(files=args.files, account=args.account, return_state=True),
+                         print_summary)
     if args.command == "import-invoices":
         return _import_invoices(args.csv)
     if args.command == "pay-trainers":

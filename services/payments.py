@@ -23,11 +23,11 @@ from sqlalchemy.orm import Session as OrmSession
 from adapters.audit import audit_entry, record_decision, record_decisions
 from adapters.database import insert_rows, read_rows, unit_of_work, update_rows
 from adapters.models import Allocation, BankLine, Invoice, LegacyInvoice, PayerIban, ReviewItem
-from adapters.review import ReviewKind, new_item, open_new_items, resolve_item
+from adapters.review import ReviewKind, new_item, open_item, open_new_items, resolve_item
 from backoffice.export_format import RowError
 from backoffice.matching import Credit, Hypothesis, MatchDecision, OpenInvoice, PayerDirectory, match_credits
 from backoffice.money import ZERO, AmountError, parse_amount, quantize
-from backoffice.outcomes import PaymentApplied, PaymentDecided, PaymentToReview
+from backoffice.outcomes import PaymentApplied, PaymentDecided, PaymentReversed, PaymentToReview
 from services.statements import collector_paused
 
 ACTOR = "match-payments"
@@ -42,6 +42,7 @@ class PaymentDecisionError(ValueError):
 class MatchingReport:
     applied: list[PaymentApplied] = field(default_factory=list)
     review: list[PaymentToReview] = field(default_factory=list)
+    reversed: list[PaymentReversed] = field(default_factory=list)
 
 
 # --- what is open ---------------------------------------------------------------------------
@@ -122,13 +123,23 @@ class Ledger:
             raise PaymentDecisionError(f"{number} : {paid} € payés dépasseraient le reste dû")
         payable.paid, payable.changed = paid, True
 
+    def unpay(self, number: str, amount: Decimal) -> Decimal:
+        """Take `amount` back from the invoice's paid amount (a payment reversed by the bank),
+        never below zero; what was taken back."""
+        payable = self.invoices.get(number)
+        if payable is None:
+            return ZERO
+        taken = min(amount, payable.paid)
+        payable.paid, payable.changed = quantize(payable.paid - taken), True
+        return taken
+
     def write(self) -> None:
-        """The paid amounts changed, and the invoices' status (`paid` or `partly_paid`), in one
-        batched update per table: before the transaction ends."""
+        """The paid amounts changed, and the invoices' status (`paid`, `partly_paid`, or `issued`
+        again once a reversal took back all that was paid), in one batched update per table:
+        before the transaction ends."""
         for table, key in ((Invoice.__table__, "id"), (LegacyInvoice.__table__, "number")):
             update_rows(self.db, table, key, [
-                {key: payable.key, "paid_amount": payable.paid,
-                 "status": "paid" if payable.paid >= payable.total else "partly_paid"}
+                {key: payable.key, "paid_amount": payable.paid, "status": _status(payable)}
                 for payable in self.invoices.values() if payable.changed and payable.table is table])
         for payable in self.invoices.values():
             payable.changed = False
@@ -136,6 +147,12 @@ class Ledger:
     def funder_ref(self, number: str) -> str:
         """The payer the invoice is addressed to, as the directory names it."""
         return self.invoices[number].invoice.funder_ref
+
+
+def _status(payable: _Payable) -> str:
+    if payable.paid >= payable.total:
+        return "paid"
+    return "partly_paid" if payable.paid > 0 else "issued"
 
 
 def payer_directory(db: OrmSession, ledger: Ledger) -> PayerDirectory:
@@ -153,14 +170,20 @@ def payer_directory(db: OrmSession, ledger: Ledger) -> PayerDirectory:
 
 # --- matching -----------------------------------------------------------------------------------
 
-def match_payments(engine: Engine, *, now: datetime) -> MatchingReport:
+def match_payments(engine: Engine, *, now: datetime,
+                   collection_accounts: Collection[str] | None = None) -> MatchingReport:
     """Match every credit not decided yet, in one transaction: the certain ones applied (the
     invoices paid, the decision audit-logged), the others in the review queue with their
-    proposals. The rows are written in a few batched statements, not per credit."""
+    proposals. The rows are written in a few batched statements, not per credit.
+
+    Only the lines of `collection_accounts` (the accounts where funders pay) and of no known
+    account ("": a file nobody said the account of) are matched; None: every line."""
     report = MatchingReport()
+    accounts = None if collection_accounts is None else {"", *collection_accounts}
     with collector_paused(), unit_of_work(engine) as db:
         ledger = Ledger(db)  # first: a run matching meanwhile has decided its credits when we read ours
-        credits = _undecided_credits(db)
+        report.reversed = reverse_payments(db, ledger, now, accounts)  # first: a reversed credit
+        credits = _undecided_credits(db, accounts)  # is never matched
         decisions = match_credits(credits.values(), ledger.open_invoices(), payer_directory(db, ledger))
         allocations: list[tuple[Any, ...]] = []
         entries: list[dict[str, Any]] = []
@@ -185,16 +208,103 @@ def match_payments(engine: Engine, *, now: datetime) -> MatchingReport:
     return report
 
 
-def _undecided_credits(db: OrmSession) -> dict[str, Credit]:
+# --- reversals ----------------------------------------------------------------------------------
+
+def reverse_payments(db: OrmSession, ledger: Ledger, now: datetime,
+                     accounts: Collection[str] | None = None) -> list[PaymentReversed]:
+    """Each debit the bank flagged as the reversal or return of a credit (camt `RvslInd`,
+    `RtrInf`), not handled yet: the credit it undoes is found (same account, same amount, booked
+    no later, and the same end-to-end reference or payer's account when the reversal gives one;
+    exactly one such credit), what it paid is un-applied (its allocations `reversed`, the invoices
+    reopened), a proposal of it rejected, a credit not decided yet is never matched; and a review
+    item `reversal:<line>` tells the operator, also when the credit could not be told."""
+    handled = {key for key, in read_rows(db, select(ReviewItem.key).where(
+        ReviewItem.kind == ReviewKind.reversal))}
+    query = select(BankLine.id, BankLine.account, BankLine.booking_date, BankLine.amount,
+                   BankLine.reference, BankLine.counterparty_iban, BankLine.label).where(
+        BankLine.reversal.is_(True), BankLine.duplicate_of.is_(None))
+    if accounts is not None:
+        query = query.where(BankLine.account.in_(accounts))
+    reversals = [row for row in read_rows(db, query.order_by(BankLine.booking_date, BankLine.id))
+        if row[3] < 0 and f"reversal:{row[0]}" not in handled]  # a returned payout is the payouts'
+
+    outcomes: list[PaymentReversed] = []
+    taken: set[int] = set()  # two reversals never undo the same credit
+    for line_id, account, day, amount, reference, iban, label in reversals:
+        original = _reversed_credit(db, account, day, -amount, reference, iban, taken)
+        reopened: list[tuple[str, Decimal]] = []
+        if original is None:
+            reason = ("contre-passation ou retour d'un paiement : crédit d'origine introuvable ou "
+                      "ambigu, rien n'a été désappliqué")
+        else:
+            taken.add(original)
+            reopened = _unapply(db, ledger, original, line_id, now)
+            reason = (f"paiement de la ligne {original} contre-passé ou retourné par la banque : "
+                      + (", ".join(f"{n} rouverte ({a} €)" for n, a in reopened) if reopened
+                         else "il n'avait rien soldé"))
+        open_item(db, f"reversal:{line_id}", kind=ReviewKind.reversal, reasons=[reason], proposals=[],
+                  subject=f"ligne {line_id} du {day} : {amount} € — {label[:80]}", now=now)
+        record_decision(db, actor="pipeline", action="payment.reversed", subject=str(line_id),
+                        reason=reason, at=now, inputs={
+                            "original": original, "reopened": [[n, str(a)] for n, a in reopened]})
+        outcomes.append(PaymentReversed(line_id, original, tuple(reopened), reason))
+    return outcomes
+
+
+def _reversed_credit(db: OrmSession, account: str, day: date, amount: Decimal, reference: str,
+                     iban: str, taken: set[int]) -> int | None:
+    """The one credit a reversal undoes, or None when none or several fit."""
+    rows = [row for row in read_rows(db, select(
+        BankLine.id, BankLine.reference, BankLine.counterparty_iban).where(
+        BankLine.account == account, BankLine.amount == amount, BankLine.booking_date <= day,
+        BankLine.reversal.is_(False)).order_by(BankLine.booking_date, BankLine.id))
+        if row[0] not in taken]
+    if iban:  # a payer's account, when both lines give one, must be the same
+        rows = [row for row in rows if row[2] in ("", iban)]
+    words = set(reference.split())
+    if words:  # the credit quoting the reversal's end-to-end reference, else one quoting none
+        cited = [row for row in rows if words & set(row[1].split())]
+        rows = cited or [row for row in rows if not row[1]]
+    return rows[0][0] if len(rows) == 1 else None
+
+
+def _unapply(db: OrmSession, ledger: Ledger, original: int, reversal: int, now: datetime
+             ) -> list[tuple[str, Decimal]]:
+    """Un-apply what the credit paid (its invoices reopened), reject what was proposed for it,
+    and close its payment item: a reversed credit is no longer to be matched."""
+    reopened: list[tuple[str, Decimal]] = []
+    for allocation in db.scalars(select(Allocation).where(
+            Allocation.line_id == original, Allocation.state.in_(("applied", "proposed")))):
+        if allocation.state == "applied":
+            back = ledger.unpay(allocation.invoice_number, allocation.amount)
+            reopened.append((allocation.invoice_number, back))
+            allocation.state = "reversed"
+        else:
+            allocation.state = "rejected"
+    verdict = f"paiement contre-passé par la ligne {reversal}"
+    item = db.scalar(select(ReviewItem).where(ReviewItem.key == f"payment:{original}"))
+    if item is None:
+        db.add(ReviewItem(**{**new_item(f"payment:{original}", kind=ReviewKind.payment,
+                                        subject=f"ligne {original}", reasons=[verdict], proposals=[],
+                                        now=now), "status": "resolved", "resolution": verdict,
+                             "resolved_at": now}))
+    elif item.status == "open":
+        resolve_item(db, item.key, verdict, now)
+    return reopened
+
+
+def _undecided_credits(db: OrmSession, accounts: Collection[str] | None = None) -> dict[str, Credit]:
     """The funder payments with no allocation and no review item yet, by line id, in statement
     order (read as plain rows: a statement can hold 100,000 of them)."""
     decided = {line_id for line_id, in read_rows(db, select(Allocation.line_id).distinct())} | {
         int(key.removeprefix("payment:")) for key, in read_rows(
             db, select(ReviewItem.key).where(ReviewItem.kind == ReviewKind.payment))}
-    rows = read_rows(db, select(BankLine.id, BankLine.booking_date, BankLine.amount, BankLine.label,
-                                BankLine.counterparty, BankLine.counterparty_iban, BankLine.reference)
-                     .where(BankLine.classification == "funder_payment", BankLine.duplicate_of.is_(None))
-                     .order_by(BankLine.booking_date, BankLine.id))
+    query = (select(BankLine.id, BankLine.booking_date, BankLine.amount, BankLine.label,
+                    BankLine.counterparty, BankLine.counterparty_iban, BankLine.reference)
+             .where(BankLine.classification == "funder_payment", BankLine.duplicate_of.is_(None)))
+    if accounts is not None:
+        query = query.where(BankLine.account.in_(accounts))
+    rows = read_rows(db, query.order_by(BankLine.booking_date, BankLine.id))
     return {str(line_id): Credit(str(line_id), day, amount, label, counterparty, iban, reference)
             for line_id, day, amount, label, counterparty, iban, reference in rows if line_id not in decided}
 

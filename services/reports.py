@@ -35,6 +35,7 @@ from adapters.models import (
     Trainee,
 )
 from backoffice.dates import PARIS
+from backoffice.masking import mask_iban
 from backoffice.sessions import session_status
 
 SESSION_COLUMNS = ("session_ref", "status", "programme_ref", "title", "client_ref", "client_name",
@@ -56,8 +57,9 @@ INVOICE_COLUMNS = ("number", "kind", "session_ref", "funder", "funder_kind", "fu
                    "issue_date", "due_date", "status", "paid", "residual", "credit_note_of",
                    "pdf_path", "sha256")
 STATEMENT_LINE_COLUMNS = ("line_id", "file", "line", "bank_id", "account", "booking_date",
-                          "amount", "label", "counterparty", "classification", "duplicate_of",
-                          "applied", "unapplied")
+                          "value_date", "amount", "label", "reference", "counterparty",
+                          "counterparty_account", "classification", "reversal", "charges",
+                          "duplicate_of", "applied", "unapplied")
 ALLOCATION_COLUMNS = ("line_id", "invoice_number", "amount", "state", "score", "method",
                       "decided_by", "created_at")
 DOCUMENT_COLUMNS = ("session_ref", "documents", "version", "file", "path", "sha256", "issued_on",
@@ -183,9 +185,14 @@ def _statement_line_rows(db: Any) -> list[dict[str, Any]]:
         done = applied.get(line.id)
         rows.append({"line_id": line.id, "file": name, "line": line.line,
                      "bank_id": line.bank_id, "account": line.account,
-                     "booking_date": line.booking_date, "amount": line.amount,
-                     "label": line.label, "counterparty": line.counterparty,
-                     "classification": line.classification, "duplicate_of": line.duplicate_of,
+                     "booking_date": line.booking_date, "value_date": line.value_date,
+                     "amount": line.amount, "label": line.label, "reference": line.reference,
+                     "counterparty": line.counterparty,
+                     "counterparty_account": mask_iban(line.counterparty_iban)
+                     if line.counterparty_iban else "",
+                     "classification": line.classification,
+                     "reversal": "oui" if line.reversal else "", "charges": line.charges,
+                     "duplicate_of": line.duplicate_of,
                      "applied": done, "unapplied": line.amount - done if done else None})
     return rows
 

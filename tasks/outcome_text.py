@@ -12,14 +12,17 @@ from typing import Any
 
 from prefect import get_run_logger
 
+from backoffice.dates import format_date_fr
 from backoffice.outcomes import (
     DocumentsBlocked,
     DocumentSetProduced,
+    DocumentsTooLate,
     GreenLight,
     InvoiceIssued,
     InvoiceReminderSent,
     PaymentApplied,
     PaymentDecided,
+    PaymentReversed,
     PaymentToReview,
     PayoutScheduled,
     PayoutToReview,
@@ -125,6 +128,13 @@ def _(outcome: DocumentsBlocked) -> tuple[int, str]:
                              f"{', '.join(outcome.missing)}")
 
 
+@log_line.register
+def _(outcome: DocumentsTooLate) -> tuple[int, str]:
+    return logging.WARNING, (f"session {outcome.session_ref} commencée le "
+                             f"{format_date_fr(outcome.start_date)} : {', '.join(outcome.kinds)} "
+                             "non produits ni envoyés (à revoir)")
+
+
 # --- invoicing -----------------------------------------------------------------------------------
 
 @row.register
@@ -173,6 +183,18 @@ def _(outcome: PaymentApplied) -> tuple[int, str]:
 @log_line.register
 def _(outcome: PaymentToReview) -> tuple[int, str]:
     return logging.WARNING, f"paiement ligne {outcome.line_id} à revoir : {outcome.reason}"
+
+
+@row.register
+def _(outcome: PaymentReversed) -> Row:
+    return {"état": "contre-passé", "ligne": str(outcome.line_id),
+            "factures": ", ".join(f"{number} ({amount})" for number, amount in outcome.reopened),
+            "score": 0, "raison": outcome.reason}
+
+
+@log_line.register
+def _(outcome: PaymentReversed) -> tuple[int, str]:
+    return logging.WARNING, f"paiement contre-passé, ligne {outcome.line_id} : {outcome.reason}"
 
 
 # --- payouts: the "payouts" table ----------------------------------------------------------------

@@ -31,14 +31,41 @@ def bank_inbox_files() -> FolderListing:
 
 
 @task(cache_policy=NO_CACHE)
-def import_statements_from(paths: list[Path], move_files: bool) -> list[StatementImported]:
-    """Import the files (the inbox's are archived or rejected afterwards)."""
+def bank_inbox_accounts() -> dict[str, FolderListing]:
+    """The files waiting in the inbox's subfolders, one per account, named for it (its IBAN or
+    the bank's account number, spaces allowed): their statements are of that account when they
+    do not say. Other subfolders are left alone, with a warning."""
+    inbox = context.settings().bank_inbox
+    found: dict[str, FolderListing] = {}
+    if not inbox.is_dir():
+        return found
+    for folder in sorted(p for p in inbox.iterdir() if p.is_dir() and not p.is_symlink()
+                         and not p.name.startswith(".")):
+        account = "".join(folder.name.split()).upper()
+        if not account.isalnum() or not 8 <= len(account) <= 34:
+            get_run_logger().warning("boîte de dépôt bancaire : sous-dossier « %s » ignoré (le nom "
+                                     "d'un sous-dossier est le compte de ses relevés)", folder.name)
+            continue
+        listing = files_in_folder(folder)
+        for refused in listing.refused:
+            get_run_logger().warning("boîte de dépôt bancaire, %s : %s", folder.name, refused)
+        found[account] = listing
+    return found
+
+
+@task(cache_policy=NO_CACHE)
+def import_statements_from(paths: list[Path], move_files: bool, account: str = ""
+                           ) -> list[StatementImported]:
+    """Import the files (the inbox's are archived or rejected afterwards); `account`: the account
+    they are of, when a file does not say (a CLI option, a deployment parameter, the inbox
+    subfolder named for it)."""
     settings = context.settings()
     folder = settings.bank_inbox.parent
     outcomes = import_statement_files(
         context.engine(), paths, archive_dir=folder / "bank-archive",
-        rejected_dir=folder / "bank-rejected", own_ibans={settings.marketplace.iban},
-        now=context.now(), move_files=move_files)
+        rejected_dir=folder / "bank-rejected", own_ibans=settings.own_accounts,
+        now=context.now(), move_files=move_files, account=account,
+        collection_accounts=settings.collection_ibans)
     logger = get_run_logger()
     for outcome in outcomes:
         if outcome.status == "rejected":
@@ -52,8 +79,9 @@ def import_statements_from(paths: list[Path], move_files: bool) -> list[Statemen
 
 @task(cache_policy=NO_CACHE)
 def match_bank_credits() -> MatchingReport:
-    report = match_payments(context.engine(), now=context.now())
-    log_outcomes([*report.applied, *report.review])
+    report = match_payments(context.engine(), now=context.now(),
+                            collection_accounts=context.settings().collection_ibans)
+    log_outcomes([*report.applied, *report.review, *report.reversed])
     return report
 
 

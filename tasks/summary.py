@@ -151,11 +151,18 @@ def add_payments(summary: RunSummary, files: list[StatementImported], matching: 
                 "statement", outcome.name, outcome.errors,
                 "le fichier est dans le dossier bank-rejected avec son rapport d'erreurs ; "
                 "demander à la banque un export lisible, ou le corriger, puis le redéposer"))
+        if outcome.held:
+            summary.needs_human.append(f"Relevé `{outcome.name}` d'un compte inconnu : importé, "
+                                       "non rapproché des factures (file de revue)")
+        summary.needs_human += [f"Relevé `{outcome.name}` importé, soldes incohérents : {gap}"
+                                for gap in outcome.balance_gaps]
         if outcome.duplicates_flagged:
             summary.needs_human.append(f"Relevé `{outcome.name}` : {outcome.duplicates_flagged} "
                                        "ligne(s) déjà vue(s) dans un autre format, signalée(s)")
+    summary.needs_human += [f"Paiement contre-passé (ligne {outcome.line_id}) : {outcome.reason}"
+                            for outcome in matching.reversed]
     summary.tables.setdefault("payments", []).extend(  # one to review is also a review item
-        row(outcome) for outcome in [*matching.applied, *matching.review])
+        row(outcome) for outcome in [*matching.applied, *matching.review, *matching.reversed])
 
 
 def add_payouts(summary: RunSummary, report: PayoutReport, output_dir: Path) -> None:
@@ -200,7 +207,8 @@ def add_refused_files(summary: RunSummary, refused: tuple[RefusedFile, ...]) -> 
 def add_mail(summary: RunSummary, mail: OutboxReport) -> None:
     """The e-mails sent by the run; each one in failure is an incident."""
     summary.lines.append(f"E-mails envoyés : {mail.performed}, en échec : {mail.failed}")
-    summary.incidents += [email_failed(failure.key, failure.error) for failure in mail.failures]
+    summary.incidents += [email_failed(failure.key, failure.error, failure.final)
+                          for failure in mail.failures]
 
 
 def invoice_held(held: InvoiceHeld) -> Incident:

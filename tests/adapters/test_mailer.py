@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import smtplib
+from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 
 import pytest
 
+from adapters.clock import FixedClock, use_clock
 from adapters.mailer import (
     EmlMailer,
     MailDeliveryError,
@@ -22,6 +25,8 @@ from adapters.mailer import (
 from tests.smtp_server import free_port, running_smtp_server
 
 SENDER = "noreply@formations.example.org"
+DOMAIN = "formations.example.org"  # the sender's: the marketplace's
+SENT_AT = datetime(2026, 12, 7, 3, 30, 12, tzinfo=UTC)  # 04:30:12 in Paris
 SENDER_NAME = "Équipe Formation"
 CLIENT = "Élodie Dupont <client@entreprise.example.org>"
 TRAINER = "trainer@formateurs.example.org"
@@ -98,14 +103,58 @@ def test_eml_resend_of_the_same_key_overwrites_with_identical_bytes(
     mailer = EmlMailer(tmp_path, SENDER, SENDER_NAME)
     email = make_email("email:dossier:S-2024-001", (pdf,), html="<p>Bonjour Élodie</p>")
 
-    first = Path(mailer.send(email)).read_bytes()
-    second_path = Path(mailer.send(email))
+    with use_clock(FixedClock(SENT_AT)):
+        first = Path(mailer.send(email)).read_bytes()
+        second_path = Path(mailer.send(email))
 
     assert sorted(tmp_path.glob("*.eml")) == [second_path]
     assert second_path.read_bytes() == first
     assert sorted(path.name for path in tmp_path.iterdir()) == sorted(
         [second_path.name, pdf.name]
     ), "no temporary file is left behind"
+
+
+def test_eml_resend_after_a_crash_keeps_the_message_id_and_dates_the_new_writing(
+    tmp_path: Path,
+) -> None:
+    mailer = EmlMailer(tmp_path, SENDER, SENDER_NAME)
+    email = make_email("email:green-light:S-7")
+
+    with use_clock(FixedClock(SENT_AT)):
+        first = parse(Path(mailer.send(email)).read_bytes())
+    with use_clock(FixedClock(SENT_AT + timedelta(days=1))):
+        second = parse(Path(mailer.send(email)).read_bytes())
+
+    assert len(list(tmp_path.glob("*.eml"))) == 1
+    assert first["Message-ID"] == second["Message-ID"] == message_id_for(email.key, DOMAIN)
+    assert parsedate_to_datetime(second["Date"]) - parsedate_to_datetime(first["Date"]) == (
+        timedelta(days=1))
+
+
+def test_eml_is_dated_by_the_project_clock_in_paris_time(tmp_path: Path) -> None:
+    with use_clock(FixedClock(SENT_AT)):
+        data = Path(EmlMailer(tmp_path, SENDER).send(make_email("email:x"))).read_bytes()
+
+    message = parse(data)
+    assert message["Date"] == "Mon, 07 Dec 2026 04:30:12 +0100"  # RFC 5322 (format_datetime)
+    assert parsedate_to_datetime(message["Date"]) == SENT_AT
+    assert data.count(b"\r\nDate: ") == 1
+
+
+def test_the_message_id_is_the_key_s_on_the_sender_s_domain() -> None:
+    key = "email:invoice:FA-2026-000012"
+    message = build_message(make_email(key), "Backoffice@Ganapati-Formation.FR")
+
+    assert message["Message-ID"] == message_id_for(key, "ganapati-formation.fr")
+    assert message["Message-ID"].endswith("@ganapati-formation.fr>")
+    assert message_id_for(key, "a.fr") != message_id_for("email:invoice:FA-2026-000013", "a.fr")
+    assert build_message(make_email(key), "equipe@formation-été.fr")["Message-ID"].endswith(
+        "@xn--formation-t-kbbb.fr>"), "a Message-ID is ASCII: the domain in its IDNA form"
+
+
+def test_a_message_needs_an_aware_date() -> None:
+    with pytest.raises(ValueError, match="timezone-aware"):
+        build_message(make_email("k"), SENDER, date=datetime(2026, 12, 7, 4, 30))  # noqa: DTZ001
 
 
 def test_eml_two_keys_give_two_files(tmp_path: Path) -> None:
@@ -131,7 +180,7 @@ def test_eml_file_parses_back_with_french_text_and_pdf(tmp_path: Path, pdf: Path
     assert message["From"].addresses[0].display_name == SENDER_NAME
     assert message["From"].addresses[0].addr_spec == SENDER
     assert message["X-Backoffice-Key"] == key
-    assert message["Message-ID"] == message_id_for(key)
+    assert message["Message-ID"] == message_id_for(key, DOMAIN)
     assert plain_text(message) == TEXT
     assert attachments_of(message) == [("application/pdf", pdf.name, PDF_BYTES)]
 
@@ -179,7 +228,8 @@ def test_smtp_delivers_french_email_with_cc_and_attachment(pdf: Path) -> None:
     with running_smtp_server() as server:
         mailer = SmtpMailer(server.host, server.port, SENDER, SENDER_NAME, security="none")
 
-        where = mailer.send(make_email(key, (pdf,)))
+        with use_clock(FixedClock(SENT_AT)):
+            where = mailer.send(make_email(key, (pdf,)))
 
     assert where == f"smtp:{server.host}:{server.port}"
     [message] = server.messages
@@ -189,8 +239,8 @@ def test_smtp_delivers_french_email_with_cc_and_attachment(pdf: Path) -> None:
     assert message["Subject"] == SUBJECT
     assert plain_text(message) == TEXT
     assert message["X-Backoffice-Key"] == key
-    assert message["Message-ID"] == message_id_for(key)
-    assert message["Date"] is not None
+    assert message["Message-ID"] == message_id_for(key, DOMAIN)
+    assert parsedate_to_datetime(message["Date"]) == SENT_AT
     assert attachments_of(message) == [("application/pdf", pdf.name, PDF_BYTES)]
 
 
@@ -200,7 +250,7 @@ def test_smtp_resend_carries_the_same_message_id() -> None:
         mailer.send(make_email("email:green-light:S-7"))
         mailer.send(make_email("email:green-light:S-7"))
 
-    expected = message_id_for("email:green-light:S-7")
+    expected = message_id_for("email:green-light:S-7", DOMAIN)
     assert [message["Message-ID"] for message in server.messages] == [expected, expected]
 
 

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from adapters.database import unit_of_work
 from adapters.models import Effect
-from adapters.outbox import MAX_ATTEMPTS, perform_pending, record_effect
+from adapters.outbox import MAX_ATTEMPTS, EffectRefused, perform_pending, record_effect
 
 NOW = datetime(2026, 11, 28, 3, 30, tzinfo=UTC)
 
@@ -75,9 +75,25 @@ def test_a_failing_effect_is_retried_then_marked_failed(engine):
 
     assert [r.failed for r in reports] == [1] * MAX_ATTEMPTS + [0]
     assert "email:x : ConnectionRefusedError: SMTP down" in reports[0].errors
+    assert [r.failures[0].final for r in reports[:MAX_ATTEMPTS]] == [False] * (MAX_ATTEMPTS - 1) + [True]
     (effect,) = effects(engine)
     assert (effect.state, effect.attempts) == ("failed", MAX_ATTEMPTS)
     assert "SMTP down" in effect.last_error
+
+
+def test_a_refused_effect_is_failed_at_once(engine):
+    with unit_of_work(engine) as db:
+        record_effect(db, "email:y", "email", {}, NOW)
+
+    def refuse(key, payload):
+        raise EffectRefused("adresse fictive")
+
+    reports = [perform_pending(engine, "email", refuse, clock) for _ in range(2)]
+
+    assert [r.errors for r in reports] == [("email:y : EffectRefused: adresse fictive",), ()]
+    assert reports[0].failures[0].final
+    (effect,) = effects(engine)
+    assert (effect.state, effect.attempts, effect.done_at) == ("failed", 1, NOW)
 
 
 RACER = textwrap.dedent("""

@@ -21,7 +21,14 @@ from backoffice.document_kinds import (
     DocumentKind,
     document_named,
 )
-from backoffice.documents import INPUTS, SessionDocumentFacts, SlotFacts, TraineeFacts, due_kinds
+from backoffice.documents import (
+    INPUTS,
+    Presence,
+    SessionDocumentFacts,
+    SlotFacts,
+    TraineeFacts,
+    due_kinds,
+)
 from backoffice.funding_status import FundingStatus
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
@@ -102,8 +109,11 @@ DONE = datetime(2026, 12, 7, 18, tzinfo=UTC)
     ({"funding_status": FundingStatus.pec_review}, ["bundle"]),
     ({"funding_status": FundingStatus.funded}, ["bundle", "start_kit"]),
     ({"funding_status": "company"}, ["bundle", "start_kit"]),
-    ({"funding_status": FundingStatus.company_billing, "completed_at": DONE},
+    ({"funding_status": FundingStatus.company_billing, "completed_at": DONE,
+      "presences": (Presence("T-1", date(2026, 12, 7), "am", True),)},
      ["bundle", "start_kit", "certificates"]),
+    ({"funding_status": FundingStatus.company_billing, "completed_at": DONE},  # nobody attended
+     ["bundle", "start_kit"]),
     ({"funding_status": FundingStatus.awaiting_pec, "completed_at": DONE}, ["bundle"]),
     ({"funding_status": FundingStatus.funded, "completed_at": DONE, "cancelled": True}, []),
 ])

@@ -54,3 +54,11 @@ def test_each_event_is_recorded_once(engine):
     assert len(first) == 2 and again == []
     assert keys == sorted(first)
     assert keys[0].startswith("email:operator-alert:email-failed:email:invoice:FA-2026-000001")
+
+
+def test_an_email_refused_for_good_asks_for_a_person_not_for_patience():
+    retried = email_failed("email:invoice:FA-2026-000001", "SMTPServerDisconnected: x")
+    refused = email_failed("email:invoice:FA-2026-000001", "domaine réservé", final=True)
+    assert "retenté" in retried.action and "retenté" not in refused.action
+    assert refused.action.startswith("envoi abandonné : corriger l'adresse à sa source")
+    assert refused.key == retried.key  # the same event: the operators are told once

@@ -132,3 +132,22 @@ def test_templates_render_like_their_snapshot(engine, tmp_path, template):
     html = {job.name.split("-")[0]: job.html for item in planned for job in item.jobs
             if item.plan.session_ref == ("S-002" if template == "certificat" else "S-001")}
     check_snapshot(f"{template}.html", html[template])
+
+
+def test_an_absent_trainee_gets_no_certificate_and_the_client_is_told(engine, tmp_path):
+    """Issue #17 §2: no "pour une durée de 0 h"; the e-mail names who has none and why."""
+    trainees = SMALL_EXPORT["trainees.csv"] + "S-002,T-2,Léo,Bernard,,\n"
+    attendance = SMALL_EXPORT["attendance.csv"] + ("S-002,T-2,2026-10-05,am,absent,\n"
+                                                   "S-002,T-2,2026-10-05,pm,absent,\n")
+    prepare(engine, tmp_path, trainees_csv=trainees, attendance_csv=attendance, **WITH_ALL_SLOTS)
+    out = tmp_path / "out"
+    generate(engine, out, session_refs=["S-002"])
+
+    stored = [k for k in files(engine) if k[:2] == ("S-002", "certificates")]
+    assert [name for *_, name in stored] == ["certificat-T-1"]
+    with unit_of_work(engine) as db:
+        mail = db.scalar(select(Effect).where(
+            Effect.idempotency_key == "email:certificates:S-002:v1"))
+    assert [Path(a).name for a in mail.payload["attachments"]] == ["certificat-T-1-S-002-v1.pdf"]
+    assert "Pas de certificat pour Léo Bernard : aucune heure de formation réalisée" in \
+        mail.payload["text"]
