@@ -25,6 +25,7 @@ class ReviewKind(StrEnum):
     opco = "opco"  # a client whose OPCO nobody knows
     invoice = "invoice"  # an invoice due that cannot be issued: its buyer's identity is incomplete
     deposit = "deposit"  # an invoice to deposit on its funder's portal
+    dunning = "dunning"  # an unpaid invoice whose funder has no billing e-mail: a person chases
     statement = "statement"  # a statement imported but flagged: balances that disagree, unknown account
     reversal = "reversal"  # a funder's payment reversed or returned by the bank: its invoices reopened
 
@@ -70,6 +71,8 @@ NEXT_STEP = {
                  "d'après le début",
     ReviewKind.opco: "renseigner l'OPCO ou l'IDCC du client dans la plateforme : le traitement suivant "
             "reprend seul",
+    ReviewKind.dunning: "relancer le financeur sur son portail (message au gestionnaire du "
+               "dossier) ou par téléphone, puis résoudre cet élément",
     ReviewKind.deposit: "déposer les fichiers du dossier indiqué sur le portail du financeur, "
                "puis flow `record-deposit` (numéro, date du dépôt)",
     ReviewKind.statement: "vérifier le relevé auprès de la banque (écritures manquantes, soldes) ; "

@@ -62,7 +62,7 @@ from backoffice.invoicing import (
     reminder_due,
     split_session,
 )
-from backoffice.money import ZERO, quantize
+from backoffice.money import ZERO, format_eur, quantize
 from backoffice.outcomes import InvoiceHeld, InvoiceIssued, InvoiceReminderSent, InvoiceToDeposit
 from services.documents import load_document_facts
 
@@ -399,16 +399,26 @@ def remind_unpaid(engine: Engine, *, as_of: date, now: datetime, marketplace: Ma
             due = dunning_due_date(invoice.due_date, payment_days,
                                    deposit_awaited=invoice.number in deposits,
                                    deposited_on=deposits.get(invoice.number))
-            stage = None if due is None else reminder_due(due, as_of, reminder_days)
+            if due is None:  # its deposit is awaited
+                continue
+            stage = reminder_due(due, as_of, reminder_days)
             if stage is None:
                 continue
             residual = invoice.total_ttc - invoice.paid_amount - _credited(db, invoice.number)
             if residual <= 0:
                 continue
-            if record_email(db, f"email:invoice-reminder:{invoice.number}:J+{stage}",
-                            to=[invoice.billing_email], now=now, template="invoice_reminder",
-                            invoice=document_from_json(invoice.document), days=stage,
-                            residual=residual, marketplace=marketplace):
+            if not invoice.billing_email:  # a funder known by its portal only: a person chases
+                if open_item(db, f"dunning:{invoice.number}:J+{stage}", kind=ReviewKind.dunning,
+                             subject=f"Facture {invoice.number} à {invoice.funder_name}",
+                             reasons=[f"impayée {stage} jours après son échéance du "
+                                      f"{format_date_fr(due)} : reste {format_eur(residual)}"],
+                             proposals=[], now=now):
+                    reminders.append(InvoiceReminderSent(invoice.number, stage,
+                                                         invoice.funder_name))
+            elif record_email(db, f"email:invoice-reminder:{invoice.number}:J+{stage}",
+                              to=[invoice.billing_email], now=now, template="invoice_reminder",
+                              invoice=document_from_json(invoice.document), days=stage,
+                              residual=residual, marketplace=marketplace):
                 reminders.append(InvoiceReminderSent(invoice.number, stage, invoice.funder_name))
     return reminders
 

@@ -18,7 +18,7 @@ from sqlalchemy.exc import DatabaseError
 
 from adapters.database import unit_of_work
 from adapters.facturx import read_facturx_xml
-from adapters.models import Effect, Invoice
+from adapters.models import Effect, Invoice, ReviewItem
 from adapters.reference_data import reference_data
 from adapters.settings import Marketplace
 from backoffice.outcomes import InvoiceHeld
@@ -303,10 +303,20 @@ def test_unpaid_invoices_are_chased_once_at_each_stage(engine, tmp_path):
     assert sorted(chase(date(2027, 1, 16))) == ["FA-2026-000001 J+7", "FA-2026-000002 J+7"]
     assert chase(date(2027, 1, 17)) == []  # once
     assert sorted(chase(date(2027, 2, 8))) == ["FA-2026-000001 J+30", "FA-2026-000002 J+30"]
+    opco = next(n for n, i in invoices(engine).items() if i.invoice_key == "opco")
+    company = next(n for n, i in invoices(engine).items() if i.invoice_key == "company"
+                   and n != paid)
     with unit_of_work(engine) as db:
         reminder = db.scalar(select(Effect).where(
-            Effect.idempotency_key == "email:invoice-reminder:FA-2026-000001:J+7"))
+            Effect.idempotency_key == f"email:invoice-reminder:{company}:J+7"))
+        # no billing e-mail is known for the OPCO: a person chases it, from the review queue
+        item = db.scalar(select(ReviewItem).where(ReviewItem.key == f"dunning:{opco}:J+7"))
+        assert db.scalar(select(Effect).where(
+            Effect.idempotency_key == f"email:invoice-reminder:{opco}:J+7")) is None
     assert "reste impayée" in reminder.payload["text"] and "40 €" in reminder.payload["text"]
+    assert (item.kind, item.status) == ("dunning", "open")
+    assert item.reasons == ["impayée 7 jours après son échéance du 9 janvier 2027 : reste "
+                            "1\u202f837,50\u00a0€"]
 
 
 def test_an_invoice_to_a_payer_not_fully_identified_waits_without_a_number(engine, tmp_path):
