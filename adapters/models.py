@@ -214,6 +214,12 @@ class Attendance(Base):
     half_day: Mapped[str] = mapped_column(String(2), primary_key=True)
     status: Mapped[str] = mapped_column(String(8))
     minutes: Mapped[int | None] = mapped_column(Integer)
+    # the evidence of the half-day (docs/platform-export.md): signatures and connection log
+    trainee_signed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    trainer_signed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    signature_method: Mapped[str | None] = mapped_column(String(16))
+    login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    logout_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class Completion(Base):

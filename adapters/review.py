@@ -22,6 +22,7 @@ class ReviewKind(StrEnum):
     payout = "payout"  # a trainer's transfer held, or returned by the bank
     documents = "documents"  # a session whose legal documents cannot be made
     late_documents = "late_documents"  # a convention or convocation due after the session started
+    evidence = "evidence"  # half-days declared present without signatures nor connection log
     opco = "opco"  # a client whose OPCO nobody knows
     invoice = "invoice"  # an invoice due that cannot be issued: its buyer's identity is incomplete
     deposit = "deposit"  # an invoice to deposit on its funder's portal
@@ -69,6 +70,9 @@ NEXT_STEP = {
     ReviewKind.late_documents: "régulariser avec le client et le formateur (documents signés "
                  "avant le début, ou signalement à l'OPCO) : le pipeline n'envoie rien de daté "
                  "d'après le début",
+    ReviewKind.evidence: "obtenir du formateur ou de la plateforme la preuve de ces demi-journées "
+                 "(signatures, connexions) et la faire figurer dans l'export : le traitement "
+                 "suivant les compte ; sans preuve, elles ne sont pas facturées à l'OPCO",
     ReviewKind.opco: "renseigner l'OPCO ou l'IDCC du client dans la plateforme : le traitement suivant "
             "reprend seul",
     ReviewKind.dunning: "relancer le financeur sur son portail (message au gestionnaire du "

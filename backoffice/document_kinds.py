@@ -44,6 +44,9 @@ class DocumentKind:
     name: str  # file prefix, stored name and template name
     per_trainee: bool  # one per trainee (`<name>-<trainee>`), else one per session
     proves: str  # what it proves to an auditor (French)
+    # one per trainee with realised hours only: a certificate "pour une durée de 0 h" certifies
+    # nothing (backoffice/documents.py: certified_trainees)
+    realised_only: bool = False
 
     @property
     def template(self) -> str:
@@ -82,6 +85,11 @@ class DocumentSetKind:
     documents: tuple[DocumentKind, ...]  # in the order they are rendered, stored and attached
     emails: tuple[DocumentEmail, ...]  # in the order they are recorded
     zipped: bool = False  # its PDFs also in one zip, `dossier-<session>-v<n>.zip`
+    # issued before the session starts, never after (a convention or a convocation dated after
+    # the start tells an auditor a lie): once it started, a due version is reported for review
+    before_start: bool = False
+    # made from the platform's attendance evidence: due only for a session that sends some
+    needs_evidence: bool = False
 
 
 # --- the documents ------------------------------------------------------------------------------
@@ -94,20 +102,27 @@ DEVIS = DocumentKind("devis", per_trainee=False, proves="le devis et le financem
 CONVOCATION = DocumentKind("convocation", per_trainee=True, proves="la convocation du stagiaire")
 EMARGEMENT = DocumentKind("emargement", per_trainee=False,
                           proves="les feuilles d'émargement par demi-journée")
-CERTIFICAT = DocumentKind("certificat", per_trainee=True,
+EMARGEMENT_SIGNE = DocumentKind("emargement-signe", per_trainee=False,
+                                proves="les feuilles d'émargement complétées : signatures du "
+                                       "stagiaire et du formateur par demi-journée, avec leurs "
+                                       "heures, et connexions à distance")
+CERTIFICAT = DocumentKind("certificat", per_trainee=True, realised_only=True,
                           proves="le certificat de réalisation du stagiaire")
 
 # --- the sets, in process order -----------------------------------------------------------------
 
 BUNDLE = DocumentSetKind(  # the individual training file
-    "bundle", Milestone.validated, (CONVENTION, PROGRAMME, DEVIS), zipped=True, emails=(
+    "bundle", Milestone.validated, (CONVENTION, PROGRAMME, DEVIS), zipped=True,
+    before_start=True, emails=(
+        # the client's alone: the convention and the devis carry the client's price, which the
+        # trainer never sees (their notice says dates, place, trainees and what to do)
         DocumentEmail("email:bundle", "documents_bundle_client", to=(Recipient.client,),
-                      cc=(Recipient.trainer,), attached=(CONVENTION, PROGRAMME, DEVIS)),
+                      attached=(CONVENTION, PROGRAMME, DEVIS)),
         DocumentEmail("email:bundle-notice", "documents_bundle_trainer",
                       to=(Recipient.trainer,)),
     ))
 START_KIT = DocumentSetKind(
-    "start_kit", Milestone.ready_to_start, (CONVOCATION, EMARGEMENT), emails=(
+    "start_kit", Milestone.ready_to_start, (CONVOCATION, EMARGEMENT), before_start=True, emails=(
         DocumentEmail("email:convocations", "convocations_client", to=(Recipient.client,),
                       cc=(Recipient.trainer,), attached=(CONVOCATION,)),
         DocumentEmail("email:attendance-sheets", "attendance_sheets_trainer",
@@ -119,7 +134,10 @@ CERTIFICATES = DocumentSetKind(
                       cc=(Recipient.trainer,), attached=(CERTIFICAT,)),
     ))
 
-DOCUMENT_SETS = (BUNDLE, START_KIT, CERTIFICATES)
+ATTENDANCE = DocumentSetKind(  # the completed sheets, from the evidence; kept, not mailed
+    "attendance", Milestone.completed, (EMARGEMENT_SIGNE,), emails=(), needs_evidence=True)
+
+DOCUMENT_SETS = (BUNDLE, START_KIT, ATTENDANCE, CERTIFICATES)
 SETS = {document_set.kind: document_set for document_set in DOCUMENT_SETS}
 DOCUMENTS = tuple(document for document_set in DOCUMENT_SETS for document in document_set.documents)
 

@@ -16,10 +16,19 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal
 
-from backoffice.dates import format_date_fr, format_hours
-from backoffice.document_kinds import BUNDLE, CERTIFICATES, DOCUMENT_SETS, START_KIT, Milestone
+from backoffice.dates import PARIS, format_date_fr, format_hours
+from backoffice.document_kinds import (
+    ATTENDANCE,
+    BUNDLE,
+    CERTIFICATES,
+    DOCUMENT_SETS,
+    SETS,
+    START_KIT,
+    Milestone,
+)
 from backoffice.funding_status import FundingStatus
 from backoffice.money import format_eur
+from backoffice.sessions import has_started
 
 # a session funded by the company from the start has no funding row: "company"
 READY_TO_START = (FundingStatus.funded, "company", FundingStatus.company_billing)
@@ -55,11 +64,39 @@ class SlotFacts:
 
 @dataclass(frozen=True, slots=True)
 class Presence:
+    """One trainee's half-day as the platform recorded it, with its evidence (issue #17): the
+    trainee's and the trainer's signature times and how they signed, the connection log of a
+    distance half-day. Instants in UTC."""
+
     trainee_ref: str
     day: date
     half_day: str
     present: bool
     minutes: int | None = None
+    trainee_signed_at: datetime | None = None
+    trainer_signed_at: datetime | None = None
+    signature_method: str | None = None  # electronic | paper
+    login_at: datetime | None = None
+    logout_at: datetime | None = None
+
+    @property
+    def signed(self) -> bool:
+        return self.trainee_signed_at is not None and self.trainer_signed_at is not None
+
+    @property
+    def connected(self) -> bool:
+        return self.login_at is not None and self.logout_at is not None
+
+    @property
+    def has_evidence(self) -> bool:
+        """Signed by the trainee and the trainer, or a connection log (login and logout)."""
+        return self.signed or self.connected
+
+    @property
+    def records_evidence(self) -> bool:
+        """Whether the platform sent any evidence for this row at all."""
+        return any(v is not None for v in (self.trainee_signed_at, self.trainer_signed_at,
+                                           self.login_at, self.logout_at))
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,9 +196,16 @@ def certificate_inputs(facts: SessionDocumentFacts) -> dict[str, str]:
             "dates": f"{facts.start_date} {facts.end_date}"}
 
 
+def attendance_inputs(facts: SessionDocumentFacts) -> dict[str, str]:
+    hours = attended_hours(facts)
+    return {"heures réalisées": "; ".join(f"{t.full_name} {format_hours(hours[t.trainee_ref])}"
+                                          for t in facts.trainees),
+            "émargement": _digest(sorted(map(repr, facts.presences)))[:12]}
+
+
 # what each document set says, by topic: a change of any makes a new version
 INPUTS = {BUNDLE.kind: bundle_inputs, START_KIT.kind: start_kit_inputs,
-          CERTIFICATES.kind: certificate_inputs}
+          CERTIFICATES.kind: certificate_inputs, ATTENDANCE.kind: attendance_inputs}
 
 
 def milestones(facts: SessionDocumentFacts) -> set[Milestone]:
@@ -177,9 +221,21 @@ def milestones(facts: SessionDocumentFacts) -> set[Milestone]:
 
 
 def due_kinds(facts: SessionDocumentFacts) -> list[str]:
-    """The document sets a session should have now, in process order."""
+    """The document sets a session should have now, in process order; a set made only of
+    documents for trainees with realised hours (the certificates) not while nobody has any."""
     reached = milestones(facts)
-    return [document_set.kind for document_set in DOCUMENT_SETS if document_set.due_from in reached]
+    certified = bool(certified_trainees(facts))
+    tracked = evidence_tracked(facts)
+    return [document_set.kind for document_set in DOCUMENT_SETS if document_set.due_from in reached
+            and (certified or not all(d.realised_only for d in document_set.documents))
+            and (tracked or not document_set.needs_evidence)]
+
+
+def certified_trainees(facts: SessionDocumentFacts) -> tuple[TraineeFacts, ...]:
+    """The trainees who get a certificat de réalisation: those with realised hours. An absent
+    trainee gets none (their hours, 0 h, stay in the set's inputs and on the invoices)."""
+    hours = attended_hours(facts)
+    return tuple(t for t in facts.trainees if hours[t.trainee_ref] > 0)
 
 
 def plan_documents(facts: SessionDocumentFacts,
@@ -201,25 +257,144 @@ def plan_documents(facts: SessionDocumentFacts,
     return plans
 
 
+def too_late(plan: DocumentPlan, facts: SessionDocumentFacts, as_of: date) -> bool:
+    """Whether a planned set would be issued after its session's start although it belongs
+    before it (a convention, a devis, a convocation): it is then neither produced nor sent, and
+    the session goes to review."""
+    return SETS[plan.kind].before_start and has_started(facts.start_date, as_of)
+
+
+def late_reason(plans: Iterable[DocumentPlan], facts: SessionDocumentFacts) -> str:
+    """The review item's reason for sets due after the start (French)."""
+    names = {BUNDLE.kind: "la convention, le programme et le devis",
+             START_KIT.kind: "les convocations et les feuilles d'émargement"}
+    due = " ; ".join(names.get(p.kind, p.kind)
+                     + (f", version {p.version} ({p.explanation})" if p.version > 1 else "")
+                     for p in plans)
+    return (f"session commencée le {format_date_fr(facts.start_date)} avant l'envoi de : {due}. "
+            "Rien n'en est produit ni envoyé après le début (un document daté d'après le début "
+            "ne peut pas en tenir lieu) : à régulariser avec le client et le formateur")
+
+
+def schedule_lines(slots: Iterable[SlotFacts]) -> list[str]:
+    """One line per day, its slots in order: "14 décembre 2026 : 09:00-12:30 et 13:30-17:00"."""
+    days: dict[date, list[str]] = {}
+    for slot in sorted(slots, key=lambda s: (s.day, s.start)):
+        days.setdefault(slot.day, []).append(f"{slot.start:%H:%M}-{slot.end:%H:%M}")
+    return [f"{format_date_fr(day)} : {' et '.join(times)}" for day, times in days.items()]
+
+
 def explain_change(before: Mapping[str, str], after: Mapping[str, str]) -> str:
     """"dates : du 7 décembre 2026 au 8 décembre 2026 → du 14 … ; prix : …" (French)."""
     changes = []
     for topic, value in after.items():
         if before.get(topic) != value:
-            if topic in ("programme", "client"):
+            if topic in ("programme", "client", "émargement"):
                 changes.append(f"{topic} modifié")
             else:
                 changes.append(f"{topic} : {before.get(topic) or '—'} → {value}")
     return " ; ".join(changes) or "mise à jour"
 
 
+def evidence_tracked(facts: SessionDocumentFacts) -> bool:
+    """Whether the platform sends evidence for the session (any of its half-days carries a
+    signature or a connection): then only evidenced half-days count. A session of an older
+    export, without any, counts its declared presences as before."""
+    return any(p.records_evidence for p in facts.presences)
+
+
+def unevidenced(facts: SessionDocumentFacts) -> list[Presence]:
+    """The present half-days without evidence of a session that sends evidence: they count no
+    hour (no certificate hour, nothing billed to an OPCO) and are listed for review."""
+    if not evidence_tracked(facts):
+        return []
+    return sorted((p for p in facts.presences if p.present and not p.has_evidence),
+                  key=lambda p: (p.day, p.half_day, p.trainee_ref))
+
+
+def evidence_reason(missing: Iterable[Presence], facts: SessionDocumentFacts) -> str:
+    """The review item's reason for half-days without evidence (French)."""
+    names = {t.trainee_ref: t.full_name for t in facts.trainees}
+    half = {"am": "matin", "pm": "après-midi"}
+    listed = ", ".join(f"{names.get(p.trainee_ref, p.trainee_ref)} le {format_date_fr(p.day)} "
+                       f"{half.get(p.half_day, p.half_day)}" for p in missing)
+    return (f"demi-journées déclarées présentes sans preuve (signatures du stagiaire et du "
+            f"formateur, ou connexion) : {listed} ; non comptées ni facturées à l'OPCO tant "
+            "que la plateforme n'en transmet pas la preuve")
+
+
 def attended_hours(facts: SessionDocumentFacts) -> dict[str, Decimal]:
     """Hours each trainee attended: present half-days count their slot, partial ones their
-    minutes, absences nothing; a half-day without attendance row counts nothing."""
+    minutes, absences nothing; a half-day without attendance row counts nothing, nor, when the
+    session sends evidence, a present half-day without it (`unevidenced`)."""
     slot_minutes = {(s.day, s.half_day): s.minutes for s in facts.slots}
     minutes = {t.trainee_ref: 0 for t in facts.trainees}
+    strict = evidence_tracked(facts)
     for p in facts.presences:
-        if p.present and p.trainee_ref in minutes:
+        if p.present and p.trainee_ref in minutes and (p.has_evidence or not strict):
             planned = slot_minutes.get((p.day, p.half_day), 0)
             minutes[p.trainee_ref] += min(p.minutes, planned) if p.minutes is not None else planned
     return {ref: (Decimal(total) / 60).quantize(Decimal("0.01")) for ref, total in minutes.items()}
+
+
+# --- the completed attendance sheets ----------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class SignedLine:
+    """One trainee on one half-day of a completed sheet (French texts, Paris times)."""
+
+    name: str
+    status: str  # "présent", "présent 150 min", "absent", "présent, sans preuve"
+    signature: str  # "09:02 (électronique)" or ""
+    connection: str  # "08:58 – 12:31" or ""
+    hours: Decimal  # what the half-day counts
+
+
+@dataclass(frozen=True, slots=True)
+class SignedHalfDay:
+    slot: SlotFacts
+    trainer_signature: str  # "12:35 (électronique)" or "non signée"
+    lines: tuple[SignedLine, ...]
+
+
+METHODS = {"electronic": "électronique", "paper": "papier"}
+
+
+def _at(instant: datetime | None, method: str | None = None) -> str:
+    if instant is None:
+        return ""
+    shown = f"{instant.astimezone(PARIS):%H:%M}"
+    return f"{shown} ({METHODS.get(method or '', method)})" if method else shown
+
+
+def signed_sheets(facts: SessionDocumentFacts) -> list[SignedHalfDay]:
+    """Every slot with who attended, their signature and connection times and the hours each
+    half-day counts: what the completed attendance sheets show, the certificates' hours."""
+    rows = {(p.trainee_ref, p.day, p.half_day): p for p in facts.presences}
+    strict = evidence_tracked(facts)
+    sheets = []
+    for slot in facts.slots:
+        lines, trainer = [], [p for p in facts.presences if (p.day, p.half_day) == (
+            slot.day, slot.half_day) and p.trainer_signed_at is not None]
+        for t in facts.trainees:
+            p = rows.get((t.trainee_ref, slot.day, slot.half_day))
+            counted = p is not None and p.present and (p.has_evidence or not strict)
+            minutes = (min(p.minutes, slot.minutes) if p is not None and p.minutes is not None
+                       else slot.minutes) if counted else 0
+            if p is None:
+                status = "non déclaré"
+            elif not p.present:
+                status = "absent"
+            else:
+                status = "présent" + (f" {p.minutes} min" if p.minutes is not None else "") + \
+                    ("" if counted else ", sans preuve")
+            lines.append(SignedLine(
+                t.full_name, status,
+                _at(p.trainee_signed_at, p.signature_method) if p is not None else "",
+                f"{_at(p.login_at)} – {_at(p.logout_at)}" if p is not None and p.connected
+                else "", (Decimal(minutes) / 60).quantize(Decimal("0.01"))))
+        trainer_at = min((p.trainer_signed_at for p in trainer if p.trainer_signed_at), default=None)
+        method = next((p.signature_method for p in trainer), None)
+        sheets.append(SignedHalfDay(slot, _at(trainer_at, method) or "non signée",
+                                    tuple(lines)))
+    return sheets

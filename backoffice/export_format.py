@@ -25,6 +25,7 @@ from backoffice import dates, identifiers, masking, money
 FUNDING_MODES = ("opco_subrogation", "opco_reimbursement", "company")
 VAT_REGIMES = ("franchise", "exempt", "vat")
 MODALITIES = ("presentiel", "distanciel", "mixte")
+SIGNATURE_METHODS = ("electronic", "paper")  # how a half-day was signed (attendance.csv)
 
 Key = tuple[str, ...]
 Record = dict[str, Any]
@@ -237,6 +238,23 @@ def _minutes_only_when_present(record: Record) -> tuple[str, str] | None:
     return None
 
 
+def _evidence_is_consistent(record: Record) -> tuple[str, str] | None:
+    absent = record["status"] == "absent"
+    for column in ("trainee_signed_at", "login_at"):
+        if absent and record.get(column) is not None:
+            return column, "une signature ou une connexion pour un stagiaire absent"
+    if (record.get("trainee_signed_at") or record.get("trainer_signed_at")) \
+            and record.get("signature_method") is None:
+        return "signature_method", "une heure de signature sans sa méthode"
+    login, logout = record.get("login_at"), record.get("logout_at")
+    if (login is None) != (logout is None):
+        return "logout_at" if logout is None else "login_at", \
+            "une connexion sans son heure de fin (ou de début)"
+    if login is not None and logout <= login:
+        return "logout_at", "la déconnexion doit suivre la connexion"
+    return None
+
+
 def _ttc_is_ht_plus_vat(record: Record) -> tuple[str, str] | None:
     if record["amount_ht"] + record["vat"] != record["amount_ttc"]:
         return "amount_ttc", "le TTC n'est pas égal au HT plus la TVA"
@@ -304,10 +322,14 @@ FILE_SPECS: tuple[FileSpec, ...] = (
         _c("session_ref", ref), _c("trainee_ref", ref), _c("date", a_date),
         _c("half_day", one_of("am", "pm")), _c("status", one_of("present", "absent")),
         _c("minutes", whole_number, False),
+        # the evidence (optional, issue #17): signatures, and the connection log at a distance
+        _c("trainee_signed_at", an_instant, False), _c("trainer_signed_at", an_instant, False),
+        _c("signature_method", one_of(*SIGNATURE_METHODS), False),
+        _c("login_at", an_instant, False), _c("logout_at", an_instant, False),
     ), (
         Reference(("session_ref",), "sessions.csv"),
         Reference(("session_ref", "trainee_ref"), "trainees.csv"),
-    ), (_minutes_only_when_present,)),
+    ), (_minutes_only_when_present, _evidence_is_consistent)),
     FileSpec("completions.csv", "completion", ("session_ref",), (
         _c("session_ref", ref), _c("declared_at", an_instant),
     ), (Reference(("session_ref",), "sessions.csv"),)),

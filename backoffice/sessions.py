@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 
 def session_status(validated_at: datetime | None, cancelled_at: datetime | None,
@@ -15,3 +15,14 @@ def session_status(validated_at: datetime | None, cancelled_at: datetime | None,
     if validated_at is not None:
         return "validated"
     return "draft"
+
+
+def has_started(start_date: date, as_of: date) -> bool:
+    """Whether a session had started by the business date `as_of`.
+
+    The nightly run of a date runs at 04:30 Paris time, before that day's first slot: a session
+    starting on `as_of` has not started yet, one that started the day before has. From then on
+    nothing that belongs before the start (a convention, a devis, a convocation, a green light,
+    a funding reminder) is produced or sent as new.
+    """
+    return as_of > start_date

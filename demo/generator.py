@@ -73,7 +73,8 @@ COLUMNS = {name: tuple(columns.split()) for name, columns in {
     "trainees.csv": "session_ref trainee_ref first_name last_name email job_title",
     "pecs.csv": "pec_ref session_ref opco dossier_number client_siret title start_date end_date "
                 "hours amount_granted_ht subrogation trainees received_at document",
-    "attendance.csv": "session_ref trainee_ref date half_day status minutes",
+    "attendance.csv": "session_ref trainee_ref date half_day status minutes trainee_signed_at "
+                      "trainer_signed_at signature_method login_at logout_at",
     "completions.csv": "session_ref declared_at",
     "trainer_invoices.csv": "session_ref trainer_ref number amount_ht vat amount_ttc received_at",
 }.items()}
@@ -663,6 +664,45 @@ def _attendance(rng: random.Random, as_of: date, sessions: list[Session]) -> lis
     return rows
 
 
+def _minutes_of(text: str) -> int:
+    hour, minute = text.split(":")
+    return int(hour) * 60 + int(minute)
+
+
+def _add_evidence(rng: random.Random, sessions: list[Session],
+                  rows: list[dict[str, str]]) -> None:
+    """The platform's evidence on each attendance row (its own random stream, so the rest of the
+    demo does not move): the trainee's signature a few minutes after the start, the trainer's
+    at the end of the half-day (also for an absent trainee), electronic or on paper, and at a
+    distance the connection log. Gaps: in two sessions one trainee's half-day was declared
+    present with no signature nor connection (not billed to the OPCO, listed for review)."""
+    by_ref = {s.ref: s for s in sessions}
+    refs = sorted({row["session_ref"] for row in rows})
+    paper = set(rng.sample(refs, min(3, len(refs))))
+    gaps = {(ref, *rng.choice([(r["trainee_ref"], r["date"], r["half_day"]) for r in rows
+                                if r["session_ref"] == ref and r["status"] == "present"]))
+            for ref in rng.sample(refs, min(2, len(refs)))}
+    trainer_end: dict[tuple[str, str, str], int] = {}
+    for row in rows:
+        session, key = by_ref[row["session_ref"]], (row["session_ref"], row["date"], row["half_day"])
+        start, end = (_minutes_of(t) for t in HALF_DAYS[row["half_day"]])
+        day = date.fromisoformat(row["date"])
+        trainer_end.setdefault(key, end + rng.randint(0, 8))
+        evidence = dict.fromkeys(("trainee_signed_at", "trainer_signed_at", "signature_method",
+                                  "login_at", "logout_at"), "")
+        if (row["session_ref"], row["trainee_ref"], row["date"], row["half_day"]) not in gaps:
+            evidence["trainer_signed_at"] = _iso(_paris_datetime(day, trainer_end[key]))
+            evidence["signature_method"] = "paper" if row["session_ref"] in paper else "electronic"
+            if row["status"] == "present":
+                stayed = int(row["minutes"]) if row["minutes"] else end - start
+                evidence["trainee_signed_at"] = _iso(_paris_datetime(day, start + rng.randint(0, 12)))
+                if session.modality == "distanciel":
+                    evidence["login_at"] = _iso(_paris_datetime(day, start - rng.randint(0, 6)))
+                    evidence["logout_at"] = _iso(_paris_datetime(
+                        day, start + stayed + rng.randint(0, 4)))
+        row.update(evidence)
+
+
 def _completions(rng: random.Random, as_of: date, sessions: list[Session]) -> dict[str, datetime]:
     return {s.ref: _paris_datetime(s.end, rng.randint(17 * 60 + 15, 20 * 60))
             for s in sessions if s.finished(as_of) and s.trap != "not_declared"}
@@ -704,6 +744,7 @@ def build_demo(seed: int = DEFAULT_SEED, as_of: date = DEMO_AS_OF) -> Demo:
     sessions = _sessions(rng, as_of, trainers, clients, programmes)
     pecs, documents = _pecs(rng, as_of, sessions)
     attendance = _attendance(rng, as_of, sessions)
+    _add_evidence(random.Random(f"evidence-{seed}"), sessions, attendance)
     declared = _completions(rng, as_of, sessions)
     invoices = _trainer_invoices(rng, as_of, sessions, declared)
     tables = {

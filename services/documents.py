@@ -34,6 +34,7 @@ from adapters.models import (
     DocumentFile,
     DocumentSet,
     Programme,
+    ReviewItem,
     SessionFunding,
     Slot,
     Trainee,
@@ -43,7 +44,7 @@ from adapters.models import Session as SessionRow
 from adapters.pdf import html_to_pdf, render_html
 from adapters.review import ReviewKind, open_item, resolve_item
 from adapters.settings import Marketplace
-from backoffice.document_kinds import DOSSIER, SETS, Recipient
+from backoffice.document_kinds import ATTENDANCE, DOSSIER, SETS, Recipient
 from backoffice.documents import (
     INPUTS,
     DocumentPlan,
@@ -52,12 +53,19 @@ from backoffice.documents import (
     SlotFacts,
     TraineeFacts,
     attended_hours,
+    certified_trainees,
+    evidence_reason,
+    late_reason,
     missing_for_documents,
     plan_documents,
+    schedule_lines,
+    signed_sheets,
+    too_late,
+    unevidenced,
 )
 from backoffice.funding_status import FundingStatus
 from backoffice.money import ZERO, quantize
-from backoffice.outcomes import DocumentsBlocked, DocumentSetProduced
+from backoffice.outcomes import DocumentsBlocked, DocumentSetProduced, DocumentsTooLate
 
 ACTOR = "generate-documents"
 MODALITIES = {"presentiel": "en présentiel", "distanciel": "à distance", "mixte": "mixte"}
@@ -86,7 +94,7 @@ class PlannedSet:
 @dataclass(slots=True)
 class DocumentsReport:
     produced: list[DocumentSetProduced] = field(default_factory=list)
-    blocked: list[DocumentsBlocked] = field(default_factory=list)
+    blocked: list[DocumentsBlocked | DocumentsTooLate] = field(default_factory=list)
 
 
 # --- loading the facts ---------------------------------------------------------------------
@@ -118,8 +126,10 @@ def load_document_facts(db: OrmSession, session_refs: Iterable[str] | None = Non
                            .order_by(Slot.date, Slot.start)):
         slots[slot.session_ref].append(SlotFacts(slot.date, slot.start, slot.end))
     for a in db.scalars(select(Attendance).where(Attendance.session_ref.in_(refs))):
-        presences[a.session_ref].append(Presence(a.trainee_ref, a.date, a.half_day,
-                                                 a.status == "present", a.minutes))
+        presences[a.session_ref].append(Presence(
+            a.trainee_ref, a.date, a.half_day, a.status == "present", a.minutes,
+            trainee_signed_at=a.trainee_signed_at, trainer_signed_at=a.trainer_signed_at,
+            signature_method=a.signature_method, login_at=a.login_at, logout_at=a.logout_at))
     result = {}
     for ref, s in rows.items():
         programme, client, trainer = programmes[s.programme_ref], clients[s.client_ref], \
@@ -154,20 +164,29 @@ def _lines(text: str) -> tuple[str, ...]:
 
 def plan_due_documents(engine: Engine, *, as_of: date, now: datetime, marketplace: Marketplace,
                        session_refs: Sequence[str] | None = None
-                       ) -> tuple[list[PlannedSet], list[DocumentsBlocked]]:
-    """The document sets due, with their HTML ready; and the sessions blocked by bad data,
-    each with a review item naming what is missing (resolved once the data is complete)."""
+                       ) -> tuple[list[PlannedSet], list[DocumentsBlocked | DocumentsTooLate]]:
+    """The document sets due, with their HTML ready; and the sessions blocked: by bad data,
+    each with a review item naming what is missing (resolved once the data is complete), or
+    because a set that belongs before the start is due after it (`too_late`: a review item,
+    nothing produced or mailed)."""
     planned: list[PlannedSet] = []
-    blocked: list[DocumentsBlocked] = []
+    blocked: list[DocumentsBlocked | DocumentsTooLate] = []
     with unit_of_work(engine) as db:
         latest = _latest_sets(db)
         for ref, (facts, rows) in sorted(load_document_facts(db, session_refs).items()):
             plans = plan_documents(facts, latest.get(ref, {}))
+            _sync_evidence_item(db, facts, now)
             missing = missing_for_documents(facts) if plans else []
             _sync_blocked_item(db, ref, missing, now)
             if missing:
                 blocked.append(DocumentsBlocked(ref, tuple(missing)))
                 continue
+            late = [plan for plan in plans if too_late(plan, facts, as_of)]
+            if late:
+                plans = [plan for plan in plans if plan not in late]
+                if _open_late_item(db, facts, late, now):
+                    blocked.append(DocumentsTooLate(ref, tuple(p.kind for p in late),
+                                                    facts.start_date))
             for plan in plans:
                 context = _context(facts, rows, plan, as_of, marketplace)
                 planned.append(PlannedSet(plan, facts, context, _jobs(plan, context),
@@ -194,6 +213,10 @@ def _context(facts: SessionDocumentFacts, rows: dict[str, Any], plan: DocumentPl
         "modality_label": MODALITIES.get(facts.modality, facts.modality),
         "financing": _financing(facts, rows["funding"]), "trainees": list(facts.trainees),
         "hours": attended_hours(facts), "signatory": marketplace.representative,
+        "certified": list(certified_trainees(facts)),
+        "signed_sheets": signed_sheets(facts) if plan.kind == ATTENDANCE.kind else [],
+        "without_hours": [t.full_name for t in facts.trainees
+                          if t not in certified_trainees(facts)],
     }
 
 
@@ -233,9 +256,10 @@ def _jobs(plan: DocumentPlan, context: dict[str, Any]) -> list[RenderJob]:
     jobs = []
     for document in SETS[plan.kind].documents:
         if document.per_trainee:
+            trainees = context["certified" if document.realised_only else "trainees"]
             jobs += [RenderJob(document.file_name(t.trainee_ref),
                                render_html(document.template, {**context, "trainees": [t]}))
-                     for t in context["trainees"]]
+                     for t in trainees]
         else:
             jobs.append(RenderJob(document.file_name(), render_html(document.template, context)))
     return jobs
@@ -320,7 +344,10 @@ def _emails(db: OrmSession, item: PlannedSet, paths: dict[str, Path], now: datet
     address = {Recipient.client: client.contact_email,
                Recipient.trainer: _trainer_email(db, plan.session_ref)}
     context = {"session": item.context["session"], "client": client, "version": plan.version,
-               "explanation": plan.explanation, "marketplace": marketplace}
+               "explanation": plan.explanation, "marketplace": marketplace,
+               "modality_label": item.context["modality_label"],
+               "schedule": schedule_lines(item.facts.slots),
+               "without_hours": item.context["without_hours"]}
     keys = []
     for email in SETS[plan.kind].emails:
         keys.append(email.key_for(plan.session_ref, plan.version))
@@ -338,6 +365,29 @@ def _trainer_email(db: OrmSession, session_ref: str) -> str:
 
 
 # --- sessions whose data cannot make a legal document -------------------------------------------
+
+def _open_late_item(db: OrmSession, facts: SessionDocumentFacts, late: list[DocumentPlan],
+                    now: datetime) -> bool:
+    """Open the review item of sets due after the start, once: an operator who resolved it
+    (the documents regularised by hand) is not asked again. True when newly opened."""
+    key = f"documents-late:{facts.session_ref}"
+    if db.scalar(select(ReviewItem.id).where(ReviewItem.key == key)) is not None:
+        return False
+    return open_item(db, key, kind=ReviewKind.late_documents, subject=facts.session_ref,
+                     proposals=[], now=now, reasons=[late_reason(late, facts)])
+
+
+def _sync_evidence_item(db: OrmSession, facts: SessionDocumentFacts, now: datetime) -> None:
+    """Half-days declared present without evidence, once the session is over: listed for review
+    (they count no hour and are not billed to an OPCO), resolved when the evidence arrives."""
+    key = f"evidence:{facts.session_ref}"
+    missing = unevidenced(facts) if facts.completed_at is not None else []
+    if missing:
+        open_item(db, key, kind=ReviewKind.evidence, subject=facts.session_ref, proposals=[],
+                  now=now, reasons=[evidence_reason(missing, facts)])
+    else:
+        resolve_item(db, key, "preuves reçues, ou plus aucune demi-journée sans preuve", now)
+
 
 def _sync_blocked_item(db: OrmSession, session_ref: str, missing: list[str],
                        now: datetime) -> None:

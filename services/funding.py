@@ -34,7 +34,7 @@ from adapters.models import Session as SessionRow
 from adapters.reference_data import ReferenceData
 from adapters.review import ReviewKind, open_item, resolve_item
 from adapters.settings import Marketplace
-from backoffice.dates import business_date
+from backoffice.dates import business_date, format_date_fr
 from backoffice.funding_estimate import estimate_funding, expiring
 from backoffice.funding_status import FundingStatus, funding_status, opco_share
 from backoffice.opco import OpcoResolution, resolve_opco
@@ -61,6 +61,7 @@ from backoffice.pec_reconciliation import (
     decide_pecs,
     funded_sessions,
 )
+from backoffice.sessions import has_started
 
 ACTOR = "reconcile-pecs"
 
@@ -307,6 +308,13 @@ def _estimate_values(world: _World, reference: ReferenceData, session: SessionFa
 
 
 def _give_green_light(run: _Run, world: _World, session: SessionFacts, pec: PecFacts) -> None:
+    if has_started(session.start_date, run.as_of):  # "la session peut démarrer": too late
+        record_decision(run.db, actor=ACTOR, action="session.funded_after_start",
+                        subject=session.session_ref, at=run.now,
+                        reason=f"PEC {pec.pec_ref} validée après le début de la session "
+                               f"({format_date_fr(session.start_date)}) : pas de feu vert envoyé",
+                        inputs={"pec_ref": pec.pec_ref, "as_of": run.as_of.isoformat()})
+        return
     trainer = world.trainers[world.rows[session.session_ref].trainer_ref]
     client = world.clients[session.client_ref]
     new = _email(run, f"email:green-light:{session.session_ref}", [trainer.email], [],

@@ -30,7 +30,8 @@ CONTRACT_COLUMNS = {  # docs/platform-export.md, written out again on purpose
     "trainees.csv": "session_ref trainee_ref first_name last_name email job_title",
     "pecs.csv": "pec_ref session_ref opco dossier_number client_siret title start_date end_date "
                 "hours amount_granted_ht subrogation trainees received_at document",
-    "attendance.csv": "session_ref trainee_ref date half_day status minutes",
+    "attendance.csv": "session_ref trainee_ref date half_day status minutes trainee_signed_at "
+                      "trainer_signed_at signature_method login_at logout_at",
     "completions.csv": "session_ref declared_at",
     "trainer_invoices.csv": "session_ref trainer_ref number amount_ht vat amount_ttc received_at",
 }
@@ -244,6 +245,24 @@ def test_finished_sessions_have_attendance_with_some_absences(export: Export) ->
     assert len(partial) >= 2 and all(0 < int(a["minutes"]) < 210 for a in partial)
     declared = {c["session_ref"] for c in export.rows["completions.csv"]}
     assert finished - declared == {s["session_ref"] for s in export.trapped("not_declared")}
+
+
+def test_attendance_carries_evidence_with_two_gaps(export: Export) -> None:
+    """Issue #17: signatures on every half-day, connection logs at a distance, and two present
+    half-days without any evidence (to be listed for review, not billed to an OPCO)."""
+    rows = export.rows["attendance.csv"]
+    modality = {s["session_ref"]: s["modality"] for s in export.rows["sessions.csv"]}
+    present = [a for a in rows if a["status"] == "present"]
+    gaps = [a for a in present if not a["trainee_signed_at"] and not a["login_at"]]
+    assert len(gaps) == 2 and len({a["session_ref"] for a in gaps}) == 2
+    signed = [a for a in present if a not in gaps]
+    assert all(a["trainer_signed_at"] and a["signature_method"] in ("electronic", "paper")
+               for a in signed)
+    assert {a["signature_method"] for a in signed} == {"electronic", "paper"}
+    distance = [a for a in signed if modality[a["session_ref"]] == "distanciel"]
+    assert distance and all(a["login_at"] < a["logout_at"] for a in distance)
+    assert all(not a["trainee_signed_at"] and not a["login_at"]
+               for a in rows if a["status"] == "absent")
 
 
 # --- traps ---------------------------------------------------------------------------------

@@ -151,3 +151,14 @@ def test_an_absent_trainee_gets_no_certificate_and_the_client_is_told(engine, tm
     assert [Path(a).name for a in mail.payload["attachments"]] == ["certificat-T-1-S-002-v1.pdf"]
     assert "Pas de certificat pour Léo Bernard : aucune heure de formation réalisée" in \
         mail.payload["text"]
+
+
+def test_a_value_ending_with_a_full_stop_gets_no_second_one(engine, tmp_path):
+    """Issue #17 §5: "Prérequis : Aucun.." in the convention."""
+    programmes = SMALL_EXPORT["programmes.csv"].replace(",Bases d'Excel,", ",Aucun.,").replace(
+        ",QCM final,", ",QCM final.,")
+    prepare(engine, tmp_path, programmes_csv=programmes)
+    planned, _ = plan_due_documents(engine, as_of=AS_OF, now=NOW, marketplace=MARKETPLACE,
+                                    session_refs=["S-001"])
+    convention = next(job.html for job in planned[0].jobs if job.name == "convention")
+    assert "Prérequis : Aucun." in convention and ".." not in convention.replace("...", "")

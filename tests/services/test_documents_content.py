@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import zipfile
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,8 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from adapters.database import unit_of_work
-from adapters.models import DocumentFile, Effect
+from adapters.models import DocumentFile, Effect, ReviewItem
+from backoffice.outcomes import DocumentsTooLate
 from services.reports import write_report
 from tests.conftest import DATABASES, clear_tables, database_engine
 from tests.services.test_documents import (
@@ -90,9 +92,9 @@ def test_every_mandatory_mention_is_in_each_document(rendered):
 
 def test_the_bundle_is_stored_hashed_zipped_and_sent_once(rendered):
     engine, out, first = rendered
+    # S-002 was held in October: its convention and convocations are never made in November
     assert [(p.session_ref, p.kind) for p in first.produced] == [
-        ("S-001", "bundle"), ("S-001", "start_kit"), ("S-002", "bundle"),
-        ("S-002", "start_kit"), ("S-002", "certificates")]
+        ("S-001", "bundle"), ("S-001", "start_kit"), ("S-002", "certificates")]
     with unit_of_work(engine) as db:
         sha = {f.name: f.sha256 for f in db.scalars(select(DocumentFile).where(
             DocumentFile.session_ref == "S-001"))}
@@ -103,7 +105,7 @@ def test_the_bundle_is_stored_hashed_zipped_and_sent_once(rendered):
     assert sorted(zipfile.ZipFile(dossier).namelist()) == [
         "convention-S-001-v1.pdf", "devis-S-001-v1.pdf", "programme-S-001-v1.pdf"]
     assert bundle_mail.payload["to"] == ["rh@durand.example"]
-    assert bundle_mail.payload["cc"] == ["elodie.marchand@formateurs.example"]
+    assert bundle_mail.payload["cc"] == []  # the trainer never sees the client's price
     assert [Path(a).name for a in bundle_mail.payload["attachments"]] == [
         "convention-S-001-v1.pdf", "programme-S-001-v1.pdf", "devis-S-001-v1.pdf"]
     assert [k for k in email_keys(engine) if "S-001" in k] == [
@@ -127,6 +129,46 @@ def test_certificates_carry_the_hours_attended_computed_from_attendance(rendered
                     "pendant une durée de 3 ans", "Fait à Paris, le 28 novembre 2026"):
         assert mention in text, mention
     assert "email:certificates:S-002:v1" in email_keys(engine)
+
+
+def test_the_trainer_never_receives_the_client_price(rendered):
+    """Issue #17 §4: no e-mail to the trainer names the client's price or attaches a document
+    that does (convention, devis); their notice says dates, place, trainees and what to do."""
+    engine, _, _ = rendered
+    with unit_of_work(engine) as db:
+        mails = list(db.scalars(select(Effect).where(Effect.kind == "email")))
+    trainer = "elodie.marchand@formateurs.example"
+    to_trainer = [m.payload for m in mails
+                  if trainer in m.payload["to"] + m.payload.get("cc", [])]
+    assert to_trainer
+    for mail in to_trainer:
+        assert "2 450" not in mail["text"] + mail["subject"], mail["subject"]
+        assert not [a for a in mail["attachments"]
+                    if Path(a).name.startswith(("convention-", "devis-"))], mail["subject"]
+    notice = next(m for m in to_trainer if "dossier de formation" in m["subject"])["text"]
+    for fact in ("du 7 décembre 2026 au 8 décembre 2026", "en présentiel, 18 avenue de l'Opéra",
+                 "Stagiaires (2) : Marc Dupont, Éloïse N'Diaye",
+                 "7 décembre 2026 : 09:00-12:30 et 13:30-17:00", "la feuille d'émargement"):
+        assert fact in notice, fact
+
+
+def test_a_session_already_started_gets_no_convention_nor_convocation_but_a_review_item(
+        rendered):
+    """Issue #17 §3: S-002 (5-6 October) first seen on 28 November: nothing dated after its
+    start, nothing mailed before its start, one review item; its certificates are due."""
+    engine, _, first = rendered
+    assert [b for b in first.blocked if b.session_ref == "S-002"] == [
+        DocumentsTooLate("S-002", ("bundle", "start_kit"), date(2026, 10, 5))]
+    assert not [k for k in files(engine) if k[0] == "S-002" and k[1] != "certificates"]
+    assert [k for k in email_keys(engine) if "S-002" in k] == ["email:certificates:S-002:v1"]
+    with unit_of_work(engine) as db:
+        item = db.scalar(select(ReviewItem).where(ReviewItem.key == "documents-late:S-002"))
+    assert item.status == "open" and item.kind == "late_documents"
+    assert item.reasons == [
+        "session commencée le 5 octobre 2026 avant l'envoi de : la convention, le programme et "
+        "le devis ; les convocations et les feuilles d'émargement. Rien n'en est produit ni "
+        "envoyé après le début (un document daté d'après le début ne peut pas en tenir lieu) : "
+        "à régulariser avec le client et le formateur"]
 
 
 

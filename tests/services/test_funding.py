@@ -67,6 +67,21 @@ def test_a_matching_pec_gives_the_green_light_once(engine, tmp_path):
     assert again.green_lights == again.discrepancies == again.reminders == []
 
 
+def test_a_pec_validated_after_the_start_sends_no_green_light(engine, tmp_path):
+    """Issue #17 §3: "la session peut démarrer" is never sent for a session under way (a first
+    run of an installation with sessions already started, a PEC validated late)."""
+    load(engine, tmp_path)
+
+    report = reconcile(engine, as_of=date(2026, 12, 8))  # S-001 started on 7 December
+
+    (funding,) = rows(engine, SessionFunding)
+    assert (funding.status, funding.pec_ref) == ("funded", "PEC-1")
+    assert report.green_lights == [] and email_keys(engine) == []
+    (entry,) = rows(engine, AuditEntry, AuditEntry.action == "session.funded_after_start")
+    assert entry.reason == ("PEC PEC-1 validée après le début de la session (7 décembre 2026) : "
+                            "pas de feu vert envoyé")
+
+
 def test_a_pec_with_problems_waits_for_an_operator_who_accepts_it(engine, tmp_path):
     load(engine, tmp_path, pecs_csv=SMALL_EXPORT["pecs.csv"].replace(",14,2100.00,", ",7,2100.00,"))
 

@@ -9,8 +9,10 @@ from sqlalchemy import select
 
 from adapters.database import unit_of_work
 from adapters.models import Effect, Pec, PecState, SessionFunding
+from adapters.models import Session as SessionRow
 from adapters.reference_data import reference_data
 from adapters.settings import Marketplace
+from backoffice.sessions import has_started
 from demo.generator import DEMO_AS_OF, DEMO_TRAPS, write_demo_export
 from services.funding import reconcile_funding
 from services.ingest import ingest_export
@@ -51,11 +53,16 @@ def test_the_pec_traps_go_to_review_with_their_reason(demo, trap, rule):
 
 
 @pytest.mark.parametrize("trap", ["pec_fuzzy_names", "pec_partial", "pec_no_session_ref"])
-def test_the_harmless_traps_get_the_green_light(demo, trap):
+def test_the_harmless_traps_get_the_green_light(demo, engine, trap):
+    """Funded; the green light e-mail only for a session not started yet (issue #17: no "la
+    session peut démarrer" for a session under way on the installation's first run)."""
     _, _, _, funding, emails = demo
+    with unit_of_work(engine) as db:
+        starts = dict(db.execute(select(SessionRow.session_ref, SessionRow.start_date)).all())
     for session_ref in sessions_with(trap):
         assert funding[session_ref].status == "funded", session_ref
-        assert f"email:green-light:{session_ref}" in emails
+        sent = f"email:green-light:{session_ref}" in emails
+        assert sent is not has_started(starts[session_ref], DEMO_AS_OF), session_ref
 
 
 def test_a_partial_pec_leaves_a_reste_a_charge(demo):
