@@ -30,11 +30,21 @@ from dataclasses import dataclass
 from backoffice.matching.book import Book
 from backoffice.matching.model import Credit
 from backoffice.matching.reference_index import SEP, TOKEN, blank
-from backoffice.matching.scoring import DOSSIER, EXACT_NUMBER, ONE_DIGIT_OFF, PAYERS_DIGITS, TEN_DIGITS
+from backoffice.matching.scoring import (
+    DOSSIER,
+    EXACT_NUMBER,
+    ONE_DIGIT_OFF,
+    PAYERS_DIGITS,
+    SHORT_NUMBER,
+    TEN_DIGITS,
+)
 from backoffice.matching.text import label_text
 
 _INVOICE_FORM = re.compile(rf"(?<![A-Z0-9])FA{SEP}(20\d\d){SEP}(\d{{4,8}})(?![0-9])")
 _DIGITS = re.compile(r"(?<![A-Z0-9])(\d{6}|\d{10})(?![A-Z0-9])")
+# a shortened number after an invoice word: "FACT 123", "FACTURE N 123", "FA 2026-123"
+_SHORT = re.compile(
+    rf"(?<![A-Z0-9])(?:FA|FAC|FACT|FACTURE){SEP}(?:N[O°]?{SEP})?(?:(20\d\d){SEP})?(\d{{1,5}})(?![0-9])")
 _FIELDS = (("le libellé", "label"), ("la référence", "reference"))
 
 
@@ -121,9 +131,20 @@ def find_references(credit: Credit, book: Book, payer: str | None) -> References
         text = blank(text, blanked) if blanked else text
         # our numbers: the exact form, then the digits alone
         tokens: list[tuple[str, str, str]] = []  # (token as cited, digits compared, kind)
+        shortened: list[tuple[str, str | None, str]] = []  # (token as cited, year, counter)
+        formed = False
         for match in _INVOICE_FORM.finditer(text) if "FA" in text else ():
-            tokens.append((f"FA-{match[1]}-{match[2]}", match[1] + match[2], "form"))
-        rest = _INVOICE_FORM.sub(" ", text) if tokens else text
+            formed = True
+            if payer is not None and len(match[2]) < 6:  # "FA-2026-0123": its zeros dropped
+                shortened.append((match[0], match[1], match[2]))
+            else:
+                tokens.append((f"FA-{match[1]}-{match[2]}", match[1] + match[2], "form"))
+        rest = _INVOICE_FORM.sub(" ", text) if formed else text
+        if payer is not None and "FA" in rest:
+            shortened += ((match[0], match[1], match[2]) for match in _SHORT.finditer(rest)
+                          if match[1] or not (len(match[2]) == 4 and match[2].startswith("20")))
+        if shortened and payer is not None:
+            _shortened(refs, book, payer, shortened, where)
         for match in _DIGITS.finditer(rest):
             tokens.append((match[1], match[1], "digits"))
         for cited, digits, kind in tokens:
@@ -166,4 +187,35 @@ def find_references(credit: Credit, book: Book, payer: str | None) -> References
             if kind == "form" or (len(digits) == 10 and digits.startswith("20")) or exact or near:
                 refs.cite(cited, {exact} if exact else (), near)
     return refs
+
+
+def _shortened(refs: References, book: Book, payer: str, cited: list[tuple[str, str | None, str]],
+               where: str) -> None:
+    """Our numbers shortened ("FACT 123", "FA 2026-123": the counter without its zeros, the year
+    or not), for the identified payer's open invoices only: one invoice named, SHORT_NUMBER; none,
+    but one digit off some of the payer's, ONE_DIGIT_OFF (a typo to confirm); several (the same
+    counter in two years), each weakly, as one digit off."""
+    counters, invoices, is_open = book.counters.get(payer, {}), book.invoices, book.is_open
+    for token, year, counter in cited:
+        key = counter.zfill(6)
+        named = [i for i in counters.get(key, ()) if is_open(i)
+                 and (year is None or invoices[i].number[3:7] == year)]
+        if len(named) == 1:
+            number = invoices[named[0]].number
+            refs.add(number, SHORT_NUMBER, f"numéro abrégé {token} (facture {number}) dans {where}")
+            refs.cite(token, {number})
+            continue
+        close = list(named)
+        if not named:
+            for variant in counters.keys() & one_edit_variants(key, 6, book.alphabet):
+                close += (i for i in counters[variant] if is_open(i)
+                          and (year is None or invoices[i].number[3:7] == year))
+        near = set()
+        for i in sorted(close):
+            number = invoices[i].number
+            near.add(number)
+            refs.add(number, ONE_DIGIT_OFF, f"numéro abrégé {token} proche de {number} dans {where} "
+                                            "(à confirmer)")
+        if near:
+            refs.cite(token, (), near)
 # pragma: no mutate end

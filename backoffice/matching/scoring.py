@@ -11,7 +11,8 @@ What the rules give, for instance: exact number + exact amount + payer consisten
 amount + the payer's only open invoice of that amount = 90 with the IBAN (85 with the name: a
 human confirms); exact number + exact amount, payer unknown = 90; amount only, payer unknown
 <= 35; a typo'd number, known payer, exact amount = 70; partial payment of a cited invoice by its
-known payer = 95 (IBAN) or 90 (name). tests/core/test_rules_matching_scores.py holds each row.
+known payer = 95 (IBAN) or 90 (name); the same cited by its dossier, the payer's only invoice
+cited = 95 (IBAN) or 90 (name). tests/core/test_rules_matching_scores.py holds each row.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
 # What citing an invoice is worth (references.py reads the citations; a set counts its weakest)
 EXACT_NUMBER = 45  # our number in its exact form, or a previous tool's number with letters
 PAYERS_DIGITS = 40  # the digits alone of one of the identified payer's invoices (ours or a previous tool's)
+SHORT_NUMBER = 30  # our number shortened ("FACT 123", "FA 2026-123"), one of the identified payer's invoices
 DOSSIER = 25  # the dossier number or the session reference of the invoice
 ONE_DIGIT_OFF = 15  # a number one digit off one of the identified payer's invoices
 TEN_DIGITS = 10  # our number's 10 digits, payer unknown
@@ -203,8 +205,25 @@ def only_one_of_this_amount(s: Allocated, ctx: Context) -> int:
     return points
 
 
+def partial_of_its_cited_dossier(s: Allocated, ctx: Context) -> int:
+    """A partial payment of one invoice cited by its dossier or session only (not by number), by its
+    identified funder, the only one of the payer's open invoices the text cites, and no invoice
+    number cited elsewhere: +40 (with the IBAN 95, the exact name 90: applied, the rest left due).
+    The dossier names the OPCO's share and the company's; the payer tells them apart."""
+    if (s.exact or len(s.invoices) != 1 or s.weakest != DOSSIER or ctx.payer.how is None
+            or s.others or s.cited_elsewhere or ctx.credit.amount >= s.residuals):
+        return 0
+    book, payer = ctx.book, ctx.payer.ref
+    if any(book.invoices[book.ids[number]].funder_ref == payer for number in ctx.refs.strength
+           if number not in s.numbers):
+        return 0
+    s.evidence.append("paiement partiel de la seule facture du payeur citée par son dossier")
+    return 40
+
+
 RULES: tuple[Rule, ...] = (
     cited, paid_by_its_funder, amount_fits, no_other_number_cited, only_one_of_this_amount,
+    partial_of_its_cited_dossier,
 )
 
 
