@@ -19,6 +19,7 @@ class ReviewKind(StrEnum):
 
     pec = "pec"  # a PEC with a discrepancy: accept or reject it
     payment = "payment"  # a bank credit the matching could not settle alone
+    unmatched = "unmatched"  # a payer's credits no invoice explains, listed in one item
     payout = "payout"  # a trainer's transfer held, or returned by the bank
     documents = "documents"  # a session whose legal documents cannot be made
     late_documents = "late_documents"  # a convention or convocation due after the session started
@@ -63,6 +64,8 @@ def open_new_items(db: OrmSession, items: list[dict[str, Any]]) -> None:
 NEXT_STEP = {
     ReviewKind.pec: "flow `resolve-pec` (accept, avec la session, ou reject)",
     ReviewKind.payment: "flow `decide-payment` (confirm, avec les factures, ou reject)",
+    ReviewKind.unmatched: "pour chaque ligne : flow `decide-payment` (confirm avec les factures "
+                 "qu'elle paie, ou reject : pas un paiement de facture)",
     ReviewKind.payout: "corriger dans la plateforme (IBAN, SIRET, NDA, facture du formateur) : le "
               "traitement suivant reprend seul ; virement revenu : flow `retry-payout`",
     ReviewKind.documents: "compléter les données de la session dans la plateforme : le traitement "

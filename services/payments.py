@@ -25,8 +25,10 @@ from adapters.database import insert_rows, read_rows, unit_of_work, update_rows
 from adapters.models import Allocation, BankLine, Invoice, LegacyInvoice, PayerIban, ReviewItem
 from adapters.review import ReviewKind, new_item, open_item, open_new_items, resolve_item
 from backoffice.export_format import RowError
+from backoffice.incidents import digest
 from backoffice.matching import Credit, Hypothesis, MatchDecision, OpenInvoice, PayerDirectory, match_credits
-from backoffice.money import ZERO, AmountError, parse_amount, quantize
+from backoffice.money import ZERO, AmountError, format_eur, parse_amount, quantize
+from backoffice.names import fold
 from backoffice.outcomes import PaymentApplied, PaymentDecided, PaymentReversed, PaymentToReview
 from services.statements import collector_paused
 
@@ -188,6 +190,7 @@ def match_payments(engine: Engine, *, now: datetime,
         allocations: list[tuple[Any, ...]] = []
         entries: list[dict[str, Any]] = []
         items: list[dict[str, Any]] = []
+        unexplained: list[Credit] = []
         for decision in decisions:
             line_id = int(decision.line_id)
             if decision.auto and decision.best is not None:
@@ -199,13 +202,52 @@ def match_payments(engine: Engine, *, now: datetime,
             else:
                 if decision.best is not None:
                     allocations += _matched(line_id, decision.best, "proposed", now)
-                items.append(_review_item(credits[decision.line_id], decision, now))
+                if decision.proposals:
+                    items.append(_review_item(credits[decision.line_id], decision, now))
+                else:  # nothing to propose: one item per payer, not one per line
+                    unexplained.append(credits[decision.line_id])
                 report.review.append(_outcome(PaymentToReview, decision))
         ledger.write()
         _record_allocations(db, allocations)
         record_decisions(db, entries)
+        items += _unexplained_items(unexplained, now)
         open_new_items(db, items)  # a line with an item was decided: it is not matched again
     return report
+
+
+LISTED_LINES = 20  # lines of an unexplained payer's item named in its reasons (all in proposals)
+
+
+def _unexplained_items(credits: list[Credit], now: datetime) -> list[dict[str, Any]]:
+    """The credits no invoice could explain, one review item per payer (its IBAN, else its
+    name), listing its lines: a statement of thousands of such credits makes a few items, not
+    thousands. `decide-payment` still decides each line."""
+    by_payer: dict[str, list[Credit]] = defaultdict(list)
+    for credit in credits:
+        by_payer[credit.counterparty_iban or fold(credit.counterparty)].append(credit)
+    items = []
+    for payer, group in by_payer.items():
+        name = group[0].counterparty or group[0].counterparty_iban or "payeur non indiqué"
+        listed = [f"ligne {c.line_id} du {c.booking_date} : {c.amount} € — {c.label[:60]}"
+                  for c in group[:LISTED_LINES]]
+        if len(group) > LISTED_LINES:
+            listed.append(f"… et {len(group) - LISTED_LINES} autre(s) (liste complète dans les "
+                          "propositions de cet élément)")
+        total = sum((c.amount for c in group), ZERO)
+        items.append(new_item(
+            f"unmatched:{group[0].line_id}:{digest(payer)[:12]}", kind=ReviewKind.unmatched,
+            subject=f"{len(group)} paiement(s) sans facture candidate : {name} "
+                    f"({format_eur(total)})",
+            reasons=["aucune facture candidate", *listed], now=now,
+            proposals=[{"lignes": sorted(int(c.line_id) for c in group), "décidées": []}]))
+    return items
+
+
+def _unexplained_lines(item: ReviewItem, *, undecided: bool = False) -> list[int]:
+    """The lines of an unexplained payer's item (those not decided yet, when `undecided`)."""
+    proposal = item.proposals[0] if item.proposals else {}
+    decided = set(proposal.get("décidées", [])) if undecided else set()
+    return [int(line) for line in proposal.get("lignes", []) if line not in decided]
 
 
 # --- reversals ----------------------------------------------------------------------------------
@@ -298,7 +340,9 @@ def _undecided_credits(db: OrmSession, accounts: Collection[str] | None = None) 
     order (read as plain rows: a statement can hold 100,000 of them)."""
     decided = {line_id for line_id, in read_rows(db, select(Allocation.line_id).distinct())} | {
         int(key.removeprefix("payment:")) for key, in read_rows(
-            db, select(ReviewItem.key).where(ReviewItem.kind == ReviewKind.payment))}
+            db, select(ReviewItem.key).where(ReviewItem.kind == ReviewKind.payment))} | {
+        line for item in db.scalars(select(ReviewItem).where(
+            ReviewItem.kind == ReviewKind.unmatched)) for line in _unexplained_lines(item)}
     query = (select(BankLine.id, BankLine.booking_date, BankLine.amount, BankLine.label,
                     BankLine.counterparty, BankLine.counterparty_iban, BankLine.reference)
              .where(BankLine.classification == "funder_payment", BankLine.duplicate_of.is_(None)))
@@ -363,7 +407,11 @@ def decide_payment(engine: Engine, *, line_id: int, accept: bool, invoices: list
         raise PaymentDecisionError("une note expliquant la décision est obligatoire")
     with unit_of_work(engine) as db:
         item = db.scalar(select(ReviewItem).where(ReviewItem.key == f"payment:{line_id}"))
-        if item is None or item.status != "open":
+        group = None if item is not None else next((
+            open_group for open_group in db.scalars(select(ReviewItem).where(
+                ReviewItem.kind == ReviewKind.unmatched, ReviewItem.status == "open"))
+            if line_id in _unexplained_lines(open_group, undecided=True)), None)
+        if (item is None or item.status != "open") and group is None:
             raise PaymentDecisionError(f"aucune proposition ouverte pour la ligne {line_id}")
         line = db.get_one(BankLine, line_id)  # the line of an open item
         proposed = list(db.scalars(select(Allocation).where(
@@ -383,7 +431,13 @@ def decide_payment(engine: Engine, *, line_id: int, accept: bool, invoices: list
                 _learn_iban(db, line, ledger.funder_ref(chosen[0][0]), now)
             verdict = "confirmée par {} : {} ({})".format(
                 operator, ", ".join(f"{n} {a} €" for n, a in chosen), note)
-        resolve_item(db, f"payment:{line_id}", verdict, now)
+        if group is None:
+            resolve_item(db, f"payment:{line_id}", verdict, now)
+        else:  # the line is decided within its payer's item, resolved with its last line
+            proposal = group.proposals[0]
+            group.proposals = [{**proposal, "décidées": [*proposal.get("décidées", []), line_id]}]
+            if not _unexplained_lines(group, undecided=True):
+                resolve_item(db, group.key, "chaque ligne décidée (decide-payment)", now)
         record_decision(db, actor=operator, action="payment.confirmed" if accept else
                         "payment.rejected", subject=str(line_id), reason=note, at=now,
                         inputs={"invoices": invoices, "amount": str(line.amount)})

@@ -175,6 +175,55 @@ def test_a_credit_matching_nothing_is_reviewed_once(engine, tmp_path):
     assert match_payments(engine, now=NOW).review == []  # not queued twice
 
 
+def test_credits_nothing_explains_make_one_item_per_payer_each_line_still_decided(engine,
+                                                                                  tmp_path):
+    setup_invoices(engine, tmp_path)
+    rows = [f"04/01/2027;VIR RECU;VIR RECU DE: MUTUELLE DU NORD REMB {n};{10 + n},00;EUR"
+            for n in range(30)] + ["04/01/2027;VIR RECU;VIR RECU DE: SCI DES LILAS LOYER;900,00;EUR"]
+    _, report = load(engine, tmp_path, statement(tmp_path / "in", "sg.csv", rows))
+
+    assert len(report.review) == 31  # each line is still told in the run's table
+    with unit_of_work(engine) as db:
+        items = {i.subject: i for i in db.scalars(select(ReviewItem).where(
+            ReviewItem.kind == "unmatched"))}
+        lines = {i.key: i.proposals[0]["lignes"] for i in items.values()}
+    # a Société Générale CSV names no payer apart from its label: the file's lines, one item
+    assert sorted(items) == [
+        "31 paiement(s) sans facture candidate : payeur non indiqué (1\u202f635,00\u00a0€)"]
+    (mutual,) = items.values()
+    assert len(mutual.reasons) == 1 + 20 + 1 and mutual.reasons[-1].startswith("… et 11 autre(s)")
+    assert match_payments(engine, now=NOW).review == []  # not queued again
+
+    first, *rest = lines[mutual.key]
+    assert len(rest) == 30
+    decide_payment(engine, line_id=first, accept=False, invoices=None, note="remboursement",
+                   operator="marie", now=NOW)
+    with unit_of_work(engine) as db:
+        item = db.scalar(select(ReviewItem).where(ReviewItem.key == mutual.key))
+        assert (item.status, item.proposals[0]["décidées"]) == ("open", [first])
+    for line_id in rest:
+        decide_payment(engine, line_id=line_id, accept=False, invoices=None, note="mutuelle",
+                       operator="marie", now=NOW)
+    with unit_of_work(engine) as db:
+        assert db.scalar(select(ReviewItem).where(ReviewItem.key == mutual.key)).status == \
+            "resolved"
+    assert match_payments(engine, now=NOW).review == []  # decided lines are not matched again
+
+
+def test_unexplained_credits_are_grouped_by_payer_iban_else_name():
+    from backoffice.matching import Credit
+    from services.payments import _unexplained_items
+
+    def credit(n: int, payer: str, iban: str = "") -> Credit:
+        return Credit(str(n), date(2027, 1, 4), Decimal("10.00"), f"VIR {n}", payer, iban, "")
+
+    items = _unexplained_items([credit(1, "Mutuelle du Nord"), credit(2, "MUTUELLE DU NORD"),
+                                credit(3, "SCI", "FR7630006000011234567890189"),
+                                credit(4, "SCI des Lilas", "FR7630006000011234567890189"),
+                                credit(5, "")], NOW)
+    assert sorted(item["proposals"][0]["lignes"] for item in items) == [[1, 2], [3, 4], [5]]
+
+
 def test_the_reports_list_lines_and_allocations(engine, tmp_path):
     invoices = setup_invoices(engine, tmp_path)
     path = statement(tmp_path / "in", "sg.csv", [
@@ -236,9 +285,9 @@ def test_a_statement_is_matched_and_stored_in_a_few_statements_not_per_credit(en
         paid = list(db.scalars(select(LegacyInvoice.status)))
         entries = db.scalar(select(func.count()).select_from(AuditEntry).where(
             AuditEntry.action == "payment.applied"))
-        item = db.scalar(select(ReviewItem).where(ReviewItem.kind == "payment"))
+        item = db.scalar(select(ReviewItem).where(ReviewItem.kind == "unmatched"))
     assert paid == ["paid"] * count_ and entries == count_
-    assert item.status == "open" and item.reasons == ["aucune facture candidate"]
+    assert item.status == "open" and item.reasons[0] == "aucune facture candidate"
     assert count(engine, Allocation) == count_
 
 
