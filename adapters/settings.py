@@ -45,6 +45,8 @@ class Marketplace:
     phone: str = "01 23 45 67 89"
     representative: str = "Claire Morel, présidente"  # signs the certificats de réalisation
     vat_number: str = "FR44732829320"  # intra-community VAT number, printed on invoices
+    # the one référent handicap, named on the programme, the convention and the convocations
+    handicap_referent: str = "Claire Morel, handicap@ganapati.example, 01 23 45 67 89"
 
 
 @dataclass(frozen=True, slots=True)

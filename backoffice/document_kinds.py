@@ -11,11 +11,13 @@ A document set (`DocumentSetKind`) is what is produced, versioned and sent toget
 as stored (`bundle`, `start_kit`, `certificates`), the milestone from which it is due, its
 documents in order, whether they are also zipped in one `dossier-<session>-v<n>.zip`, and its
 e-mails: outbox key prefix, recipients by role, template (`templates/emails/<name>.txt.j2`) and
-the documents attached. A new set also names what its versions compare
-(`backoffice/documents.py: INPUTS`).
+the documents attached; an e-mail is one per session, or one per trainee (the convocations: to
+the trainee, or to the client contact when the export has no address for them). A new set also
+names what its versions compare (`backoffice/documents.py: INPUTS`).
 
 Every name here is stored (file names, set kinds, outbox keys): renaming one makes existing
-databases see a new document, or send an e-mail again.
+databases see a new document, or send an e-mail again. A key no longer recorded stays reserved
+(`RETIRED_EMAIL_KEYS`): what is stored under it keeps its meaning.
 """
 
 from __future__ import annotations
@@ -37,6 +39,9 @@ class Milestone(StrEnum):
 class Recipient(StrEnum):
     client = "client"  # the client company's contact
     trainer = "trainer"  # the session's trainer
+    # the trainee an e-mail is for (a per-trainee e-mail): their address from the export, or,
+    # when it has none, the client contact's, who hands the documents over
+    trainee = "trainee"
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,11 +75,23 @@ class DocumentEmail:
     to: tuple[Recipient, ...]
     cc: tuple[Recipient, ...] = ()
     attached: tuple[DocumentKind, ...] = ()  # their PDFs, in the set's order
+    # one e-mail per trainee ("email:convocation:<session>:<trainee>:v<n>"): of the per-trainee
+    # documents attached, that trainee's only
+    per_trainee: bool = False
+    # documents of an earlier set, their latest version attached after the set's own (the
+    # programme annexed to the convention goes with each convocation)
+    latest_of: tuple[DocumentKind, ...] = ()
 
-    def key_for(self, session_ref: str, version: int) -> str:
+    def key_for(self, session_ref: str, version: int, trainee_ref: str | None = None) -> str:
+        if self.per_trainee:
+            return f"{self.key}:{session_ref}:{trainee_ref}:v{version}"
         return f"{self.key}:{session_ref}:v{version}"
 
-    def attaches(self, file_name: str) -> bool:
+    def attaches(self, file_name: str, trainee_ref: str | None = None) -> bool:
+        """Whether a file of the set goes with the e-mail (for `trainee_ref`'s, if per trainee)."""
+        if self.per_trainee and trainee_ref is not None:
+            return any(file_name == document.file_name(trainee_ref) if document.per_trainee
+                       else document.owns(file_name) for document in self.attached)
         return any(document.owns(file_name) for document in self.attached)
 
 
@@ -100,6 +117,9 @@ PROGRAMME = DocumentKind("programme", per_trainee=False,
                          proves="le programme de la formation (objectifs, contenu, modalités)")
 DEVIS = DocumentKind("devis", per_trainee=False, proves="le devis et le financement prévu")
 CONVOCATION = DocumentKind("convocation", per_trainee=True, proves="la convocation du stagiaire")
+REGLEMENT = DocumentKind("reglement-interieur", per_trainee=False,
+                         proves="le règlement intérieur remis à chaque stagiaire avec sa "
+                                "convocation (L6353-8, R6352-1 et suivants)")
 EMARGEMENT = DocumentKind("emargement", per_trainee=False,
                           proves="les feuilles d'émargement par demi-journée")
 EMARGEMENT_SIGNE = DocumentKind("emargement-signe", per_trainee=False,
@@ -122,9 +142,12 @@ BUNDLE = DocumentSetKind(  # the individual training file
                       to=(Recipient.trainer,)),
     ))
 START_KIT = DocumentSetKind(
-    "start_kit", Milestone.ready_to_start, (CONVOCATION, EMARGEMENT), before_start=True, emails=(
-        DocumentEmail("email:convocations", "convocations_client", to=(Recipient.client,),
-                      cc=(Recipient.trainer,), attached=(CONVOCATION,)),
+    "start_kit", Milestone.ready_to_start, (CONVOCATION, REGLEMENT, EMARGEMENT),
+    before_start=True, emails=(
+        # each trainee's: their convocation, the programme and the règlement intérieur (L6353-8)
+        DocumentEmail("email:convocation", "convocation_trainee", to=(Recipient.trainee,),
+                      attached=(CONVOCATION, REGLEMENT), per_trainee=True,
+                      latest_of=(PROGRAMME,)),
         DocumentEmail("email:attendance-sheets", "attendance_sheets_trainer",
                       to=(Recipient.trainer,), attached=(EMARGEMENT,)),
     ))
@@ -138,6 +161,11 @@ ATTENDANCE = DocumentSetKind(  # the completed sheets, from the evidence; kept, 
     "attendance", Milestone.completed, (EMARGEMENT_SIGNE,), emails=(), needs_evidence=True)
 
 DOCUMENT_SETS = (BUNDLE, START_KIT, ATTENDANCE, CERTIFICATES)
+
+# outbox key prefixes no longer recorded, kept out of any new e-mail's key: what is stored under
+# them keeps its meaning. "email:convocations:<session>:v<n>": until issue #17, every trainee's
+# convocation to the client contact, the trainer in copy (one per start kit version).
+RETIRED_EMAIL_KEYS = ("email:convocations",)
 SETS = {document_set.kind: document_set for document_set in DOCUMENT_SETS}
 DOCUMENTS = tuple(document for document_set in DOCUMENT_SETS for document in document_set.documents)
 

@@ -136,9 +136,9 @@ METHODS = ("Alternance d'apports courts, de démonstrations et d'exercices sur d
            "l'entreprise ; support de formation remis à chaque stagiaire.")
 EVALUATION = ("Positionnement en début de formation, exercices d'application corrigés, "
               "évaluation des acquis en fin de formation et questionnaire de satisfaction.")
-ACCESSIBILITY = ("Formation accessible aux personnes en situation de handicap : contactez notre "
-                 "référente handicap, Claire Morel (handicap@formations.example, 01 84 60 12 34), "
-                 "pour étudier les adaptations. Locaux et outils de visio accessibles.")
+ACCESSIBILITY = ("Formation accessible aux personnes en situation de handicap : les adaptations "
+                 "sont étudiées avec notre référent handicap avant l'entrée en formation. Locaux "
+                 "et outils de visio accessibles.")
 
 # ref, title, hours, objectives, content (one sequence per line), prerequisites, audience
 PROGRAMMES = (

@@ -321,7 +321,7 @@ def _write_files(folder: Path, item: PlannedSet, files: dict[str, bytes]) -> dic
 def _record_set(db: OrmSession, item: PlannedSet, paths: dict[str, Path], output_dir: Path,
                 as_of: date, now: datetime, marketplace: Marketplace) -> None:
     plan = item.plan
-    emails = _emails(db, item, paths, now, marketplace)
+    emails = _emails(db, item, paths, output_dir, now, marketplace)
     db.add(DocumentSet(session_ref=plan.session_ref, kind=plan.kind, version=plan.version,
                        fingerprint=plan.fingerprint, inputs=item.inputs,
                        explanation=plan.explanation or None, issued_on=as_of, created_at=now,
@@ -337,9 +337,11 @@ def _record_set(db: OrmSession, item: PlannedSet, paths: dict[str, Path], output
                             "files": sorted(p.name for p in paths.values())})
 
 
-def _emails(db: OrmSession, item: PlannedSet, paths: dict[str, Path], now: datetime,
-            marketplace: Marketplace) -> list[str]:
-    """Record the set's e-mails (outbox), as the registry says; returns their keys."""
+def _emails(db: OrmSession, item: PlannedSet, paths: dict[str, Path], output_dir: Path,
+            now: datetime, marketplace: Marketplace) -> list[str]:
+    """Record the set's e-mails (outbox), as the registry says; returns their keys. A
+    per-trainee e-mail goes to the trainee's address, or to the client contact, who hands it
+    over, when the export has none."""
     plan, client = item.plan, item.context["client"]
     address = {Recipient.client: client.contact_email,
                Recipient.trainer: _trainer_email(db, plan.session_ref)}
@@ -350,12 +352,30 @@ def _emails(db: OrmSession, item: PlannedSet, paths: dict[str, Path], now: datet
                "without_hours": item.context["without_hours"]}
     keys = []
     for email in SETS[plan.kind].emails:
-        keys.append(email.key_for(plan.session_ref, plan.version))
-        record_email(db, keys[-1], to=[address[r] for r in email.to],
-                     cc=[address[r] for r in email.cc], template=email.template, now=now,
-                     attachments=[str(path) for name, path in paths.items()
-                                  if email.attaches(name)], **context)
+        earlier = [str(output_dir / path) for path in
+                   (_latest_file(db, plan.session_ref, d.file_name()) for d in email.latest_of)
+                   if path is not None]
+        for trainee in item.facts.trainees if email.per_trainee else [None]:
+            ref = trainee.trainee_ref if trainee is not None else None
+            here = {**address, Recipient.trainee: (trainee.email if trainee is not None
+                                                   and trainee.email else client.contact_email)}
+            to = list(dict.fromkeys(here[r] for r in email.to))
+            keys.append(email.key_for(plan.session_ref, plan.version, ref))
+            record_email(db, keys[-1], to=to,
+                         cc=[a for a in dict.fromkeys(here[r] for r in email.cc) if a not in to],
+                         template=email.template, now=now,
+                         attachments=[str(path) for name, path in paths.items()
+                                      if email.attaches(name, ref)] + earlier,
+                         trainee=trainee, handed_over=trainee is not None and not trainee.email,
+                         with_programme=bool(earlier), **context)
     return keys
+
+
+def _latest_file(db: OrmSession, session_ref: str, name: str) -> str | None:
+    """The stored path of the latest version of a session's document (the programme)."""
+    return db.scalar(select(DocumentFile.path).where(
+        DocumentFile.session_ref == session_ref, DocumentFile.name == name)
+        .order_by(DocumentFile.version.desc()).limit(1))
 
 
 def _trainer_email(db: OrmSession, session_ref: str) -> str:

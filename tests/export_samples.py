@@ -19,7 +19,7 @@ CL-02,Boulangerie Martin,73282932000074,2 place du Marché,44000,Nantes,16,8,Pau
 programme_ref,title,objectives,content,prerequisites,audience,methods,evaluation,accessibility,duration_hours
 PR-EXCEL,Excel avancé,"Construire un tableau croisé dynamique
 Automatiser avec des macros","Séquence 1 : rappels
-Séquence 2 : TCD",Bases d'Excel,Assistants de gestion,Exercices pratiques,QCM final,Référent handicap : handicap@ganapati.example,14
+Séquence 2 : TCD",Bases d'Excel,Assistants de gestion,Exercices pratiques,QCM final,Salle accessible ; adaptations étudiées avant l'entrée en formation,14
 """,
     "sessions.csv": """\
 session_ref,programme_ref,trainer_ref,client_ref,start_date,end_date,hours_per_trainee,modality,location,price_ht,trainer_fee_ht,funding,validated_at,cancelled_at

@@ -93,6 +93,11 @@ DOCUMENTS = {"session": SESSION, "client": CLIENT, "version": 1, "explanation": 
                           "15 décembre 2026 : 09:00-12:30 et 13:30-17:00"],
              "without_hours": []}
 DOCUMENTS_V2 = {**DOCUMENTS, "version": 2, "explanation": "dates de la session modifiées"}
+LEA, HUGO = (SimpleNamespace(full_name="Léa Martin", email="lea.martin@durand.example"),
+             SimpleNamespace(full_name="Hugo Petit", email=None))
+# services/documents.py: one per trainee, to them, or to the client contact to hand over
+CONVOCATION = {**DOCUMENTS, "session": SimpleNamespace(**{**vars(SESSION), "modality": "presentiel"}),
+               "trainee": LEA, "handed_over": False, "with_programme": True}
 FUNDING = {"session": SESSION, "trainer": TRAINER, "client": CLIENT, "marketplace": MARKETPLACE}
 
 # case name (the expected file's) → (template, context)
@@ -106,8 +111,13 @@ CASES: dict[str, tuple[str, dict[str, Any]]] = {
         "certificates_client", {**DOCUMENTS, "without_hours": ["Hugo Petit"]}),
     "company_billing_client": ("company_billing_client", FUNDING),
     "company_billing_trainer": ("company_billing_trainer", FUNDING),
-    "convocations_client": ("convocations_client", DOCUMENTS),
-    "convocations_client--v2": ("convocations_client", DOCUMENTS_V2),
+    "convocation_trainee": ("convocation_trainee", {
+        **CONVOCATION, "session": SimpleNamespace(**{**vars(SESSION), "modality": "distanciel"})}),
+    "convocation_trainee--handed-over": ("convocation_trainee", {
+        **CONVOCATION, "handed_over": True, "trainee": HUGO}),
+    "convocation_trainee--mixed-v2-without-programme": ("convocation_trainee", {
+        **CONVOCATION, **DOCUMENTS_V2, "with_programme": False,
+        "session": SimpleNamespace(**{**vars(SESSION), "modality": "mixte"})}),
     "credit_note": ("credit_note", {"invoice": CREDIT_NOTE, "partial": False, "to_opco": True,
                                     "marketplace": MARKETPLACE}),
     "credit_note--partial": ("credit_note", {

@@ -11,14 +11,20 @@ from pathlib import Path
 import pytest
 
 from backoffice.document_kinds import (
+    BUNDLE,
     CERTIFICAT,
     CONVOCATION,
     DOCUMENT_SETS,
     DOCUMENTS,
     DOSSIER,
     EMARGEMENT,
+    PROGRAMME,
+    REGLEMENT,
+    RETIRED_EMAIL_KEYS,
     SETS,
+    START_KIT,
     DocumentKind,
+    Recipient,
     document_named,
 )
 from backoffice.documents import (
@@ -85,6 +91,31 @@ def test_every_document_says_what_it_proves_and_belongs_to_one_set():
         for email in document_set.emails:
             assert set(email.attached) <= set(document_set.documents), email.key
             assert email.to, email.key
+
+
+def test_retired_keys_are_never_recorded_again():
+    """What an existing database holds under a retired key keeps its meaning: no new e-mail's
+    key is one, starts with one, or is the start of one."""
+    keys = [e.key for s in DOCUMENT_SETS for e in s.emails]
+    clashes = [(k, r) for k in keys for r in RETIRED_EMAIL_KEYS
+               if k == r or k.startswith(f"{r}:") or r.startswith(f"{k}:")]
+    assert clashes == []
+
+
+def test_each_trainee_gets_their_own_convocation_email():
+    convocation = next(e for e in START_KIT.emails if e.per_trainee)
+    assert convocation.to == (Recipient.trainee,) and Recipient.trainer not in convocation.cc
+    assert convocation.key_for("S-1", 2, "T-2-b") == "email:convocation:S-1:T-2-b:v2"
+    # that trainee's convocation, not another's; the set's per-session documents
+    assert convocation.attaches("convocation-T-2-b", "T-2-b")
+    assert not convocation.attaches("convocation-T-2", "T-2-b")
+    assert not convocation.attaches("convocation-T-2-b", "T-2")
+    assert convocation.attaches(REGLEMENT.file_name(), "T-1")
+    assert not convocation.attaches(EMARGEMENT.file_name(), "T-1")
+    # the programme: the latest of the bundle, a set due no later than the start kit
+    assert convocation.latest_of == (PROGRAMME,) and PROGRAMME in BUNDLE.documents
+    assert Recipient.trainee not in [r for s in DOCUMENT_SETS for e in s.emails
+                                     if not e.per_trainee for r in e.to + e.cc]
 
 
 def test_every_set_names_what_its_versions_compare():

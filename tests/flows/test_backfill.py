@@ -107,8 +107,9 @@ def test_a_backfill_equals_the_nightly_runs_of_each_day_and_a_second_one_changes
         "email-attendance-sheets-S-001-v1", "email-attendance-sheets-S-003-v1",
         "email-bundle-S-001-v1", "email-bundle-S-003-v1", "email-bundle-notice-S-001-v1",
         "email-bundle-notice-S-003-v1", "email-company-billing-S-003-client",
-        "email-company-billing-S-003-trainer", "email-convocations-S-001-v1",
-        "email-convocations-S-003-v1", "email-green-light-S-001", "email-invoice-FA-2026-000001",
+        "email-company-billing-S-003-trainer", "email-convocation-S-001-T-1-v1",
+        "email-convocation-S-001-T-2-v1", "email-convocation-S-003-T-1-v1",
+        "email-green-light-S-001", "email-invoice-FA-2026-000001",
         "email-pec-reminder-S-003-J-2-client", "email-pec-reminder-S-003-J-2-trainer",
         "email-pec-reminder-S-003-J-7-client", "email-pec-reminder-S-003-J-7-trainer"]
 

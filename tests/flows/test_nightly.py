@@ -44,7 +44,8 @@ def test_nightly_ingests_the_inbox_sends_the_outbox_and_reports(pipeline_env, en
     # invoice of S-002 (completed, funded by the company)
     assert sorted(p.name.rsplit("-", 1)[0] for p in pipeline_env.outbox_dir.glob("*.eml")) == [
         "email-attendance-sheets-S-001-v1", "email-bundle-S-001-v1",
-        "email-bundle-notice-S-001-v1", "email-convocations-S-001-v1", "email-green-light-S-001",
+        "email-bundle-notice-S-001-v1", "email-convocation-S-001-T-1-v1",
+        "email-convocation-S-001-T-2-v1", "email-green-light-S-001",
         "email-invoice-FA-2026-000001", "email-test-hello"]
     markdown = latest_markdown("nightly-summary")
     assert "Traitement de nuit du 30 novembre 2026" in markdown
@@ -53,7 +54,7 @@ def test_nightly_ingests_the_inbox_sends_the_outbox_and_reports(pipeline_env, en
     assert "S-002 : documents légaux impossibles" in markdown  # from the review queue
     assert "Factures : 1 émise(s), 0 en attente de l'identité du payeur, 1 envoyée(s) par " \
            "e-mail, 0 à déposer" in markdown
-    assert "E-mails envoyés : 7" in markdown
+    assert "E-mails envoyés : 8" in markdown  # a convocation to each of the 2 trainees
 
 
 def test_a_second_nightly_run_changes_nothing_and_sends_nothing(pipeline_env, engine):

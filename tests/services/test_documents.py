@@ -123,7 +123,7 @@ def test_a_session_that_cannot_make_a_legal_document_gets_none_and_a_review_item
 
 
 @pytest.mark.parametrize("template", ["convention", "programme", "devis", "convocation",
-                                      "emargement", "certificat"])
+                                      "emargement", "certificat", "reglement"])
 def test_templates_render_like_their_snapshot(engine, tmp_path, template):
     from tests.services.snapshots import check_snapshot
 

@@ -51,13 +51,15 @@ CHECKLIST = {
         "du 7 décembre 2026 au 8 décembre 2026", "09:00–12:30", "2 stagiaire(s)",
         "N'Diaye Éloïse", "émargement", "QCM final", "certificat de réalisation",
         "2 450,00 € HT", "261-4-4° a", "ATLAS", "subrogation", "2 100,00 €", "350,00 €",
-        "40 €", "dédit", "Pour le client", "Référent handicap",
+        "40 €", "dédit", "Pour le client",
+        "Référent handicap : Claire Morel, handicap@ganapati.example, 01 23 45 67 89",
     ],
     "programme": [
         "Programme de formation : Excel avancé", "version 1 du 28 novembre 2026",
         "Assistants de gestion", "Bases d'Excel", "Automatiser avec des macros",
         "14 h par stagiaire", "Séquence 1 : rappels", "Exercices pratiques", "QCM final",
-        "Référent handicap", "délai d'accès", "2 450,00 € HT", "backoffice@ganapati.example",
+        "Référent handicap : Claire Morel, handicap@ganapati.example", "délai d'accès",
+        "2 450,00 € HT", "backoffice@ganapati.example",
     ],
     "devis": [
         "Devis n° DEV-S-001-V1", "Émis le 28 novembre 2026", "valable jusqu'au 28 décembre 2026",
@@ -69,6 +71,14 @@ CHECKLIST = {
         "Convocation à la formation", "Éloïse N'Diaye", "Assistante", "« Excel avancé »",
         "du 7 décembre 2026 au 8 décembre 2026", "18 avenue de l'Opéra", "13:30–17:00",
         "Élodie Marchand", "QCM final", "backoffice@ganapati.example", "Règlement intérieur",
+        "Le programme complet est joint à cette convocation", "en présentiel",
+        "Référent handicap : Claire Morel, handicap@ganapati.example",
+        "il s'applique pendant toute la formation, sur le lieu de formation",
+    ],
+    "reglement-interieur": [
+        "Règlement intérieur applicable aux stagiaires", "R6352-1", "Hygiène et sécurité",
+        "Sanctions", "un jour franc", "500 heures", "Référent handicap : Claire Morel",
+        "session S-001",
     ],
     "emargement": [
         "Feuille d'émargement", "7 décembre 2026", "matin, 09:00–12:30", "après-midi",
@@ -110,11 +120,36 @@ def test_the_bundle_is_stored_hashed_zipped_and_sent_once(rendered):
         "convention-S-001-v1.pdf", "programme-S-001-v1.pdf", "devis-S-001-v1.pdf"]
     assert [k for k in email_keys(engine) if "S-001" in k] == [
         "email:attendance-sheets:S-001:v1", "email:bundle-notice:S-001:v1",
-        "email:bundle:S-001:v1", "email:convocations:S-001:v1", "email:green-light:S-001"]
+        "email:bundle:S-001:v1", "email:convocation:S-001:T-1:v1",
+        "email:convocation:S-001:T-2:v1", "email:green-light:S-001"]
 
     before = (files(engine), email_keys(engine))
     again = generate(engine, out)
     assert again.produced == [] and (files(engine), email_keys(engine)) == before
+
+
+def test_each_trainee_gets_their_convocation_with_the_programme_and_the_rules(rendered):
+    """Issue #17 §3 (L6353-8): one e-mail per trainee, to their address, or to the client
+    contact to hand over when the export has none, with their convocation, the programme
+    annexed to the convention and the règlement intérieur; no other trainee's convocation."""
+    engine, out, _ = rendered
+    with unit_of_work(engine) as db:
+        mails = {m.idempotency_key: m.payload for m in db.scalars(select(Effect).where(
+            Effect.idempotency_key.like("email:convocation:%")))}
+    eloise, marc = mails["email:convocation:S-001:T-1:v1"], mails["email:convocation:S-001:T-2:v1"]
+    assert (eloise["to"], eloise["cc"]) == (["eloise@durand.example"], [])
+    assert (marc["to"], marc["cc"]) == (["rh@durand.example"], [])  # no address: to hand over
+    assert "Bonjour Éloïse N'Diaye," in eloise["text"]
+    assert "Nous n'avons pas d'adresse e-mail pour Marc Dupont" in marc["text"]
+    stored = files(engine)
+    for ref, mail in (("T-1", eloise), ("T-2", marc)):
+        assert [Path(a).name for a in mail["attachments"]] == [
+            f"convocation-{ref}-S-001-v1.pdf", "reglement-interieur-S-001-v1.pdf",
+            "programme-S-001-v1.pdf"]
+        assert all(Path(a).is_file() for a in mail["attachments"])
+    assert Path(eloise["attachments"][2]) == out / stored[("S-001", "bundle", 1, "programme")]
+    rules = pdf_text(out / stored[("S-001", "start_kit", 1, "reglement-interieur")])
+    assert "affiché" not in rules
 
 
 def test_certificates_carry_the_hours_attended_computed_from_attendance(rendered):
