@@ -20,14 +20,16 @@ import csv
 import hashlib
 import re
 import xml.etree.ElementTree as ET
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
-from backoffice import identifiers, money, statements
+from backoffice import cfonb, identifiers, money, statements
 from backoffice.dates import business_date, parse_instant
 from backoffice.export_format import RowError
+from backoffice.names import fold
 from backoffice.statements import BankProfile, StatementLine
 
 HEADER_SEARCH_LINES = 30
@@ -49,7 +51,7 @@ class ParsedStatement:
     balance_gaps: tuple[statements.BalanceGap, ...] = ()  # camt: statements whose balances disagree
 
 
-def read_statement(path: Path, *, account: str = "", mapping: dict[str, str] | None = None
+def read_statement(path: Path, *, account: str = "", mapping: Mapping[str, str] | None = None
                    ) -> ParsedStatement | list[RowError]:
     """The booked lines of a statement file, or every error that makes it unusable.
 
@@ -73,6 +75,8 @@ def read_statement(path: Path, *, account: str = "", mapping: dict[str, str] | N
     text, encoding = decoded
     if "\x00" in text:
         return [RowError(path.name, 1, "", "", "fichier binaire ou corrompu (octet nul)")]
+    if profile is None and cfonb.looks_like_cfonb(text):
+        return _read_cfonb(path.name, digest, text, encoding, own)
     return _read_csv(path.name, digest, text, encoding, own, profile)
 
 
@@ -116,6 +120,11 @@ def _find_header(lines: list[str], profile: BankProfile | None
     line read as the summary line of a headerless layout (old BNP export), because a preamble
     line of the current BNP export has the same shape.
     """
+    if profile is not None and profile.columns:  # a mapping by column position: no header
+        index = profile.skip_lines
+        first = lines[index] if index < len(lines) else ""
+        delimiter = next((d for d in DELIMITERS if d in first), ";")
+        return index, delimiter, profile, list(profile.columns)
     candidates = [(i, line) for i, line in enumerate(lines[:HEADER_SEARCH_LINES]) if line.strip()]
     for index, line in candidates:
         for delimiter in DELIMITERS:
@@ -144,17 +153,17 @@ def _read_csv(name: str, digest: str, text: str, encoding: str, account: str,
     if found is None:
         first = next((line for line in lines if line.strip()), "")[:80]
         if profile is not None:
-            reason = ("en-tête introuvable : les colonnes de la correspondance ("
-                      + ", ".join(profile.signature) + f") ne sont pas dans les {HEADER_SEARCH_LINES} "
-                      "premières lignes")
-        else:
-            reason = (f"format de relevé non reconnu : aucune en-tête de banque connue dans les "
-                      f"{HEADER_SEARCH_LINES} premières lignes (voir docs/bank-statements.md ; "
-                      "sinon, indiquer la correspondance des colonnes)")
-        return [RowError(name, 1, "", first, reason)]
+            return _mapped_header_missing(name, lines, profile) or [RowError(
+                name, 1, "", first, "en-tête introuvable : aucune des colonnes de la correspondance ("
+                + ", ".join(_written(profile, n) for n in profile.signature)
+                + f") dans les {HEADER_SEARCH_LINES} premières lignes")]
+        return [RowError(name, 1, "", first, f"format de relevé non reconnu : aucune en-tête de banque "
+                         f"connue dans les {HEADER_SEARCH_LINES} premières lignes ({UNKNOWN_LAYOUT_HELP})")]
     index, delimiter, profile, header = found
     header_line = index + 1
-    reader = csv.reader((line + "\n" for line in lines[index + 1 :]), delimiter=delimiter, strict=True)
+    if profile.header_is_data:  # a headerless layout whose first line is already an operation
+        header_line = index
+    reader = csv.reader((line + "\n" for line in lines[header_line:]), delimiter=delimiter, strict=True)
     rows: list[tuple[int, list[str]]] = []
     consumed = 0
     try:
@@ -170,6 +179,52 @@ def _read_csv(name: str, digest: str, text: str, encoding: str, account: str,
     accounts = {line.account for line in parsed}
     own = account or (accounts.pop() if len(accounts) == 1 else "")
     return ParsedStatement(name, digest, profile.key, own, parsed, encoding, delimiter)
+
+
+# What the operator is told to do with a file of a bank without a profile.
+UNKNOWN_LAYOUT_HELP = (
+    "banque sans profil : enregistrer la correspondance de ses colonnes dans un fichier "
+    "<nom>.toml du dossier bank_mappings/ de l'installation (BACKOFFICE_DATA_DIR) ou de data/bank_mappings/ "
+    "du projet, puis la choisir : « backoffice import-statements --mapping <nom> FICHIER », le paramètre "
+    "« mapping » du déploiement import-statements, ou un sous-dossier <nom> de la boîte de dépôt "
+    "bancaire ; voir docs/payments.md, « Correspondances enregistrées »"
+)
+
+
+def _written(profile: BankProfile, folded: str) -> str:
+    """A mapped column's name as the mapping writes it."""
+    return dict(profile.written).get(folded, folded)
+
+
+def _mapped_header_missing(name: str, lines: list[str], profile: BankProfile) -> list[RowError]:
+    """The header line that has most of the mapping's columns, and each column it lacks, named
+    alone (not the whole mapping); [] when no line has any."""
+    wanted = set(profile.signature)
+    best: tuple[int, int, set[str]] = (0, 0, set())  # (found, index, names of the line)
+    for index, line in enumerate(lines[:HEADER_SEARCH_LINES]):
+        for delimiter in DELIMITERS:
+            if delimiter in line:
+                names = {fold(cell) for cell in _split(line, delimiter)}
+                if len(wanted & names) > best[0]:
+                    best = (len(wanted & names), index, names)
+    found, index, names = best
+    if not found:
+        return []
+    return [RowError(name, index + 1, _written(profile, column), "",
+                     "colonne de la correspondance absente de l'en-tête")
+            for column in profile.signature if column not in names]
+
+
+# --- CFONB 120 ---------------------------------------------------------------------------------
+
+def _read_cfonb(name: str, digest: str, text: str, encoding: str, account: str
+                ) -> ParsedStatement | list[RowError]:
+    read = cfonb.read_cfonb(name, text, account)
+    if isinstance(read, list):
+        return read
+    own = next(iter(read.accounts)) if len(read.accounts) == 1 else ""
+    return ParsedStatement(name, digest, "cfonb120", own, read.lines, encoding,
+                           balance_gaps=read.balance_gaps)
 
 
 # --- camt.053 -----------------------------------------------------------------------------------

@@ -31,8 +31,9 @@ from backoffice.money import AmountError, parse_amount_fr
 from backoffice.names import fold, fold_label
 
 __all__ = [
-    "PROFILES", "AmountError", "BalanceGap", "BankProfile", "DateFormatError", "StatementLine",
-    "fingerprints", "generic_profile", "line_key", "parse_date_fr", "recognise", "rows_to_lines",
+    "MAPPING_NAME", "PROFILES", "AmountError", "BalanceGap", "BankProfile", "DateFormatError",
+    "StatementLine", "fingerprints", "generic_profile", "line_key", "parse_date_fr", "recognise",
+    "rows_to_lines",
 ]
 
 
@@ -168,7 +169,10 @@ class BankProfile:
     not_booked: frozenset[str] = frozenset()  # normalised status values skipped (pending, declined…)
     decimal: str = ","
     date_formats: tuple[str, ...] = ("DD/MM/YYYY",)
-    columns: Names = ()  # headerless layout: the positional column names (old BNP export)
+    columns: Names = ()  # headerless layout: the positional column names (old BNP export, LCL)
+    header_is_data: bool = False  # headerless: the first line is an operation (LCL), not a summary
+    skip_lines: int = 0  # headerless mapping: the lines above the first operation
+    written: tuple[tuple[str, str], ...] = ()  # a mapping's column names: (folded, as written)
     blank_line_ends_table: bool = False  # Crédit Agricole: card sections follow a blank line
     encoding: str = ""  # what the sources say, for the documentation (detection is automatic)
     source: str = ""
@@ -294,9 +298,54 @@ BOURSOBANK = BankProfile(
            "test/download/export-operations-*.csv",
 )
 
+BNP_PARIBAS_CATEGORIES = BankProfile(
+    key="bnp-paribas-categories", name="BNP Paribas (export avec catégories, 2024)",
+    signature=("date operation", "categorie operation", "sous categorie operation", "libelle operation",
+               "montant operation"),
+    booking_date=("date operation",), label=("libelle operation",), amount=("montant operation",),
+    date_formats=("DD-MM-YYYY", "DD/MM/YYYY"), encoding="cp1252 (non vérifié)",
+    source="issue 18 (en-tête relevé sur un export réel); public test fixtures reproducing the "
+           "export (account line « Compte de chèques ****1234;Solde au …;… » then a blank line, "
+           "dates DD-MM-YYYY, « Pointage operation;Commentaire operation » in some)",
+)
+FORTUNEO = BankProfile(
+    key="fortuneo", name="Fortuneo",
+    signature=("date operation", "date valeur", "libelle", "debit", "credit"),
+    booking_date=("date operation",), value_date=("date valeur",), label=("libelle",),
+    debit=("debit",), credit=("credit",), encoding="cp1252",
+    source="mincong-h/finance-toolkit test/download/HistoriqueOperations_12345_du_14_01_2019_au_"
+           "14_12_2019.csv and finance_toolkit/fortuneo.py (debit written negative, credit "
+           "positive, a trailing « ; »); firefly-iii/import-configurations fr/fortuneo/default.json",
+)
+_REVOLUT_BOOKED = frozenset({"completed"})
+_REVOLUT_NOT_BOOKED = frozenset({"pending", "declined", "reverted", "failed", "cancelled", "canceled"})
+REVOLUT_BUSINESS = BankProfile(
+    key="revolut-business", name="Revolut Business",
+    signature=("date completed utc", "id", "type", "state", "description", "payment currency", "amount"),
+    booking_date=("date completed europe paris", "date completed utc"),
+    value_date=("date started europe paris", "date started utc"),
+    label=("description", "reference"), reference=("reference",), bank_id=("id",),
+    counterparty=("sender name",), amount=("total amount", "amount"), currency=("payment currency",),
+    status=("state",), booked=_REVOLUT_BOOKED, not_booked=_REVOLUT_NOT_BOOKED,
+    decimal=".", date_formats=("YYYY-MM-DD",), encoding="UTF-8 (BOM in some)",
+    source="BananaAccounting/Universal extensions/import/revolut (Business CSV); kledghq/kledg "
+           "presets; public test fixtures copying the export header (« Date started (UTC),Date "
+           "completed (UTC),ID,Type,State,Description,Reference,Payer,… »)",
+)
+LCL = BankProfile(
+    key="lcl", name="LCL (export sans en-tête)",
+    signature=(), columns=("date", "montant", "type", "libelle", "colonne 5", "colonne 6", "colonne 7",
+                          "colonne 8"), header_is_data=True,
+    booking_date=("date",), label=("libelle",), amount=("montant",), encoding="cp1252 (non vérifié)",
+    source="no bank documentation found; one public sample, dimsoft test "
+           "OpenCloseParseAndVerifyTypeFileBanqueTest.java (file T_cpte_<agence>_<compte>_du_…_au_…"
+           ".csv, rows « date;montant;type;libellé;… », no header): recognised by its first row",
+)
+
 PROFILES: tuple[BankProfile, ...] = (
     SOCIETE_GENERALE, SOCIETE_GENERALE_2019, BNP_PARIBAS, BNP_PARIBAS_OLD, CREDIT_AGRICOLE,
     CREDIT_MUTUEL, CREDIT_MUTUEL_AMOUNT, BPCE, LA_BANQUE_POSTALE, QONTO, QONTO_FR, SHINE, BOURSOBANK,
+    BNP_PARIBAS_CATEGORIES, FORTUNEO, REVOLUT_BUSINESS, LCL,
 )
 
 
@@ -313,6 +362,8 @@ def recognise(header: Sequence[str]) -> BankProfile | None:
         return max(matching, key=lambda p: len(p.signature))
     if _is_old_bnp_summary(header):
         return BNP_PARIBAS_OLD
+    if _is_lcl_row(header):
+        return LCL
     return None
 
 
@@ -328,31 +379,67 @@ def _is_old_bnp_summary(cells: Sequence[str]) -> bool:
     return True
 
 
+# The operation types of LCL's export (third field of each row), folded.
+LCL_TYPES = frozenset({"carte", "virement", "prelevement", "cheque", "especes", "remise", "frais",
+                       "commission", "retrait", "depot", "echeance pret", "divers"})
+
+
+def _is_lcl_row(cells: Sequence[str]) -> bool:
+    """LCL's headerless export: `DD/MM/YYYY;amount;type;label;…` with a known operation type."""
+    values = [c.strip().strip('"') for c in cells]
+    if len(values) < 4 or fold(values[2]) not in LCL_TYPES:
+        return False
+    try:
+        parse_date_fr(values[0])
+        parse_amount_fr(values[1], decimal=",")
+    except ValueError:
+        return False
+    return True
+
+
 GENERIC_ROLES = ("date", "label", "amount", "debit", "credit", "value_date", "reference",
-                 "counterparty", "counterparty_iban", "bank_id", "status")
-GENERIC_OPTIONS = ("date_format", "decimal", "booked", "not_booked")
+                 "counterparty", "counterparty_iban", "bank_id", "status", "currency")
+GENERIC_OPTIONS = ("name", "header", "width", "skip_lines", "date_format", "decimal", "booked",
+                   "not_booked")
+MAPPING_NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,39}")  # a saved mapping's name (its file's stem)
 
 
 def generic_profile(mapping: Mapping[str, str]) -> BankProfile:
     """A profile for any other bank from a column mapping (docs/bank-statements.md, « Autres banques »).
 
     Roles: "date", "label" (several columns joined with " + "), "amount" or "debit"/"credit",
-    optional "value_date", "reference", "counterparty", "counterparty_iban", "bank_id", "status";
-    options: "date_format" (a key of DATE_FORMATS, default DD/MM/YYYY), "decimal" ("," or ".",
-    default ","), and with "status" the values "booked" / "not_booked" (separated by "|").
+    optional "value_date", "reference", "counterparty", "counterparty_iban", "bank_id", "status",
+    "currency" (a row in another currency than the euro rejects the file); options: "name" (a
+    saved mapping's name: the profile's key is `correspondance-<name>`), "date_format" (a key of
+    DATE_FORMATS, default DD/MM/YYYY), "decimal" ("," or ".", default ","), with "status" the values
+    "booked" / "not_booked" (separated by "|"). A file without a header: "header" = "non", each role
+    valued by column numbers from 1 ("4 + 5"), "width" the number of columns of a row (default:
+    the last one mapped), "skip_lines" the lines above the first operation (default 0).
     Raises ValueError with a French message on a mapping that cannot work.
     """
     unknown = set(mapping) - set(GENERIC_ROLES) - set(GENERIC_OPTIONS)
     if unknown:
         raise ValueError("correspondance : rôle(s) inconnu(s) : " + ", ".join(sorted(unknown)))
-    roles = {role: tuple(fold(part) for part in mapping[role].split(" + ") if part.strip())
-             for role in GENERIC_ROLES if mapping.get(role, "").strip()}
-    if "date" not in roles or "label" not in roles:
+    written = {role: tuple(part.strip() for part in str(mapping[role]).split(" + ") if part.strip())
+               for role in GENERIC_ROLES if str(mapping.get(role, "")).strip()}
+    if "date" not in written or "label" not in written:
         raise ValueError("correspondance : les colonnes « date » et « label » sont obligatoires")
-    if ("amount" in roles) == ("debit" in roles or "credit" in roles):
+    if ("amount" in written) == ("debit" in written or "credit" in written):
         raise ValueError("correspondance : indiquer soit « amount », soit « debit » et « credit »")
-    if "amount" not in roles and not ("debit" in roles and "credit" in roles):
+    if "amount" not in written and not ("debit" in written and "credit" in written):
         raise ValueError("correspondance : « debit » et « credit » vont ensemble")
+    name = mapping.get("name", "").strip()
+    if name and not MAPPING_NAME.fullmatch(name):
+        raise ValueError(f"correspondance : nom « {name} » invalide (minuscules, chiffres et tirets)")
+    header = _yes_no(mapping.get("header", "oui"), "header")
+    columns: Names = ()
+    if not header:
+        written, columns = _positions(written, mapping.get("width", ""))
+    roles = {role: tuple(fold(part) for part in parts) for role, parts in written.items()}
+    skip = mapping.get("skip_lines", "0").strip() or "0"
+    if not skip.isdigit() or (header and skip != "0"):
+        raise ValueError("correspondance : « skip_lines » : un nombre de lignes, pour un fichier sans "
+                         "en-tête (avec en-tête, les lignes au-dessus sont sautées d'elles-mêmes)")
     date_format = mapping.get("date_format", "DD/MM/YYYY").strip().upper()
     if date_format not in DATE_FORMATS:
         raise ValueError("correspondance : format de date inconnu ; attendu : " + ", ".join(DATE_FORMATS))
@@ -364,17 +451,47 @@ def generic_profile(mapping: Mapping[str, str]) -> BankProfile:
     not_booked = frozenset(fold(v) for v in mapping.get("not_booked", "").split("|") if v.strip())
     if "status" in roles and not booked:
         raise ValueError("correspondance : avec « status », indiquer les valeurs « booked »")
-    signature = tuple(dict.fromkeys(name for names in roles.values() for name in names))
+    signature = () if columns else tuple(dict.fromkeys(n for names in roles.values() for n in names))
+    as_written = tuple(dict.fromkeys((fold(part), part) for parts in written.values() for part in parts))
     return BankProfile(
-        key="generic", name="Générique (correspondance de colonnes)", signature=signature,
+        key=f"correspondance-{name}" if name else "generic",
+        name=f"Correspondance « {name} »" if name else "Générique (correspondance de colonnes)",
+        signature=signature, columns=columns, header_is_data=bool(columns), skip_lines=int(skip),
+        written=as_written,
         booking_date=roles["date"], label=roles["label"], amount=roles.get("amount", ()),
         debit=roles.get("debit", ()), credit=roles.get("credit", ()),
         value_date=roles.get("value_date", ()), reference=roles.get("reference", ()),
         counterparty=roles.get("counterparty", ()), counterparty_iban=roles.get("counterparty_iban", ()),
-        bank_id=roles.get("bank_id", ()), status=roles.get("status", ()), booked=booked,
-        not_booked=not_booked, decimal=decimal, date_formats=(date_format,),
-        source="correspondance fournie",
+        bank_id=roles.get("bank_id", ()), status=roles.get("status", ()), currency=roles.get("currency", ()),
+        booked=booked, not_booked=not_booked, decimal=decimal, date_formats=(date_format,),
+        source=f"correspondance enregistrée « {name} »" if name else "correspondance fournie",
     )
+
+
+def _yes_no(text: str, key: str) -> bool:
+    value = fold(str(text))
+    if value in ("oui", "yes", "true", "1"):
+        return True
+    if value in ("non", "no", "false", "0"):
+        return False
+    raise ValueError(f"correspondance : « {key} » vaut « oui » ou « non »")
+
+
+def _positions(written: dict[str, tuple[str, ...]], width: str
+               ) -> tuple[dict[str, tuple[str, ...]], Names]:
+    """A headerless mapping: each role's column numbers (from 1) as the names « colonne N »."""
+    numbers: dict[str, tuple[int, ...]] = {}
+    for role, parts in written.items():
+        if not all(part.isdigit() and 1 <= int(part) <= 200 for part in parts):
+            raise ValueError(f"correspondance sans en-tête : « {role} » : un numéro de colonne (1, 2…) "
+                             f"attendu, pas « {' + '.join(parts)} »")
+        numbers[role] = tuple(int(part) for part in parts)
+    last = max(n for positions in numbers.values() for n in positions)
+    if width.strip() and not (width.strip().isdigit() and int(width) >= last):
+        raise ValueError(f"correspondance : « width » : un nombre de colonnes, au moins {last}")
+    count = int(width) if width.strip() else last
+    names = tuple(f"colonne {n}" for n in range(1, count + 1))
+    return {role: tuple(f"colonne {n}" for n in positions) for role, positions in numbers.items()}, names
 
 
 def header_matches(profile: BankProfile, header: Sequence[str]) -> bool:

@@ -15,8 +15,8 @@ from tasks.ingest import ingest_folder
 from tasks.invoicing import issue_invoices_for
 from tasks.mail import deliver_pending_emails
 from tasks.payments import (
-    bank_inbox_accounts,
     bank_inbox_files,
+    bank_inbox_subfolders,
     import_statements_from,
     match_bank_credits,
 )
@@ -69,9 +69,10 @@ def nightly(as_of: BusinessDate | None = titled("Date métier (vide : aujourd'hu
         statements = bank_inbox_files()
         add_refused_files(summary, statements.refused)
         imported = import_statements_from(list(statements.files), move_files=True)
-        for account, listing in bank_inbox_accounts().items():  # a subfolder per account
-            add_refused_files(summary, listing.refused)
-            imported += import_statements_from(list(listing.files), move_files=True, account=account)
+        for sub in bank_inbox_subfolders():  # a subfolder per account, per saved mapping
+            add_refused_files(summary, sub.listing.refused)
+            imported += import_statements_from(list(sub.listing.files), move_files=True,
+                                               account=sub.account, mapping=sub.mapping)
         add_payments(summary, imported, match_bank_credits())
         add_payouts(summary, schedule_and_export_payouts(day, track_payout_executions()),
                     output_dir)

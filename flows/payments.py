@@ -16,6 +16,7 @@ from tasks.payments import (
     decide_on_payment,
     import_invoices_named,
     import_statements_from,
+    mapping_problem,
     match_bank_credits,
 )
 from tasks.summary import RunSummary, add_payments, finish_run
@@ -31,6 +32,9 @@ def import_statements(
         files: list[Path] = titled("Fichiers de relevés"),
         account: Annotated[str, Field(max_length=42, pattern=r"^[A-Za-z0-9 ]*$")] = titled(
             "Compte des relevés (IBAN ou numéro de compte ; vide : celui du fichier)", ""),
+        mapping: Annotated[str, Field(max_length=40, pattern=r"^([a-z0-9][a-z0-9-]*)?$")] = titled(
+            "Correspondance enregistrée, pour une banque sans profil (vide : reconnue d'elle-même)",
+            ""),
 ) -> RunSummary:
     """Import bank statement files (French bank CSV exports or camt.053), then match the credits.
 
@@ -39,10 +43,15 @@ def import_statements(
             fichier déjà importé ne change rien ; un fichier illisible est rejeté en entier.
         account: Le compte de ces relevés, quand le fichier ne le dit pas (la plupart des
             exports CSV) ; un fichier d'un autre compte est rejeté.
+        mapping: Le nom d'une correspondance de colonnes enregistrée (fichier <nom>.toml de
+            bank_mappings/, docs/payments.md), pour lire l'export d'une banque sans profil.
     """
+    problem = mapping_problem(mapping) if mapping else None
+    if problem:
+        return refused(f"Import de relevés impossible : {problem}.")
     summary = RunSummary("Import de relevés bancaires")
     add_payments(summary, import_statements_from([Path(f) for f in files], move_files=False,
-                                                 account=account.strip()),
+                                                 account=account.strip(), mapping=mapping),
                  match_bank_credits())
     return finish_run("statements-summary", summary, context.business_day(None), result=summary)
 

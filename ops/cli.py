@@ -4,8 +4,9 @@
     backoffice ingest DIR                 ingest a platform export folder
     backoffice nightly [--as-of DATE]     the whole nightly pipeline for a business date
     backoffice backfill --start D --end D the nightly pipeline for each date of a period, in order
-    backoffice import-statements [--account A] FILE...  import bank statements (CSV exports,
-                                          camt.053; A: their account when a file does not say), match
+    backoffice import-statements [--account A] [--mapping M] FILE...  import bank statements (CSV
+                                          exports, camt.053, CFONB 120; A: their account when a file
+                                          does not say; M: a saved column mapping), match
     backoffice import-invoices CSV        open invoices of a previous tool, to match payments
     backoffice pay-trainers [--as-of D]   track transfers, decide payouts, write the SEPA file
     backoffice audit-pack (--session S | --dossier N)  the audit zip of a session or OPCO dossier
@@ -71,6 +72,10 @@ def _parser() -> argparse.ArgumentParser:
     statements.add_argument("--account", default="",
                             help="the account of these statements (IBAN or the bank's account "
                                  "number), when a file does not say")
+    statements.add_argument("--mapping", default="",
+                            help="a saved column mapping (data/bank_mappings/<name>.toml or the "
+                                 "installation's bank_mappings/<name>.toml), for a bank without "
+                                 "a profile")
     pay = commands.add_parser("pay-trainers", help="trainer payouts and their SEPA file")
     pay.add_argument("--as-of", type=_business_date, default=None,
                      help="business date YYYY-MM-DD (default: today in Paris)")
@@ -104,8 +109,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "import-statements":
         from flows.payments import import_statements
 
-        return _finished(import_statements(files=args.files, account=args.account, return_state=True),
-                         print_summary)
+        return _finished(import_statements(files=args.files, account=args.account,
+                                           mapping=args.mapping, return_state=True), print_summary)
     if args.command == "import-invoices":
         return _import_invoices(args.csv)
     if args.command == "pay-trainers":

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import gc
 import shutil
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import date, datetime
 from decimal import Decimal
@@ -46,23 +46,26 @@ from backoffice.statements import fingerprints
 def import_statement_files(engine: Engine, paths: list[Path], *, archive_dir: Path,
                            rejected_dir: Path, own_ibans: Collection[str], now: datetime,
                            account: str = "", move_files: bool = False,
-                           collection_accounts: Collection[str] | None = None
+                           collection_accounts: Collection[str] | None = None,
+                           mapping: Mapping[str, str] | None = None
                            ) -> list[StatementImported]:
     """Import each file in turn (sorted by name), each in its own transaction.
 
     With `move_files` (the inbox), each file is moved to the archive or rejected folder once
-    processed; otherwise (files an operator named) they stay put, a rejected one is copied."""
+    processed; otherwise (files an operator named) they stay put, a rejected one is copied.
+    `mapping`: a saved column mapping (`adapters.bank_mappings`) the files are read with, for a
+    bank without a profile."""
     return [import_statement_file(engine, path, archive_dir=archive_dir,
                                   rejected_dir=rejected_dir, own_ibans=own_ibans, now=now,
                                   account=account, move_files=move_files,
-                                  collection_accounts=collection_accounts)
+                                  collection_accounts=collection_accounts, mapping=mapping)
             for path in sorted(paths, key=lambda p: p.name)]
 
 
 def import_statement_file(engine: Engine, path: Path, *, archive_dir: Path, rejected_dir: Path,
                           own_ibans: Collection[str], now: datetime, account: str = "",
-                          move_files: bool = False, collection_accounts: Collection[str] | None = None
-                          ) -> StatementImported:
+                          move_files: bool = False, collection_accounts: Collection[str] | None = None,
+                          mapping: Mapping[str, str] | None = None) -> StatementImported:
     """One file. `account` is the account the operator (or the inbox subfolder) says the file is
     of, when the file does not say it; `own_ibans` are all our accounts (transfers between them
     are no payments), `collection_accounts` those whose credits feed matching. A file of an
@@ -74,8 +77,8 @@ def import_statement_file(engine: Engine, path: Path, *, archive_dir: Path, reje
         return _reject(path, [refused], rejected_dir, move_files)
     with collector_paused():
         try:
-            parsed = read_statement(path, account=account)
-        except ValueError as exc:  # an account given that is no IBAN
+            parsed = read_statement(path, account=account, mapping=mapping)
+        except ValueError as exc:  # an account given that is no IBAN, a mapping that cannot work
             return _reject(path, [RowError(path.name, 1, "", account, str(exc))], rejected_dir, move_files)
         if isinstance(parsed, list):
             return _reject(path, parsed, rejected_dir, move_files)
@@ -229,6 +232,14 @@ class _WithUnknownAccount(dict[tuple[str, date, Decimal], int]):
 
     def __missing__(self, key: tuple[str, date, Decimal]) -> int:
         return self.unknown[key[1:]]
+
+
+def reject_statement_files(paths: list[Path], reason: str, *, rejected_dir: Path, move_files: bool
+                           ) -> list[StatementImported]:
+    """Reject each file unread for one reason (a saved mapping that cannot be used): its report
+    says why, and the inbox's files go to the rejected folder to be dropped again once fixed."""
+    return [_reject(path, [RowError(path.name, 1, "", "", reason)], rejected_dir, move_files)
+            for path in sorted(paths, key=lambda p: p.name)]
 
 
 def _reject(path: Path, errors: list[RowError], rejected_dir: Path, move_files: bool

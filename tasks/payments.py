@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
+from adapters.bank_mappings import (
+    MappingError,
+    SavedMapping,
+    is_mapping_name,
+    load_mapping,
+    mapping_folders,
+    saved_mapping_names,
+)
 from adapters.files import FolderListing, UnsafePathError, file_in_folder, files_in_folder
 from backoffice.outcomes import StatementImported
 from services.payments import (
@@ -15,7 +24,7 @@ from services.payments import (
     import_legacy_invoices,
     match_payments,
 )
-from services.statements import import_statement_files
+from services.statements import import_statement_files, reject_statement_files
 from tasks import context
 from tasks.outcome_text import log_outcomes
 
@@ -30,43 +39,102 @@ def bank_inbox_files() -> FolderListing:
     return listing
 
 
+@dataclass(frozen=True)
+class InboxFolder:
+    """A subfolder of the bank inbox: its files are of `account` and read with the saved mapping
+    `mapping`, when the folder names one or both (an empty string: the file says)."""
+
+    account: str
+    mapping: str
+    listing: FolderListing
+
+
+def _account_name(name: str) -> str:
+    account = "".join(name.split()).upper()
+    return account if account.isalnum() and 8 <= len(account) <= 34 else ""
+
+
 @task(cache_policy=NO_CACHE)
-def bank_inbox_accounts() -> dict[str, FolderListing]:
-    """The files waiting in the inbox's subfolders, one per account, named for it (its IBAN or
-    the bank's account number, spaces allowed): their statements are of that account when they
-    do not say. Other subfolders are left alone, with a warning."""
-    inbox = context.settings().bank_inbox
-    found: dict[str, FolderListing] = {}
-    if not inbox.is_dir():
-        return found
-    for folder in sorted(p for p in inbox.iterdir() if p.is_dir() and not p.is_symlink()
-                         and not p.name.startswith(".")):
-        account = "".join(folder.name.split()).upper()
-        if not account.isalnum() or not 8 <= len(account) <= 34:
-            get_run_logger().warning("boîte de dépôt bancaire : sous-dossier « %s » ignoré (le nom "
-                                     "d'un sous-dossier est le compte de ses relevés)", folder.name)
-            continue
+def bank_inbox_subfolders() -> list[InboxFolder]:
+    """The files waiting in the inbox's subfolders: a folder named for an account (its IBAN or
+    the bank's account number, spaces allowed) holds that account's statements; a folder named
+    for a saved mapping (`data/bank_mappings/<name>.toml`…) holds files read with it, and may
+    itself hold account folders. Other subfolders are left alone, with a warning."""
+    settings = context.settings()
+    inbox, folders = settings.bank_inbox, mapping_folders(settings.data_dir)
+    found: list[InboxFolder] = []
+    logger = get_run_logger()
+
+    def subfolders(parent: Path) -> list[Path]:
+        return sorted(p for p in parent.iterdir() if p.is_dir() and not p.is_symlink()
+                      and not p.name.startswith("."))
+
+    def listed(folder: Path, account: str, mapping: str) -> None:
         listing = files_in_folder(folder)
         for refused in listing.refused:
-            get_run_logger().warning("boîte de dépôt bancaire, %s : %s", folder.name, refused)
-        found[account] = listing
+            logger.warning("boîte de dépôt bancaire, %s : %s", folder.relative_to(inbox), refused)
+        found.append(InboxFolder(account, mapping, listing))
+
+    if not inbox.is_dir():
+        return found
+    for folder in subfolders(inbox):
+        if is_mapping_name(folder.name, folders):
+            listed(folder, "", folder.name)
+            for inner in subfolders(folder):
+                if _account_name(inner.name):
+                    listed(inner, _account_name(inner.name), folder.name)
+                else:
+                    logger.warning("boîte de dépôt bancaire : sous-dossier « %s/%s » ignoré (le nom "
+                                   "d'un sous-dossier est le compte de ses relevés)", folder.name,
+                                   inner.name)
+        elif _account_name(folder.name):
+            listed(folder, _account_name(folder.name), "")
+        else:
+            logger.warning("boîte de dépôt bancaire : sous-dossier « %s » ignoré (le nom d'un "
+                           "sous-dossier est le compte de ses relevés, ou une correspondance "
+                           "enregistrée : %s)", folder.name,
+                           ", ".join(saved_mapping_names(folders)) or "aucune")
     return found
 
 
+def saved_mapping(name: str) -> SavedMapping:
+    """The saved mapping `name` (MappingError, French, when unknown or unusable)."""
+    return load_mapping(name, mapping_folders(context.settings().data_dir))
+
+
+def mapping_problem(name: str) -> str | None:
+    """Why the saved mapping `name` cannot be used (French), or None."""
+    try:
+        saved_mapping(name)
+    except MappingError as error:
+        return str(error)
+    return None
+
+
 @task(cache_policy=NO_CACHE)
-def import_statements_from(paths: list[Path], move_files: bool, account: str = ""
+def import_statements_from(paths: list[Path], move_files: bool, account: str = "", mapping: str = ""
                            ) -> list[StatementImported]:
     """Import the files (the inbox's are archived or rejected afterwards); `account`: the account
     they are of, when a file does not say (a CLI option, a deployment parameter, the inbox
-    subfolder named for it)."""
+    subfolder named for it); `mapping`: the saved mapping they are read with (likewise)."""
     settings = context.settings()
     folder = settings.bank_inbox.parent
+    logger = get_run_logger()
+    columns = None
+    if mapping:
+        try:
+            saved = saved_mapping(mapping)
+        except MappingError as error:
+            logger.warning("correspondance inutilisable : %s", error)
+            return reject_statement_files(paths, str(error), rejected_dir=folder / "bank-rejected",
+                                          move_files=move_files)
+        columns = saved.mapping
+        logger.info("correspondance « %s » (version %s, %s)", saved.name, saved.version or "?", saved.path)
     outcomes = import_statement_files(
         context.engine(), paths, archive_dir=folder / "bank-archive",
         rejected_dir=folder / "bank-rejected", own_ibans=settings.own_accounts,
         now=context.now(), move_files=move_files, account=account,
-        collection_accounts=settings.collection_ibans)
-    logger = get_run_logger()
+        collection_accounts=settings.collection_ibans, mapping=columns)
     for outcome in outcomes:
         if outcome.status == "rejected":
             logger.warning("relevé %s rejeté en entier :\n%s", outcome.name,

@@ -265,8 +265,16 @@ def test_an_unrecognised_file_is_rejected_whole():
 
 
 def test_a_mapping_whose_columns_are_absent_is_rejected():
+    # the header line that has some of the mapped columns: each one it lacks, named alone
     errors = read_statement(SAMPLES / "inconnu.csv", mapping=AUTRE_BANQUE)
+    assert isinstance(errors, list)
+    assert [(e.line, e.column) for e in errors] == [
+        (1, "Libellé"), (1, "Montant"), (1, "Date valeur"), (1, "Référence")]
+    assert {e.reason for e in errors} == {"colonne de la correspondance absente de l'en-tête"}
+    errors = read_statement(SAMPLES / "inconnu.csv", mapping={"date": "Jour", "label": "Texte",
+                                                              "amount": "Somme"})
     assert isinstance(errors, list) and "en-tête introuvable" in errors[0].reason
+    assert "Jour, Texte, Somme" in errors[0].reason
 
 
 def test_one_bad_amount_rejects_the_file_with_its_location():

@@ -164,6 +164,12 @@ HEADERS = {
               "contrepartie;Montant HT;Montant de TVA total;Pièces;Date d'ajout pièces;Commentaire"),
     "boursobank": ("dateOp;dateVal;label;category;categoryParent;supplierFound;amount;comment;"
                    "accountNum;accountLabel;accountbalance"),
+    "bnp-paribas-categories": ("Date operation;Categorie operation;Sous Categorie operation;Libelle "
+                               "operation;Montant operation;Pointage operation;Commentaire operation"),
+    "fortuneo": "Date opération;Date valeur;libellé;Débit;Crédit;",
+    "revolut-business": ("Date started (UTC);Date completed (UTC);Date started (Europe/Paris);Date "
+                         "completed (Europe/Paris);ID;Type;State;Description;Reference;Payer;Orig "
+                         "currency;Orig amount;Payment currency;Amount;Total amount;Fee;Balance"),
 }
 
 
@@ -184,7 +190,7 @@ def test_every_profile_is_documented_and_distinct():
     keys = [p.key for p in statements.PROFILES]
     assert len(keys) == len(set(keys))
     assert all(p.source and p.name for p in statements.PROFILES)
-    assert {p.key for p in statements.PROFILES} == set(HEADERS) | {"bnp-paribas-ancien"}
+    assert {p.key for p in statements.PROFILES} == set(HEADERS) | {"bnp-paribas-ancien", "lcl"}
 
 
 def test_unknown_headers_and_preamble_lines_are_not_recognised():
