@@ -14,6 +14,8 @@ from decimal import Decimal
 from typing import Literal
 
 from backoffice.export_format import RowError
+from backoffice.money import ZERO
+from backoffice.receivables import AgedBalance, Receivable
 from backoffice.statements import BalanceGap
 
 # --- the platform export ----------------------------------------------------------------------
@@ -279,3 +281,23 @@ class TransferReturned:
     session_ref: str
     amount: Decimal
     reason: str  # French
+
+
+# --- receivables ---------------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class ReceivablesAged:
+    """What the funders owe as of the business date (backoffice/receivables.py): one balance
+    per funder by age, and the overdue invoices to chase first."""
+
+    as_of: date
+    balances: tuple[AgedBalance, ...]
+    to_chase: tuple[Receivable, ...]
+
+    @property
+    def open(self) -> Decimal:
+        return sum((balance.open for balance in self.balances), ZERO)
+
+    @property
+    def overdue(self) -> Decimal:
+        return sum((balance.overdue for balance in self.balances), ZERO)

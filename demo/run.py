@@ -115,7 +115,8 @@ def _run_demo(seed: int) -> int:
     if camt is not None:
         summary = night(camt[1])
     report_dir = settings.output_dir / "report"
-    reports = write_report(context.engine(), report_dir)
+    last_night = camt[1] if camt else PAYMENT_DAY  # the receivables as of the last night
+    reports = write_report(context.engine(), report_dir, as_of=last_night)
     print(mask_text(summary.to_markdown()))
     print("Export de démonstration :", settings.export_inbox,
           "(" + ", ".join(f"{name} {count}" for name, count in counts.items()) + ")")

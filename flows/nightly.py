@@ -21,6 +21,7 @@ from tasks.payments import (
     match_bank_credits,
 )
 from tasks.payouts import schedule_and_export_payouts, track_payout_executions
+from tasks.reports import age_receivables_for
 from tasks.summary import (
     RunSummary,
     add_documents,
@@ -30,6 +31,7 @@ from tasks.summary import (
     add_mail,
     add_payments,
     add_payouts,
+    add_receivables,
     add_refused_files,
     finish_run,
 )
@@ -77,5 +79,6 @@ def nightly(as_of: BusinessDate | None = titled("Date métier (vide : aujourd'hu
         add_payouts(summary, schedule_and_export_payouts(day, track_payout_executions()),
                     output_dir)
 
+    add_receivables(summary, age_receivables_for(day))
     add_mail(summary, deliver_pending_emails())
     return finish_run("nightly-summary", summary, day, result=summary)

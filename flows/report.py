@@ -11,8 +11,10 @@ from tasks.summary import RunSummary, finish_run
 @operator_flow("report")
 def report() -> list[str]:
     """Write the CSV snapshots (sessions, PECs, invoices, statement lines, allocations, payouts,
-    e-mails, review queue…) into the output folder's `report/`, replacing the previous ones."""
-    paths = write_reports()
+    e-mails, review queue, aged receivables as of today…) into the output folder's `report/`,
+    replacing the previous ones."""
+    day = context.business_day(None)
+    paths = write_reports(day)
     summary = RunSummary("Rapports CSV")
     summary.lines += [f"`{path}`" for path in paths]
-    return finish_run("report-summary", summary, context.business_day(None), result=paths)
+    return finish_run("report-summary", summary, day, result=paths)

@@ -64,6 +64,7 @@ from backoffice.invoicing import (
 )
 from backoffice.money import ZERO, format_eur, quantize
 from backoffice.outcomes import InvoiceHeld, InvoiceIssued, InvoiceReminderSent, InvoiceToDeposit
+from backoffice.receivables import open_amount
 from services.documents import load_document_facts
 
 ACTOR = "issue-invoices"
@@ -404,7 +405,8 @@ def remind_unpaid(engine: Engine, *, as_of: date, now: datetime, marketplace: Ma
             stage = reminder_due(due, as_of, reminder_days)
             if stage is None:
                 continue
-            residual = invoice.total_ttc - invoice.paid_amount - _credited(db, invoice.number)
+            residual = open_amount(invoice.total_ttc, invoice.paid_amount,
+                                   _credited(db, invoice.number))
             if residual <= 0:
                 continue
             if not invoice.billing_email:  # a funder known by its portal only: a person chases

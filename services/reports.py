@@ -1,19 +1,21 @@
 """CSV snapshots of the state for people and tools (`backoffice report --out DIR`).
 
 UTF-8, comma, one header row, rows sorted by their reference, so two snapshots can be diffed.
-The columns of every file are documented in docs/reports.md.
+The columns of every file are documented in docs/reports.md. The aged receivables are as of a
+business date (`as_of`); the nightly's summary shows them too (`aged_receivables`).
 """
 
 from __future__ import annotations
 
 import csv
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, func, select
 
+from adapters import clock
 from adapters.database import unit_of_work
 from adapters.models import (
     Allocation,
@@ -24,6 +26,7 @@ from adapters.models import (
     DocumentSet,
     Effect,
     Invoice,
+    InvoiceDeposit,
     Payout,
     Pec,
     PecState,
@@ -34,8 +37,19 @@ from adapters.models import (
     StatementFile,
     Trainee,
 )
-from backoffice.dates import PARIS
+from backoffice.dates import PARIS, business_date
 from backoffice.masking import mask_iban
+from backoffice.money import ZERO
+from backoffice.outcomes import ReceivablesAged
+from backoffice.receivables import (
+    DSO_PERIOD_DAYS,
+    Sale,
+    aged_balances,
+    credited_totals,
+    open_amount,
+    receivable,
+    to_chase,
+)
 from backoffice.sessions import session_status
 
 SESSION_COLUMNS = ("session_ref", "status", "programme_ref", "title", "client_ref", "client_name",
@@ -66,12 +80,18 @@ DOCUMENT_COLUMNS = ("session_ref", "documents", "version", "file", "path", "sha2
                     "explanation", "emails")
 PAYOUT_COLUMNS = ("payout_id", "session_ref", "trainer_ref", "amount", "status", "batch",
                   "execution_date", "executed_date", "trainer_invoice")
+AGE_COLUMNS = ("not_yet_due", "days_1_30", "days_31_60", "days_61_90", "days_over_90")  # BUCKETS
+RECEIVABLE_COLUMNS = ("funder_kind", "funder_ref", "funder", "as_of", "invoices", *AGE_COLUMNS,
+                      "open", "overdue", "oldest_days_late", f"sales_{DSO_PERIOD_DAYS}_days",
+                      "dso_days")
 REVIEW_COLUMNS = ("key", "kind", "subject", "status", "reasons", "created_at", "resolved_at",
                   "resolution")
 
 
-def write_report(engine: Engine, out_dir: Path) -> list[Path]:
-    """Write every snapshot file into out_dir; returns their paths."""
+def write_report(engine: Engine, out_dir: Path, as_of: date | None = None) -> list[Path]:
+    """Write every snapshot file into out_dir; returns their paths. The receivables are aged as
+    of the business date `as_of` (by default today's in Paris, from the project's clock)."""
+    as_of = as_of if as_of is not None else business_date(clock.now())
     out_dir.mkdir(parents=True, exist_ok=True)
     with unit_of_work(engine) as db:
         files = {
@@ -83,6 +103,7 @@ def write_report(engine: Engine, out_dir: Path) -> list[Path]:
             "statement_lines.csv": (STATEMENT_LINE_COLUMNS, _statement_line_rows(db)),
             "allocations.csv": (ALLOCATION_COLUMNS, _allocation_rows(db)),
             "payouts.csv": (PAYOUT_COLUMNS, _payout_rows(db)),
+            "receivables.csv": (RECEIVABLE_COLUMNS, _receivable_rows(_aged(db, as_of))),
             "review_queue.csv": (REVIEW_COLUMNS, _review_rows(db)),
         }
     return [_write_csv(out_dir / name, columns, rows) for name, (columns, rows) in files.items()]
@@ -152,13 +173,11 @@ def _email_rows(db: Any) -> list[dict[str, Any]]:
 
 def _invoice_rows(db: Any) -> list[dict[str, Any]]:
     invoices = list(db.scalars(select(Invoice).order_by(Invoice.number)))
-    credited: dict[str, Any] = {}
-    for note in invoices:
-        if note.credit_note_of:
-            credited[note.credit_note_of] = credited.get(note.credit_note_of, 0) + note.total_ttc
+    credited = credited_totals((i.credit_note_of, i.total_ttc) for i in invoices
+                               if i.kind == "credit_note")
     rows = []
     for i in invoices:
-        residual = (i.total_ttc - i.paid_amount - credited.get(i.number, 0)
+        residual = (open_amount(i.total_ttc, i.paid_amount, credited.get(i.number, ZERO))
                     if i.kind == "invoice" else None)
         rows.append({"number": i.number, "kind": i.kind, "session_ref": i.session_ref,
                      "funder": i.funder_name, "funder_kind": i.funder_kind,
@@ -221,6 +240,47 @@ def _payout_rows(db: Any) -> list[dict[str, Any]]:
              "execution_date": p.execution_date, "executed_date": p.executed_on,
              "trainer_invoice": p.trainer_invoice}
             for p in db.scalars(select(Payout).order_by(Payout.id))]
+
+
+def aged_receivables(engine: Engine, *, as_of: date) -> ReceivablesAged:
+    """What the funders owe as of the business date, by age, and what to chase first."""
+    with unit_of_work(engine) as db:
+        return _aged(db, as_of)
+
+
+def _aged(db: Any, as_of: date) -> ReceivablesAged:
+    """The invoices issued by `as_of`, with their payments and credit notes as they stand, aged
+    from their due (or dunning) date; the net sales of the DSO period, per funder."""
+    rows = db.execute(select(
+        Invoice.number, Invoice.kind, Invoice.funder_kind, Invoice.funder_ref,
+        Invoice.funder_name, Invoice.issue_date, Invoice.due_date, Invoice.total_ttc,
+        Invoice.paid_amount, Invoice.credit_note_of).order_by(Invoice.number)).all()
+    credited = credited_totals((r.credit_note_of, r.total_ttc) for r in rows
+                               if r.kind == "credit_note")
+    deposits = dict(db.execute(select(InvoiceDeposit.number, InvoiceDeposit.deposited_on)).all())
+    owed = [invoice for r in rows if r.kind == "invoice" and r.issue_date <= as_of
+            if (invoice := receivable(
+                number=r.number, funder_kind=r.funder_kind, funder_ref=r.funder_ref,
+                funder_name=r.funder_name, issue_date=r.issue_date, due_date=r.due_date,
+                deposit_awaited=r.number in deposits, deposited_on=deposits.get(r.number),
+                total=r.total_ttc, paid=r.paid_amount, credited=credited.get(r.number, ZERO),
+                as_of=as_of)) is not None]
+    sales = [Sale(r.funder_kind, r.funder_ref, r.issue_date,
+                  r.total_ttc if r.kind == "invoice" else -r.total_ttc) for r in rows]
+    return ReceivablesAged(as_of, tuple(aged_balances(owed, sales, as_of)),
+                           tuple(to_chase(owed)))
+
+
+def _receivable_rows(aged: ReceivablesAged) -> list[dict[str, Any]]:
+    rows = []
+    for b in aged.balances:
+        rows.append({"funder_kind": b.funder_kind, "funder_ref": b.funder_ref,
+                     "funder": b.funder_name, "as_of": aged.as_of, "invoices": b.invoices,
+                     **dict(zip(AGE_COLUMNS, b.buckets, strict=True)),
+                     "open": b.open, "overdue": b.overdue,
+                     "oldest_days_late": b.oldest_days_late,
+                     f"sales_{DSO_PERIOD_DAYS}_days": b.sales, "dso_days": b.dso_days})
+    return rows
 
 
 def _review_rows(db: Any) -> list[dict[str, Any]]:

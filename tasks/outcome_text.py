@@ -13,6 +13,7 @@ from typing import Any
 from prefect import get_run_logger
 
 from backoffice.dates import format_date_fr
+from backoffice.money import format_eur
 from backoffice.outcomes import (
     DocumentsBlocked,
     DocumentSetProduced,
@@ -28,12 +29,14 @@ from backoffice.outcomes import (
     PayoutToReview,
     PecReminderSent,
     PecToReview,
+    ReceivablesAged,
     SepaFileExported,
     SwitchedToCompanyBilling,
     TransferExecuted,
     TransferReturned,
     UnknownOpco,
 )
+from backoffice.receivables import AgedBalance, Receivable
 
 Row = dict[str, Any]
 
@@ -251,3 +254,35 @@ def _(outcome: PayoutToReview) -> tuple[int, str]:
 def _(outcome: SepaFileExported) -> tuple[int, str]:
     return logging.INFO, (f"fichier SEPA {outcome.batch_id} : {outcome.transfers} virements, "
                           f"{outcome.total} €, exécution le {outcome.execution_date.isoformat()}")
+
+
+# --- receivables: the "receivables" table ------------------------------------------------------
+
+FUNDER_KINDS = {"opco": "OPCO", "company": "entreprise"}
+AGE_LABELS = ("non échu", "1-30 j", "31-60 j", "61-90 j", "plus de 90 j")  # receivables.BUCKETS
+
+
+@row.register
+def _(balance: AgedBalance) -> Row:
+    return {"financeur": balance.funder_name,
+            "type": FUNDER_KINDS.get(balance.funder_kind, balance.funder_kind),
+            "référence": balance.funder_ref, "factures": balance.invoices,
+            **{label: str(amount) for label, amount in zip(AGE_LABELS, balance.buckets,
+                                                            strict=True)},
+            "total dû": str(balance.open), "échu": str(balance.overdue),
+            "retard max (j)": balance.oldest_days_late,
+            "DSO (j)": "" if balance.dso_days is None else str(balance.dso_days)}
+
+
+def chase_text(invoice: Receivable) -> str:
+    """An overdue invoice to chase, in a sentence."""
+    since = invoice.age_from or invoice.due_date
+    return (f"Relancer {FUNDER_KINDS.get(invoice.funder_kind, invoice.funder_kind)} "
+            f"{invoice.funder_name} : facture {invoice.number}, {format_eur(invoice.open)} dus, "
+            f"échue le {format_date_fr(since)} ({invoice.days_late} jours de retard)")
+
+
+@log_line.register
+def _(outcome: ReceivablesAged) -> tuple[int, str]:
+    return logging.INFO, (f"créances au {outcome.as_of.isoformat()} : {outcome.open} € dus, "
+                          f"dont {outcome.overdue} € échus, {len(outcome.balances)} financeur(s)")

@@ -26,7 +26,13 @@ from adapters.outbox import OutboxReport
 from backoffice.dates import format_date_fr
 from backoffice.incidents import INCOMPLETE, Incident, email_failed, file_rejected
 from backoffice.masking import mask_text, mask_value
-from backoffice.outcomes import InvoiceHeld, StatementImported, TrainerInvoiceNearPaymentCap
+from backoffice.money import format_eur
+from backoffice.outcomes import (
+    InvoiceHeld,
+    ReceivablesAged,
+    StatementImported,
+    TrainerInvoiceNearPaymentCap,
+)
 from services.documents import DocumentsReport
 from services.funding import FundingReport
 from services.ingest import IngestResult
@@ -34,7 +40,7 @@ from services.invoicing import InvoicingReport
 from services.payments import MatchingReport
 from services.payouts import PayoutReport
 from tasks.alerts import alert_operators
-from tasks.outcome_text import row
+from tasks.outcome_text import chase_text, row
 from tasks.review import review_queue
 
 LISTED = 100  # items listed one by one in a summary's text; its tables hold every one
@@ -194,6 +200,18 @@ def _payment_cap(late: TrainerInvoiceNearPaymentCap) -> str:
                         "de 60 jours (L441-10 du Code de commerce)")
     return where + (f"délai légal de paiement de 60 jours (L441-10 du Code de commerce) "
                     f"dépassé de {-late.days_left} jour(s)")
+
+
+def add_receivables(summary: RunSummary, aged: ReceivablesAged) -> None:
+    """The aged receivables: one line (what is owed, what of it is overdue), one table row per
+    funder by age with the OPCOs' DSO (table « receivables »), and what to chase first: the
+    largest overdue amounts, oldest first (backoffice/receivables.py: `to_chase`)."""
+    summary.lines.append(
+        f"Créances au {format_date_fr(aged.as_of)} : {format_eur(aged.open)} dus par "
+        f"{len(aged.balances)} financeur(s), dont {format_eur(aged.overdue)} échus "
+        f"(table « receivables », et `receivables.csv` du rapport)")
+    summary.tables.setdefault("receivables", []).extend(map(row, aged.balances))
+    summary.needs_human += [chase_text(invoice) for invoice in aged.to_chase]
 
 
 def add_refused_files(summary: RunSummary, refused: tuple[RefusedFile, ...]) -> None:

@@ -26,6 +26,13 @@ def latest_markdown(key: str) -> str:
     return max(artifacts, key=lambda a: a.created).data
 
 
+def latest_table(key: str) -> list[dict]:
+    import json
+
+    data = latest_markdown(key)
+    return json.loads(data) if isinstance(data, str) else data
+
+
 def test_nightly_ingests_the_inbox_sends_the_outbox_and_reports(pipeline_env, engine):
     write_export(pipeline_env.export_inbox)
     with unit_of_work(engine) as db:
@@ -55,6 +62,12 @@ def test_nightly_ingests_the_inbox_sends_the_outbox_and_reports(pipeline_env, en
     assert "Factures : 1 émise(s), 0 en attente de l'identité du payeur, 1 envoyée(s) par " \
            "e-mail, 0 à déposer" in markdown
     assert "E-mails envoyés : 8" in markdown  # a convocation to each of the 2 trainees
+    # the invoice of S-002, issued today, is due in 30 days: owed, not late, nothing to chase
+    assert "Créances au 30 novembre 2026 : " in markdown and ", dont 0,00\u00a0€ échus" in markdown
+    assert "Relancer" not in markdown
+    [receivable] = latest_table("nightly-summary-receivables")
+    assert (receivable["type"], receivable["échu"], receivable["retard max (j)"]) == (
+        "entreprise", "0.00", 0)
 
 
 def test_a_second_nightly_run_changes_nothing_and_sends_nothing(pipeline_env, engine):

@@ -112,3 +112,37 @@ def test_payouts_are_told_in_the_summary_and_its_table_from_their_records():
         "commerce)",
         "Facture formateur F-7 (TR-05, session S-005) reçue le 1er octobre 2026, non payée : "
         "délai légal de paiement de 60 jours (L441-10 du Code de commerce) dépassé de 4 jour(s)"]
+
+
+def test_the_receivables_are_one_line_a_table_per_funder_and_what_to_chase_first():
+    from datetime import date
+    from decimal import Decimal as D
+
+    from backoffice.outcomes import ReceivablesAged
+    from backoffice.receivables import AgedBalance, Receivable
+    from tasks.summary import add_receivables
+
+    def late(number: str, amount: str, days: int) -> Receivable:
+        return Receivable(number, "opco", "ATLAS", "ATLAS", date(2026, 9, 1),
+                          date(2026, 10, 1), date(2026, 10, 1), D(amount), days)
+
+    zero = D("0.00")
+    aged = ReceivablesAged(date(2026, 12, 7), (
+        AgedBalance("opco", "ATLAS", "ATLAS", (D("100.00"), zero, D("900.00"), zero,
+                                               D("1200.50")), 3, 97, D("3000.00"), D("66.0")),),
+        (late("FA-2026-000001", "1200.50", 97), late("FA-2026-000002", "900.00", 45)))
+    summary = RunSummary("Traitement de nuit", today=TODAY)
+
+    add_receivables(summary, aged)
+
+    assert summary.lines == ["Créances au 7 décembre 2026 : 2\u202f200,50\u00a0€ dus par 1 "
+                             "financeur(s), dont 2\u202f100,50\u00a0€ échus (table « receivables », "
+                             "et `receivables.csv` du rapport)"]
+    [row] = summary.tables["receivables"]
+    assert (row["financeur"], row["type"], row["non échu"], row["plus de 90 j"], row["total dû"],
+            row["échu"], row["DSO (j)"]) == ("ATLAS", "OPCO", "100.00", "1200.50", "2200.50",
+                                             "2100.50", "66.0")
+    text = todo(summary)
+    assert text.index("facture FA-2026-000001") < text.index("facture FA-2026-000002")
+    assert "Relancer OPCO ATLAS : facture FA-2026-000001, 1\u202f200,50\u00a0€ dus, échue le " \
+           "1er octobre 2026 (97 jours de retard)" in text
