@@ -1,5 +1,6 @@
 """Bank credits matched to invoices: the core proposes, certain matches are applied, the rest
-waits in the review queue for an operator, whose decision is final and teaches the payer's IBAN.
+waits in the review queue for an operator, whose decision is final and teaches the payer's IBAN and
+its name as the line gives it (`payer_directory`).
 
 Matching is idempotent: a credit that has an allocation (applied or proposed) is not matched
 again; an invoice's paid amount is the sum of its applied allocations, never more than its
@@ -33,6 +34,7 @@ from backoffice.outcomes import PaymentApplied, PaymentDecided, PaymentReversed,
 from services.statements import collector_paused
 
 ACTOR = "match-payments"
+PIPELINE = "pipeline"  # who the automatic allocations are decided by
 Decided = TypeVar("Decided", bound=PaymentDecided)
 
 
@@ -158,7 +160,10 @@ def _status(payable: _Payable) -> str:
 
 
 def payer_directory(db: OrmSession, ledger: Ledger) -> PayerDirectory:
-    """The names of every funder we invoiced, and the IBANs learned (or given with a legacy invoice)."""
+    """The names of every funder we invoiced, the IBANs learned (or given with a legacy invoice), and
+    the names learned from the operators' decisions: the counterparty of each line an operator
+    confirmed (its allocations applied by someone else than the pipeline), for the funder of the
+    invoices it paid (issue 18: a payer's name as its bank writes it, "OPCO MOB")."""
     names: dict[str, set[str]] = defaultdict(set)
     for ref, name in read_rows(db, select(Invoice.funder_ref, Invoice.funder_name).distinct()):
         names[ref].add(name)
@@ -167,7 +172,16 @@ def payer_directory(db: OrmSession, ledger: Ledger) -> PayerDirectory:
         names[legacy.invoice.funder_ref].add(legacy.invoice.funder_name)
         if legacy.funder_iban:
             ibans.setdefault(legacy.funder_iban, legacy.invoice.funder_ref)
-    return PayerDirectory(ibans=ibans, names={ref: tuple(sorted(n)) for ref, n in names.items()})
+    learned: dict[str, set[str]] = defaultdict(set)
+    for counterparty, number in read_rows(db, select(BankLine.counterparty, Allocation.invoice_number)
+                                          .join(Allocation, Allocation.line_id == BankLine.id)
+                                          .where(Allocation.state == "applied",
+                                                 Allocation.decided_by != PIPELINE,
+                                                 BankLine.counterparty != "").distinct()):
+        if number in ledger.invoices:
+            learned[counterparty].add(ledger.funder_ref(number))
+    return PayerDirectory(ibans=ibans, names={ref: tuple(sorted(n)) for ref, n in names.items()},
+                          learned_names={name: tuple(sorted(refs)) for name, refs in learned.items()})
 
 
 # --- matching -----------------------------------------------------------------------------------
@@ -378,7 +392,7 @@ def _record_allocations(db: OrmSession, rows: list[tuple[Any, ...]]) -> None:
 def _matched(line_id: int, best: Hypothesis, state: str, now: datetime) -> list[tuple[Any, ...]]:
     """The pipeline's allocations of a hypothesis, applied or proposed."""
     return _allocations(line_id, best.allocations, state=state, score=best.score,
-                        method=" ; ".join(best.evidence), who="pipeline", now=now)
+                        method=" ; ".join(best.evidence), who=PIPELINE, now=now)
 
 
 def _applied_entry(line_id: int, best: Hypothesis, reason: str, now: datetime) -> dict[str, Any]:
@@ -402,7 +416,8 @@ def _review_item(credit: Credit, decision: MatchDecision, now: datetime) -> dict
 def decide_payment(engine: Engine, *, line_id: int, accept: bool, invoices: list[str] | None,
                    note: str, operator: str, now: datetime) -> str:
     """Confirm the proposal (or other invoices), or reject it; final, audit-logged, and a
-    confirmed payment teaches the payer's IBAN."""
+    confirmed payment teaches the payer's IBAN, and its name on the line (read back from the
+    confirmed allocations by `payer_directory`)."""
     if not note.strip():
         raise PaymentDecisionError("une note expliquant la décision est obligatoire")
     with unit_of_work(engine) as db:

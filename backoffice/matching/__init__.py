@@ -3,7 +3,8 @@
 For one credit (`match_credit`):
 
 1. *classify* the line first (`classification.classify`): only "funder_payment" lines are matched;
-2. *identify the payer* (`payers`): its learned IBAN, else its name, else the label;
+2. *identify the payer* (`payers`): its learned IBAN, else a name an operator confirmed for it,
+   else its name, else the label;
 3. *read what the text cites* (`references`): our invoice numbers, a previous tool's, dossiers and
    sessions;
 4. *gather the candidate sets* of invoices (`candidates`), the subsets adding up to the amount

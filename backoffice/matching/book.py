@@ -135,6 +135,44 @@ class Book:
             found = pool.asked[target] = pool.subsets(target)
         return pool.ids, *found
 
+    def only_combination(self, payer: str, target: int, issued_by: date, budget: int
+                         ) -> tuple[int, ...] | None:
+        """The one set of the payer's open invoices issued by `issued_by` whose residuals add up to
+        `target` (oldest first), when there is exactly one, of any size; None when there is none,
+        several, or the search would cost more than `budget` (invoices x cents).
+
+        Which sums the invoices reach, as the bits of an integer, invoice after invoice (subset
+        sums by bit shifts); then back from the last invoice, each one is in the set or not: when
+        both are possible at some step, two sets reach the amount."""
+        most, ids = budget // (target + 1), []
+        for i in self.oldest(payer):  # oldest first: those issued by the payment come first
+            if self.dates[i] > issued_by:
+                break
+            if self.cents[i] <= target:
+                ids.append(i)
+                if len(ids) > most:
+                    return None
+        if not ids:
+            return None
+        mask = (1 << (target + 1)) - 1
+        reach, before = 1, []  # before[k]: the sums reached by the invoices before ids[k]
+        for i in ids:
+            before.append(reach)
+            reach |= (reach << self.cents[i]) & mask
+        if not reach >> target & 1:
+            return None
+        chosen, left = [], target
+        for k in range(len(ids) - 1, -1, -1):
+            cents = self.cents[ids[k]]
+            without = before[k] >> left & 1
+            with_it = cents <= left and before[k] >> (left - cents) & 1
+            if without and with_it:
+                return None  # two sets at least
+            if with_it:
+                chosen.append(ids[k])
+                left -= cents
+        return tuple(reversed(chosen))
+
     def apply(self, number: str, amount: Decimal) -> None:
         i = self.ids[number]
         if amount > self.residual[i]:  # pragma: no cover - guaranteed by the allocation (scoring)

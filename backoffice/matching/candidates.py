@@ -5,6 +5,9 @@
   `max_subset` open invoices, whose residuals add up to the amount to the cent (`subsets`);
 - each open invoice of that exact amount: all those the text points at in any way, and of the
   others, the few that can reach the proposals (`ranking.interchangeable`);
+- for an identified payer with more open invoices than the search of its oldest takes, and a text
+  citing nothing: the one set of its open invoices issued by the payment whose residuals add up to
+  the amount, when there is exactly one (`Book.only_combination`, within `PROOF_BUDGET`);
 - for an identified payer with nothing better, its oldest invoices in turn, as far as the credit goes.
 """
 
@@ -20,6 +23,10 @@ from backoffice.matching.ranking import interchangeable
 from backoffice.matching.references import References
 from backoffice.matching.scoring import DOSSIER, STRONG, Context
 from backoffice.matching.subsets import exact_subsets
+
+# what proving a payer's only combination may cost: its invoices x the amount in cents (bits shifted);
+# a payer with more invoices, or a larger amount, is not searched (its payment stays in review)
+PROOF_BUDGET = 40_000_000
 
 
 def gather(credit: Credit, target: int, book: Book, payer: Payer, refs: References, max_subset: int
@@ -60,12 +67,20 @@ def gather(credit: Credit, target: int, book: Book, payer: Payer, refs: Referenc
     groups = interchangeable(payer_bucket, late_from, pointed, invoices)
     if len(global_bucket) > len(payer_bucket):  # else they are the same invoices
         groups += interchangeable(global_bucket, late_from, pointed, invoices, payer_bucket)
-    if not candidates and not groups and payer.ref is not None:
+    nothing = not candidates and not groups
+    only: frozenset[str] = frozenset()
+    if (payer.ref is not None and not payer_complete and not payer_bucket and not refs.strength
+            and not pointed):
+        proven = book.only_combination(payer.ref, target, credit.booking_date, PROOF_BUDGET)
+        if proven is not None and len(proven) > 1:
+            only = frozenset(invoices[i].number for i in proven)
+            candidates.add(only)
+    if nothing and payer.ref is not None:
         oldest = ((invoices[i].number, book.residual[i]) for i in book.oldest(payer.ref))
         spread = allocate(oldest, credit.amount)
         if spread:
             candidates.add(frozenset(number for number, _ in spread))
 
     ctx = Context(credit, payer, refs, book, target, frozenset(combos), len(payer_bucket) + len(combos),
-                  payer_complete, tuple(ref_exact), len(global_bucket), sorted(refs.named.items()))
+                  payer_complete, tuple(ref_exact), len(global_bucket), sorted(refs.named.items()), only)
     return ctx, candidates, groups

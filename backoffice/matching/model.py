@@ -37,10 +37,13 @@ class Credit:
 
 @dataclass(frozen=True, slots=True)
 class PayerDirectory:
-    """What we know of the payers: learned IBANs, and each funder's names and aliases."""
+    """What we know of the payers: learned IBANs, each funder's names and aliases, and the names
+    learned from the operators' decisions (the counterparty of a line they confirmed)."""
 
     ibans: Mapping[str, str] = field(default_factory=dict)  # IBAN (any spacing/case) → funder_ref
     names: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # funder_ref → names, aliases
+    # a counterparty's name as a confirmed line gave it → the funders it was confirmed for
+    learned_names: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,5 +1,11 @@
-"""Who paid a credit: the IBAN learned from confirmed matches, else the counterparty's name (or,
-without one, the label) compared with the funders' names and aliases.
+"""Who paid a credit: the IBAN learned from confirmed matches, else the counterparty's name learned
+from confirmed matches, else the name (or, without one, the label) compared with the funders' names
+and aliases.
+
+A learned name (`PayerDirectory.learned_names`: the counterparty of lines an operator confirmed)
+identifies its funder as its IBAN would (`BY_LEARNED_NAME`), when equal to the counterparty (folded,
+in any word order) and when it designates one funder only: confirmed for one funder, and no other
+funder's name or alias. Else the name is compared as any other.
 
 Names are compared folded (accents, case, punctuation) and without legal forms (SAS, SARL…):
 equal in any word order is the exact name; difflib's ratio at least `PAYER_NAME_THRESHOLD` on the
@@ -26,6 +32,7 @@ LEGAL_FORMS = frozenset({
 })
 # how a payer was identified
 BY_IBAN, BY_NAME, BY_APPROACHING_NAME, IN_LABEL = "iban", "name", "approaching name", "label"
+BY_LEARNED_NAME = "learned name"  # a counterparty's name an operator confirmed
 
 _ASCII_WORD = re.compile(r"[A-Z0-9]+")
 
@@ -82,6 +89,19 @@ class Payers:
                 self.runs.setdefault(tokens, []).append(index)
                 self.run_sizes.setdefault(tokens[0], set()).add(len(tokens))
                 self.names.add(" ".join(sorted(tokens)))
+        learned: dict[tuple[str, ...], tuple[str, set[str]]] = {}  # sorted words → (a name, funders)
+        for name in sorted(directory.learned_names):
+            tokens = name_tokens(name)
+            if tokens and len("".join(tokens)) >= 3:
+                refs = learned.setdefault(tuple(sorted(tokens)), (name, set()))[1]
+                refs.update(directory.learned_names[name])
+        self.learned: dict[tuple[str, ...], Payer] = {}  # sorted words → the one funder they designate
+        for key, (name, refs) in learned.items():
+            funders = refs | {self.aliases[index].ref for index in self.exact.get(key, ())}
+            if len(funders) == 1:
+                self.learned[key] = Payer(next(iter(funders)),
+                                          f"payeur reconnu par un nom confirmé par un opérateur ({name})",
+                                          BY_LEARNED_NAME)
         self.by_name: dict[str, Payer] = {}
         self.nameless: set[str] = set()  # counterparties with no name: the label tells
         self.by_label: dict[frozenset[int], Payer] = {}  # the aliases found in a label → the payer
@@ -118,9 +138,13 @@ class Payers:
         return labelled
 
     def _identify_name(self, name: tuple[str, ...], counterparty: str) -> Payer:
-        """The funder a counterparty's name designates: by an exact name if any, else by the best
-        approaching one."""
-        exact = self.exact.get(tuple(sorted(name)), ())
+        """The funder a counterparty's name designates: by a learned name if any, else by an exact
+        name, else by the best approaching one."""
+        key = tuple(sorted(name))
+        learned = self.learned.get(key)
+        if learned is not None:
+            return learned
+        exact = self.exact.get(key, ())
         if exact:  # an exact name outranks every approaching one: only they count
             return _decide([(1.0, self.aliases[index].ref,
                              f"payeur identifié par son nom ({self.aliases[index].alias})")

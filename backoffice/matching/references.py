@@ -42,9 +42,10 @@ from backoffice.matching.text import label_text
 
 _INVOICE_FORM = re.compile(rf"(?<![A-Z0-9])FA{SEP}(20\d\d){SEP}(\d{{4,8}})(?![0-9])")
 _DIGITS = re.compile(r"(?<![A-Z0-9])(\d{6}|\d{10})(?![A-Z0-9])")
-# a shortened number after an invoice word: "FACT 123", "FACTURE N 123", "FA 2026-123"
+# a shortened number after an invoice word: "FACT 123", "FACTURE N 123", "FA 2026-123"; a year is
+# followed by something else than a digit ("FACT 20000" is the counter 20000, not 2000 then 0)
 _SHORT = re.compile(
-    rf"(?<![A-Z0-9])(?:FA|FAC|FACT|FACTURE){SEP}(?:N[O°]?{SEP})?(?:(20\d\d){SEP})?(\d{{1,5}})(?![0-9])")
+    rf"(?<![A-Z0-9])(?:FA|FAC|FACT|FACTURE){SEP}(?:N[O°]?{SEP})?(?:(20\d\d)(?![0-9]){SEP})?(\d{{1,5}})(?![0-9])")
 _FIELDS = (("le libellé", "label"), ("la référence", "reference"))
 
 

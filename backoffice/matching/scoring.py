@@ -12,7 +12,9 @@ amount + the payer's only open invoice of that amount = 90 with the IBAN (85 wit
 human confirms); exact number + exact amount, payer unknown = 90; amount only, payer unknown
 <= 35; a typo'd number, known payer, exact amount = 70; partial payment of a cited invoice by its
 known payer = 95 (IBAN) or 90 (name); the same cited by its dossier, the payer's only invoice
-cited = 95 (IBAN) or 90 (name). tests/core/test_rules_matching_scores.py holds each row.
+cited = 95 (IBAN) or 90 (name); a grouped payment, the only set of the payer's open invoices at
+that amount = 90 (IBAN) or 85 (name); an over-payment of a cited invoice by its payer = 95 (IBAN) or
+90 (exact name). tests/core/test_rules_matching_scores.py holds each row.
 """
 
 from __future__ import annotations
@@ -25,7 +27,14 @@ from typing import TYPE_CHECKING
 
 from backoffice.matching.book import Book
 from backoffice.matching.model import Credit, Hypothesis, OpenInvoice
-from backoffice.matching.payers import BY_APPROACHING_NAME, BY_IBAN, BY_NAME, IN_LABEL, Payer
+from backoffice.matching.payers import (
+    BY_APPROACHING_NAME,
+    BY_IBAN,
+    BY_LEARNED_NAME,
+    BY_NAME,
+    IN_LABEL,
+    Payer,
+)
 from backoffice.money import ZERO, format_eur
 
 if TYPE_CHECKING:
@@ -40,8 +49,9 @@ ONE_DIGIT_OFF = 15  # a number one digit off one of the identified payer's invoi
 TEN_DIGITS = 10  # our number's 10 digits, payer unknown
 STRONG = PAYERS_DIGITS  # cited by number: a partial or an over-payment of it is likely
 
-# What identifying the payer is worth, by how it was identified (payers.py)
-PAYER_POINTS = {BY_IBAN: 30, BY_NAME: 25, BY_APPROACHING_NAME: 20, IN_LABEL: 20}
+# What identifying the payer is worth, by how it was identified (payers.py): a name an operator
+# confirmed for that funder alone is worth its IBAN
+PAYER_POINTS = {BY_IBAN: 30, BY_LEARNED_NAME: 30, BY_NAME: 25, BY_APPROACHING_NAME: 20, IN_LABEL: 20}
 
 LATE_CAP = 40  # a payment cannot settle an invoice issued after it: at most a weak proposal
 
@@ -61,6 +71,9 @@ class Context:
     ref_exact: tuple[frozenset[str], ...]  # exact sets among the referenced invoices
     global_exact: int  # how many open invoices have the amount as residual
     named_items: list[tuple[str, set[str]]]  # refs.named, sorted
+    # the payer's only set of open invoices issued by the payment at this amount, all searched
+    # (`Book.only_combination`), when its oldest alone were not all: else empty
+    payer_only: frozenset[str] = frozenset()
 
     def in_payer_exact(self, numbers: frozenset[str]) -> bool:
         if len(numbers) > 1:
@@ -139,8 +152,8 @@ def cited(s: Allocated, ctx: Context) -> int:
 
 def paid_by_its_funder(s: Allocated, ctx: Context) -> int:
     """The payer identified and the funder of every invoice of the set: PAYER_POINTS (+30 by its
-    IBAN, +25 by its exact name, +20 by an approaching name or in the label); identified, but an
-    invoice of the set is another funder's: -30."""
+    IBAN or a name an operator confirmed for it, +25 by its exact name, +20 by an approaching name
+    or in the label); identified, but an invoice of the set is another funder's: -30."""
     payer = ctx.payer
     if payer.how is None:  # not identified (its `ref` is None too)
         s.evidence.append(payer.evidence)
@@ -182,7 +195,8 @@ def only_one_of_this_amount(s: Allocated, ctx: Context) -> int:
     typo to confirm): the payer's only open invoice (or set) of this amount +35; else the only cited
     invoice (or set) of this amount +20; else, payer unknown, the only open invoice of this amount
     +10. A set of the payer's oldest invoices, when it has more than the search takes, is not known
-    to be its only one: no +35, and said."""
+    to be its only one: no +35, and said; unless all its open invoices issued by the payment were
+    searched and this set is their only one at this amount (`Context.payer_only`): +35."""
     if not s.exact:
         return 0
     single = len(s.numbers) == 1
@@ -193,6 +207,10 @@ def only_one_of_this_amount(s: Allocated, ctx: Context) -> int:
             points = 35
             s.evidence.append("seule facture du payeur à ce montant" if single
                               else "seule combinaison de factures du payeur à ce montant")
+        elif s.numbers == ctx.payer_only:
+            points = 35
+            s.evidence.append("seule combinaison des factures ouvertes du payeur à ce montant "
+                              "(toutes cherchées)")
         elif s.numbers in ctx.ref_exact and len(ctx.ref_exact) == 1:
             points = 20
             s.evidence.append("seule facture citée à ce montant" if single
@@ -200,7 +218,8 @@ def only_one_of_this_amount(s: Allocated, ctx: Context) -> int:
         elif ctx.payer.ref is None and single and ctx.global_exact == 1:
             points = 10
             s.evidence.append("seule facture ouverte de ce montant")
-    if not single and not ctx.payer_complete and s.numbers in ctx.payer_combos:
+    if (not single and not ctx.payer_complete and s.numbers in ctx.payer_combos
+            and s.numbers != ctx.payer_only):
         s.evidence.append("recherche de combinaisons limitée aux plus anciennes factures du payeur")
     return points
 
@@ -221,9 +240,25 @@ def partial_of_its_cited_dossier(s: Allocated, ctx: Context) -> int:
     return 40
 
 
+def over_payment_of_its_cited_invoice(s: Allocated, ctx: Context) -> int:
+    """An over-payment of one invoice cited by number (STRONG), by its funder identified by its IBAN,
+    a name an operator confirmed or its exact name, no other invoice number cited (one digit off
+    included), the excess less than the invoice's residual: +5 (exact number: 95 with the IBAN, 90
+    with the exact name: applied, the excess kept unapplied on the line and told in the decision's
+    reason). An approaching name, a payer found in the label only, or an excess as large as the
+    invoice (another payment within it, likely) stay in review."""
+    if (s.exact or len(s.invoices) != 1 or s.weakest < STRONG
+            or ctx.payer.how not in (BY_IBAN, BY_LEARNED_NAME, BY_NAME) or s.others or s.cited_elsewhere
+            or ctx.credit.amount <= s.residuals
+            or ctx.credit.amount - s.allocated >= s.residuals):
+        return 0
+    s.evidence.append("trop-perçu sur la facture citée par son payeur identifié")
+    return 5
+
+
 RULES: tuple[Rule, ...] = (
     cited, paid_by_its_funder, amount_fits, no_other_number_cited, only_one_of_this_amount,
-    partial_of_its_cited_dossier,
+    partial_of_its_cited_dossier, over_payment_of_its_cited_invoice,
 )
 
 

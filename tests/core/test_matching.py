@@ -291,11 +291,15 @@ def test_the_subset_search_is_bounded_to_the_oldest_invoices():
            for day, invoice in enumerate(ATLAS_LOT, start=1)]
     line = credit("1470.75", "VIR OPCO ATLAS", iban=ATLAS_IBAN)
     assert match_credit(line, lot, DIRECTORY, max_subset=4).auto
-    truncated = match_credit(line, lot, DIRECTORY, max_subset=3)  # found, but is it the only one?
+    # found among the 3 oldest, and all the payer's invoices searched: the only one (issue 18)
+    proven = match_credit(line, lot, DIRECTORY, max_subset=3)
+    assert proven.auto and "toutes cherchées" in " ".join(proven.best.evidence)
+    twin = [*lot, replace(inv(105, "ATLAS", "470.76"), issue_date=date(2026, 9, 5))]  # + 999.99: another
+    truncated = match_credit(line, twin, DIRECTORY, max_subset=3)  # found, but is it the only one?
     assert not truncated.auto and truncated.best is not None
     assert len(truncated.best.allocations) == 3
     assert "recherche de combinaisons limitée" in " ".join(truncated.best.evidence)
-    assert not match_credit(line, lot, DIRECTORY, max_subset=2).auto
+    assert not match_credit(line, twin, DIRECTORY, max_subset=2).auto
 
 
 # --- scale: a credit costs what its text, payer and amount point at, not the open invoices ----------

@@ -82,8 +82,11 @@ def allocations(*pairs: tuple[str, str]) -> tuple[tuple[str, Decimal], ...]:
     # the other rows
     ("partial payment of an invoice cited by its counter, payer known (a strong reference)",
      credit("1000.00", "REGLEMENT 000012", iban=ACME_IBAN), [ACME_12, ACME_13], 90),
-    ("over-payment of a cited invoice", credit("1250.00", "FA-2026-000012", iban=ACME_IBAN),
+    ("over-payment of a cited invoice by its payer's IBAN",
+     credit("1250.00", "FA-2026-000012", iban=ACME_IBAN), [ACME_12, ACME_13], 95),
+    ("… by its payer's exact name", credit("1250.00", "FA-2026-000012", counterparty="ACME FORMATION"),
      [ACME_12, ACME_13], 90),
+    ("… payer unknown", credit("1250.00", "FA-2026-000012"), [ACME_12, ACME_13], 60),
     ("a cited invoice of another funder than the identified payer: -30",
      credit("1200.00", "FA-2026-000012", iban=ATLAS_IBAN), [ACME_12, ACME_13], 60),
     ("a cited number that is none of the set's: -20", credit("1200.00", "FACTURE FA-2026-000042"),
@@ -309,7 +312,7 @@ def test_the_reason_of_a_certain_decision():
     alone = match_credit(credit("800.00", iban=ACME_IBAN), [ACME_12, ACME_13], DIRECTORY)
     assert alone.auto and alone.reason == "hypothèse sûre (score 90, écart 90 avec la suivante)"
     over = match_credit(credit("1200.50", "FA-2026-000012", iban=ACME_IBAN), [ACME_12], DIRECTORY)
-    assert over.auto and over.reason.startswith("hypothèse sûre (score 90")
+    assert over.auto and over.reason.startswith("hypothèse sûre (score 95")
     assert over.reason.endswith(" ; trop-perçu de 0,50\u00a0€ à traiter")
 
 
@@ -391,21 +394,27 @@ def binary_lot(count: int) -> list[OpenInvoice]:
             for k in range(count)]
 
 
-@pytest.mark.parametrize(("count", "certain"), [(12, True), (13, False)])
-def test_a_combination_is_certain_only_when_the_payer_has_12_open_invoices_or_fewer(count, certain):
+ONLY_AMONG_12 = "seule combinaison de factures du payeur à ce montant"
+ONLY_OF_ALL = "seule combinaison des factures ouvertes du payeur à ce montant (toutes cherchées)"
+
+
+@pytest.mark.parametrize(("count", "evidence"), [(12, ONLY_AMONG_12), (13, ONLY_OF_ALL)])
+def test_a_combination_is_certain_when_it_is_the_payers_only_one(count, evidence):
+    # 12 open invoices or fewer: the search of the oldest is complete; more: all of them are searched
+    # for the amount (`Book.only_combination`, issue 18)
     decision = match_credit(credit("30.00", iban=ATLAS_IBAN), binary_lot(count), DIRECTORY)
     assert decision.best.allocations == allocations(("000500", "10"), ("000501", "20"))
-    assert decision.auto is certain
-    assert any("limitée" in evidence for evidence in decision.best.evidence) is not certain
+    assert decision.auto and evidence in decision.best.evidence
+    assert not any("limitée" in evidence for evidence in decision.best.evidence)
 
 
-@pytest.mark.parametrize(("count", "certain"), [(13, True), (14, False)])
-def test_the_invoices_paid_earlier_in_a_run_no_longer_count_as_open(count, certain):
+@pytest.mark.parametrize(("count", "evidence"), [(13, ONLY_AMONG_12), (14, ONLY_OF_ALL)])
+def test_the_invoices_paid_earlier_in_a_run_no_longer_count_as_open(count, evidence):
     lot = binary_lot(count)
     newest = lot[-1]
     decisions = match_credits([credit(str(newest.residual), newest.number, iban=ATLAS_IBAN, line_id="1"),
                                credit("30.00", iban=ATLAS_IBAN, line_id="2")], lot, DIRECTORY)
-    assert decisions[0].auto and decisions[1].auto is certain
+    assert decisions[0].auto and decisions[1].auto and evidence in decisions[1].best.evidence
 
 
 # --- the payer's points --------------------------------------------------------------------------------

@@ -29,6 +29,7 @@ from services.payments import (
     decide_payment,
     import_legacy_invoices,
     match_payments,
+    payer_directory,
 )
 from services.reports import write_report
 from services.statements import import_statement_files
@@ -364,3 +365,77 @@ def test_a_run_started_while_another_matches_does_not_decide_its_credits_again(e
 
     assert reports and reports[0].applied == reports[0].review == []
     assert count(engine, Allocation) == 1 and count(engine, ReviewItem) == 0
+
+
+def load_named(engine, tmp_path, path, counterparty: str):
+    """Import an export, each credit's counterparty named as a bank with that column gives it, then match."""
+    import_statement_files(engine, [path], archive_dir=tmp_path / "archive",
+                           rejected_dir=tmp_path / "rejected", own_ibans=OWN, now=NOW)
+    with unit_of_work(engine) as db:
+        for line in db.scalars(select(BankLine).where(BankLine.amount > Decimal(0),
+                                                          BankLine.counterparty == "")):
+            line.counterparty = counterparty
+    return match_payments(engine, now=NOW)
+
+
+def test_an_over_payment_quoting_its_invoice_is_applied_and_its_excess_listed(engine, tmp_path):
+    invoices = setup_invoices(engine, tmp_path)
+    opco = invoices["opco"]
+    over = opco.total_ttc + Decimal("35.00")
+    path = statement(tmp_path / "in", "sg.csv", [
+        f"04/01/2027;VIR RECU 502;VIR RECU DE: OPCO ATLAS MOTIF: {opco.number};"
+        f"{str(over).replace('.', ',')};EUR"])
+
+    report = load_named(engine, tmp_path, path, opco.funder_name.upper())  # its exact name
+
+    (applied,) = report.applied
+    assert applied.reason.endswith(" ; trop-perçu de 35,00\xa0€ à traiter")
+    with unit_of_work(engine) as db:
+        paid = db.scalar(select(Invoice).where(Invoice.number == opco.number))
+    assert (paid.status, paid.paid_amount) == ("paid", opco.total_ttc)  # never beyond its total
+    write_report(engine, tmp_path / "report")
+    (line,) = read(tmp_path / "report" / "statement_lines.csv")
+    assert (Decimal(line["applied"]), Decimal(line["unapplied"])) == (opco.total_ttc, Decimal("35.00"))
+
+
+def test_near_miss_an_over_payment_whose_payer_is_not_identified_waits(engine, tmp_path):
+    opco = setup_invoices(engine, tmp_path)["opco"]
+    path = statement(tmp_path / "in", "sg.csv", [
+        f"04/01/2027;VIR RECU 502;VIR RECU DE: OPCO ATLAS MOTIF: {opco.number};"
+        f"{str(opco.total_ttc + 35).replace('.', ',')};EUR"])
+    _, report = load(engine, tmp_path, path)
+    assert report.applied == [] and len(report.review) == 1
+
+
+def learned_names(engine) -> dict[str, tuple[str, ...]]:
+    with unit_of_work(engine) as db:
+        return dict(payer_directory(db, Ledger(db)).learned_names)
+
+
+def test_a_confirmed_payment_teaches_the_payers_name_on_the_line(engine, tmp_path):
+    invoices = setup_invoices(engine, tmp_path)
+    company = invoices["company"]
+    path = statement(tmp_path / "in", "sg.csv", [
+        f"04/01/2027;VIR RECU 777;VIR RECU REF CLIENT 4471;{str(company.total_ttc).replace('.', ',')};EUR"])
+    report = load_named(engine, tmp_path, path, "DURAND ET FI")  # the bank cut the name
+    (line_id,) = [r.line_id for r in report.review]
+    assert learned_names(engine) == {}  # a proposal teaches nothing
+
+    decide_payment(engine, line_id=line_id, accept=True, invoices=[company.number],
+                   note="Durand & Fils, nom tronqué par la banque", operator="op:claire", now=NOW)
+
+    assert learned_names(engine) == {"DURAND ET FI": (company.funder_ref,)}
+
+
+def test_near_miss_an_automatic_or_rejected_decision_teaches_no_name(engine, tmp_path):
+    invoices = setup_invoices(engine, tmp_path)
+    opco, company = invoices["opco"], invoices["company"]
+    path = statement(tmp_path / "in", "sg.csv", [
+        f"04/01/2027;VIR RECU 501;VIR RECU MOTIF: {opco.number};{str(opco.total_ttc).replace('.', ',')};EUR",
+        f"05/01/2027;VIR RECU 777;VIR RECU REF 4471;{str(company.total_ttc).replace('.', ',')};EUR"])
+    report = load_named(engine, tmp_path, path, "OPCO ATL")
+    assert len(report.applied) == 1
+    (line_id,) = [r.line_id for r in report.review]
+    decide_payment(engine, line_id=line_id, accept=False, invoices=None, note="pas pour nous",
+                   operator="op:claire", now=NOW)
+    assert learned_names(engine) == {}
