@@ -12,6 +12,11 @@
     backoffice audit-pack (--session S | --dossier N)  the audit zip of a session or OPCO dossier
     backoffice report --out DIR           CSV snapshots of the state
     backoffice migrate                    upgrade the database schema (every command does it too)
+
+`report`, `migrate` and `import-invoices` run no flow: they call their use case without Prefect.
+The flows run on the configured Prefect API (PREFECT_API_URL), else on the server `make ui`
+started when it runs, else on a temporary server Prefect starts for the command (5 to 15 s):
+ops/local_prefect.py, docs/performance.md.
 """
 
 from __future__ import annotations
@@ -26,14 +31,26 @@ from typing import Any, NoReturn
 from adapters.settings import PROJECT_ROOT
 from backoffice.dates import DateFormatError, parse_date
 
+# Commands that run no flow: they call their use case directly, without importing Prefect
+# (no temporary server, no second of import).
+WITHOUT_PREFECT = frozenset({"report", "migrate", "import-invoices"})
+
 
 def _prepare_prefect() -> None:
-    """Local runs use a private Prefect home and no telemetry; an explicit setting wins."""
+    """Local runs use a private Prefect home and no telemetry; an explicit setting wins. Then
+    the Prefect the flows talk to (ops/local_prefect.py): the configured API, else the server
+    `make ui` started when it runs, else a temporary one. Before Prefect is imported: it reads
+    its settings once."""
+    from ops.local_prefect import choose_api
+
     os.environ.setdefault("PREFECT_HOME", str(PROJECT_ROOT / ".prefect"))
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
     os.environ.setdefault("PREFECT_LOGGING_EXTRA_LOGGERS", "adapters,services,tasks,flows,ops,backoffice")
     os.environ.setdefault("PREFECT_LOGGING_CONFIG_PATH", str(PROJECT_ROOT / "logging.yml"))
+    _, note = choose_api()
+    if note:
+        print(f"NOTE {note}", file=sys.stderr)
 
 
 class _FrenchParser(argparse.ArgumentParser):
@@ -95,6 +112,14 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command in WITHOUT_PREFECT:
+        from adapters.settings import SettingsError
+
+        try:
+            return _without_flow(args)
+        except SettingsError as error:
+            print(f"ERREUR {_masked(str(error))}", file=sys.stderr)
+            return 1
     _prepare_prefect()
     if args.command == "ingest":
         return _ingest(args.folder)
@@ -104,15 +129,11 @@ def main(argv: list[str] | None = None) -> int:
         return _finished(nightly(as_of=args.as_of, return_state=True), print_summary)
     if args.command == "backfill":
         return _backfill(args.start, args.end)
-    if args.command == "report":
-        return _report(args.out)
     if args.command == "import-statements":
         from flows.payments import import_statements
 
         return _finished(import_statements(files=args.files, account=args.account,
                                            mapping=args.mapping, return_state=True), print_summary)
-    if args.command == "import-invoices":
-        return _import_invoices(args.csv)
     if args.command == "pay-trainers":
         from flows.payouts import pay_trainers
 
@@ -122,15 +143,22 @@ def main(argv: list[str] | None = None) -> int:
 
         return _finished(audit_pack(session_ref=args.session or "",
                                     dossier_number=args.dossier or "", return_state=True), print)
-    if args.command == "migrate":
-        from tasks import context
-
-        context.engine()
-        print(f"Base à jour : {context.settings().database_url}")
-        return 0
     from demo.run import run_demo
 
     return run_demo(seed=args.seed)
+
+
+def _without_flow(args: argparse.Namespace) -> int:
+    """The commands that run no flow: their use case, directly, without Prefect."""
+    if args.command == "report":
+        return _report(args.out)
+    if args.command == "import-invoices":
+        return _import_invoices(args.csv)
+    from adapters.settings import get_settings
+
+    _engine()
+    print(f"Base à jour : {get_settings().database_url}")
+    return 0
 
 
 def _masked(text: str | None) -> str:
@@ -194,11 +222,19 @@ def _backfill(start: date, end: date) -> int:
     return 0
 
 
+def _engine() -> Any:
+    """The database of the settings, upgraded to the latest migration (tasks/context.py's
+    `engine`, without importing Prefect)."""
+    from adapters.database import ready_engine
+    from adapters.settings import get_settings
+
+    return ready_engine(get_settings().database_url)
+
+
 def _import_invoices(path: Path) -> int:
     from services.payments import import_legacy_invoices
-    from tasks import context
 
-    count, errors = import_legacy_invoices(context.engine(), path)
+    count, errors = import_legacy_invoices(_engine(), path)
     for error in errors:
         print(f"ERREUR {error}", file=sys.stderr)
     if not errors:
@@ -208,9 +244,8 @@ def _import_invoices(path: Path) -> int:
 
 def _report(out: Path) -> int:
     from services.reports import write_report
-    from tasks import context
 
-    for path in write_report(context.engine(), out):
+    for path in write_report(_engine(), out):
         print(path)
     return 0
 

@@ -31,12 +31,20 @@ import tomllib
 import urllib.error
 import urllib.request
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
-from adapters.settings import PROJECT_ROOT, get_settings, read_dotenv
+from adapters.settings import PROJECT_ROOT, read_dotenv
+from ops.local_prefect import (
+    Place,
+    alive,
+    group_members,
+    ours,
+    place,
+    read_state,
+)
+from ops.local_prefect import command_line as _command_line
 from tasks.context import MONEY_MOVING_LIMIT
 
 DEFAULT_HOST = "127.0.0.1"
@@ -62,78 +70,7 @@ def work_pool_name() -> str:
     return config["definitions"]["work_pool"]["name"]
 
 
-@dataclass(frozen=True, slots=True)
-class Place:
-    """Where the set-up keeps its state: `<data dir>/prefect`."""
-
-    base: Path
-
-    @property
-    def home(self) -> Path:  # PREFECT_HOME of the server and the worker
-        return self.base / "home"
-
-    @property
-    def pid_file(self) -> Path:
-        return self.base / "pids.json"
-
-    def log(self, name: str) -> Path:
-        return self.base / f"{name}.log"
-
-
-def place(data_dir: Path | None = None) -> Place:
-    return Place((data_dir or get_settings().data_dir) / "prefect")
-
-
 # ------------------------------------------------------------------ processes (by id, Linux /proc)
-
-
-def _stat(pid: int) -> list[str] | None:
-    """/proc/<pid>/stat fields after the command name: [state, ppid, pgrp, ...]."""
-    try:
-        text = Path(f"/proc/{pid}/stat").read_text()
-    except (FileNotFoundError, ProcessLookupError, PermissionError):
-        return None
-    return text[text.rindex(")") + 2:].split()
-
-
-def alive(pid: int) -> bool:
-    """The process exists and is not a zombie (an orphan nobody reaped yet is gone for us)."""
-    if Path("/proc/self/stat").exists():
-        fields = _stat(pid)
-        return fields is not None and fields[0] not in ("Z", "X")
-    try:  # no /proc: ask the kernel
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def group_members(pgid: int) -> list[int]:
-    """The live processes of process group `pgid` (the leader and what it started)."""
-    members = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            fields = _stat(int(entry.name))
-            if fields and fields[2] == str(pgid) and fields[0] not in ("Z", "X"):
-                members.append(int(entry.name))
-    return members
-
-
-def _command_line(pid: int) -> str:
-    try:
-        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
-    except OSError:
-        return ""
-
-
-def ours(pid: int, role: str) -> bool:
-    """The process `pid` is still the `prefect server`/`prefect worker` we started (not a
-    process that got the same id later): it leads its own process group and says so."""
-    fields = _stat(pid)
-    return (alive(pid) and fields is not None and fields[2] == str(pid)
-            and "prefect" in _command_line(pid) and f" {role} start" in _command_line(pid))
 
 
 def spawn(args: list[str], env: dict[str, str], log: Path) -> int:
@@ -211,13 +148,6 @@ def database_description(home: Path) -> str:
             kind = "PostgreSQL" if url.startswith("postgresql") else url.split(":", 1)[0]
             return f"{kind} ({name})"
     return f"SQLite, {home / 'prefect.db'}"
-
-
-def read_state(where: Place) -> dict | None:
-    try:
-        return json.loads(where.pid_file.read_text(encoding="utf-8"))
-    except (FileNotFoundError, ValueError):
-        return None
 
 
 def write_state(where: Place, state: dict) -> None:

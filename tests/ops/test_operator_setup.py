@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -166,6 +167,20 @@ def test_make_ui_starts_deploys_runs_and_stops_by_process_id(tmp_path):
             same = run_deployment("nightly/nightly", parameters={"as_of": DAY}, timeout=0,
                                   idempotency_key=f"backfill-nightly-{DAY}", as_subflow=False)
             assert same.id == replayed[0].id
+
+            # the command line's flows run on this server (no temporary one of their own):
+            # found by pids.json, the run is in the run list, the money-moving limit is there
+            began_cli = time.monotonic()
+            cli = subprocess.run([sys.executable, "-m", "ops.cli", "nightly", "--as-of", DAY],
+                                 cwd=ROOT, env=env, capture_output=True, text=True, timeout=300,
+                                 check=False)
+            cli_seconds = time.monotonic() - began_cli
+            output = cli.stdout + cli.stderr
+            assert cli.returncode == 0, output
+            assert "temporary server" not in output and "do not exist" not in output, output
+            [run_id] = re.findall(rf"View at http://127\.0\.0\.1:{port}/runs/flow-run/([0-9a-f-]+)",
+                                  output)
+            assert client.read_flow_run(run_id).state.is_completed()
     finally:
         stopped = setup_command("stop", env)
     assert stopped.returncode == 0, stopped.stdout + stopped.stderr
@@ -173,4 +188,5 @@ def test_make_ui_starts_deploys_runs_and_stops_by_process_id(tmp_path):
     assert pids and not any(alive(pid) or group_members(pid) for pid in pids)
     assert not pid_file.exists()
     assert "Rien à arrêter" in setup_command("stop", env).stdout
-    print(f"set-up, three runs and stop: {time.monotonic() - began:.1f} s")
+    print(f"set-up, three runs and stop: {time.monotonic() - began:.1f} s; "
+          f"`backoffice nightly` on that server: {cli_seconds:.1f} s")
