@@ -53,12 +53,22 @@ def log_line(outcome: object) -> tuple[int, str] | None:
     return None
 
 
-def log_outcomes(outcomes: Iterable[object]) -> None:
+LOGGED = 200  # outcome lines a task logs; the rest are counted (every one is in the run's tables)
+
+
+def log_outcomes(outcomes: Iterable[object], limit: int = LOGGED) -> None:
+    """Log each outcome's line, the first `limit` of them: a statement of 50,000 credits would
+    otherwise send 50,000 lines to the Prefect server (most of a bulk import's time)."""
     logger = get_run_logger()
-    for outcome in outcomes:
-        line = log_line(outcome)
-        if line is not None:
+    lines = (line for line in map(log_line, outcomes) if line is not None)
+    left = 0
+    for count, line in enumerate(lines):
+        if count < limit:
             logger.log(*line)
+        else:
+            left += 1
+    if left:
+        logger.info("… et %d autre(s) ligne(s) de même nature : voir les tables du run", left)
 
 
 # --- funding: the "pecs" table -----------------------------------------------------------------

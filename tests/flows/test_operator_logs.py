@@ -100,3 +100,24 @@ def test_a_backfill_lists_the_first_review_items_and_counts_the_others():
     assert len(listed) == LISTED
     assert "  - … et 7 autres" in summary.to_markdown()
     assert len(summary.tables["payments"]) == LISTED + 7
+
+
+@flow(name="logs-of-a-bulk-import")
+def _logs_of_a_bulk_import() -> None:
+    from tasks.outcome_text import log_outcomes
+
+    log_outcomes([PaymentToReview(n, (), 0, "aucune facture candidate") for n in range(250)],
+                 limit=20)
+
+
+@pytest.mark.prefect
+def test_a_bulk_run_logs_its_first_outcomes_and_counts_the_rest(prefect_harness):
+    state = _logs_of_a_bulk_import(return_state=True)
+    APILogHandler().flush()
+    with get_client(sync_client=True) as client:
+        logs = client.read_logs(log_filter=LogFilter(
+            flow_run_id=LogFilterFlowRunId(any_=[state.state_details.flow_run_id])))
+
+    told = [log.message for log in logs if "paiement ligne" in log.message or "autre(s)" in log.message]
+    assert len(told) == 21 and told[0] == "paiement ligne 0 à revoir : aucune facture candidate"
+    assert told[-1] == "… et 230 autre(s) ligne(s) de même nature : voir les tables du run"
