@@ -35,7 +35,7 @@ from adapters.reference_data import ReferenceData
 from adapters.review import ReviewKind, open_item, resolve_item
 from adapters.settings import Marketplace
 from backoffice.dates import business_date, format_date_fr, format_hours
-from backoffice.document_kinds import CERTIFICATES, EMARGEMENT, START_KIT
+from backoffice.document_kinds import ATTENDANCE, CERTIFICATES
 from backoffice.documents import SessionDocumentFacts, attended_hours
 from backoffice.invoice_document import (
     EXEMPTION_TEXT,
@@ -321,10 +321,12 @@ def send_pending_invoices(engine: Engine, *, output_dir: Path, now: datetime,
 def _prepare_deposit(db: OrmSession, invoice: Invoice, attachments: list[str], output_dir: Path,
                      now: datetime) -> InvoiceToDeposit:
     """The files to upload to the funder's portal in one folder (`deposits/<funder>/<number>`):
-    the invoice, the certificats, the attendance sheets; recorded and put in the review queue."""
+    the invoice, the certificats, the completed attendance sheets; recorded and put in the
+    review queue."""
     folder = output_dir / "deposits" / invoice.funder_ref / invoice.number
     proofs = invoice.kind == "invoice"  # an invoice goes with its proofs, a credit note alone
-    files = [*attachments, *(_attendance_sheets(db, invoice, output_dir) if proofs else [])]
+    files = [*attachments,  # the attendance evidence: the completed, signed sheets
+             *(_latest_set(db, invoice.session_ref, ATTENDANCE.kind, output_dir) if proofs else [])]
     for file in files:
         write_atomically(folder / Path(file).name, Path(file).read_bytes())
     relative = str(folder.relative_to(output_dir))
@@ -347,20 +349,16 @@ def _certificates(db: OrmSession, invoice: Invoice, output_dir: Path) -> list[st
     """The OPCO invoice travels with the trainees' certificats de réalisation."""
     if invoice.funder_kind != OPCO or invoice.kind != "invoice":
         return []
+    return _latest_set(db, invoice.session_ref, CERTIFICATES.kind, output_dir)
+
+
+def _latest_set(db: OrmSession, session_ref: str, kind: str, output_dir: Path) -> list[str]:
+    """The files of the session's latest version of a document set, none if it has none."""
     files = list(db.scalars(select(DocumentFile).where(
-        DocumentFile.session_ref == invoice.session_ref,
-        DocumentFile.kind == CERTIFICATES.kind)
+        DocumentFile.session_ref == session_ref, DocumentFile.kind == kind)
         .order_by(DocumentFile.version.desc(), DocumentFile.name)))
     latest = files[0].version if files else None
     return [str(output_dir / f.path) for f in files if f.version == latest]
-
-
-def _attendance_sheets(db: OrmSession, invoice: Invoice, output_dir: Path) -> list[str]:
-    """The session's latest attendance sheets, when it has some."""
-    files = list(db.scalars(select(DocumentFile).where(
-        DocumentFile.session_ref == invoice.session_ref, DocumentFile.kind == START_KIT.kind,
-        DocumentFile.name == EMARGEMENT.name).order_by(DocumentFile.version.desc())))
-    return [str(output_dir / files[0].path)] if files else []
 
 
 def record_deposit(engine: Engine, *, number: str, deposited_on: date, note: str,

@@ -73,6 +73,8 @@ def test_the_demo_runs_and_a_second_run_changes_nothing(data_dirs, prefect_harne
             if row["key"].startswith("email:invoice:")]
     deposited = [folder.name for folder in (data_dirs / "output" / "deposits").glob("*/*")]
     assert deposited and sent  # the OPCOs' go to their portals, the companies' by e-mail
+    assert any(path.name.startswith("emargement-signe-")  # with the attendance evidence
+               for path in (data_dirs / "output" / "deposits").glob("*/*/*"))
     assert sorted([*sent, *(f"email:invoice:{n}" for n in deposited)]) == sorted(
         f"email:invoice:{n}" for n in numbers)  # each sent or deposited once
 
