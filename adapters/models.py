@@ -144,6 +144,9 @@ class Programme(Base):
     evaluation: Mapped[str] = mapped_column(Text)
     accessibility: Mapped[str] = mapped_column(Text)
     duration_hours: Mapped[Decimal] = mapped_column(Hours)
+    # BPF (docs/bpf.md): the Cerfa 10443 F-3 objective and the NSF specialty code; None: unknown
+    objective: Mapped[str | None] = mapped_column(String(16))
+    nsf_code: Mapped[str | None] = mapped_column(String(8))
 
 
 class Session(Base):
@@ -180,6 +183,8 @@ class Trainee(Base):
     last_name: Mapped[str] = mapped_column(String(120))
     email: Mapped[str | None] = mapped_column(String(254))
     job_title: Mapped[str | None] = mapped_column(String(200))
+    # BPF (docs/bpf.md): the trainee's status, a Cerfa 10443 F-1 line; None: unknown
+    bpf_status: Mapped[str | None] = mapped_column(String(16))
 
 
 class Pec(Base):

@@ -21,6 +21,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from backoffice import dates, identifiers, masking, money
+from backoffice.bpf import BPF_STATUSES, OBJECTIVES, nsf_problem
 
 FUNDING_MODES = ("opco_subrogation", "opco_reimbursement", "company")
 VAT_REGIMES = ("franchise", "exempt", "vat")
@@ -211,6 +212,9 @@ opco = _checked(lambda code: None if re.fullmatch(r"[A-Z][A-Z0-9_]{1,30}", code)
                 else "code OPCO invalide (majuscules, chiffres et _, ex. ATLAS)")
 
 
+nsf_code = _checked(nsf_problem, lambda v: v.strip().lower())  # « 314R » is written 314r
+
+
 def _idcc(value: str) -> str:
     return identifiers.normalize_idcc(idcc(value))
 
@@ -290,6 +294,8 @@ FILE_SPECS: tuple[FileSpec, ...] = (
         _c("programme_ref", ref), _c("title"), _c("objectives"), _c("content"),
         _c("prerequisites"), _c("audience"), _c("methods"), _c("evaluation"),
         _c("accessibility"), _c("duration_hours", hours),
+        # the BPF (optional, issue #19, docs/bpf.md): Cerfa 10443 F-3 objective, F-4 NSF code
+        _c("objective", one_of(*OBJECTIVES), False), _c("nsf_code", nsf_code, False),
     )),
     FileSpec("sessions.csv", "session", ("session_ref",), (
         _c("session_ref", ref), _c("programme_ref", ref), _c("trainer_ref", ref),
@@ -309,6 +315,7 @@ FILE_SPECS: tuple[FileSpec, ...] = (
     FileSpec("trainees.csv", "trainee", ("session_ref", "trainee_ref"), (
         _c("session_ref", ref), _c("trainee_ref", ref), _c("first_name"), _c("last_name"),
         _email("email", False), _c("job_title", required=False),
+        _c("bpf_status", one_of(*BPF_STATUSES), False),  # the BPF's F-1 line (docs/bpf.md)
     ), (Reference(("session_ref",), "sessions.csv"),)),
     FileSpec("pecs.csv", "pec", ("pec_ref",), (
         _c("pec_ref", ref), _c("session_ref", ref, False), _c("opco", opco),

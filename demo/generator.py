@@ -65,12 +65,12 @@ COLUMNS = {name: tuple(columns.split()) for name, columns in {
     "clients.csv": "client_ref name siret address postcode city idcc headcount contact_name "
                    "contact_email opco",
     "programmes.csv": "programme_ref title objectives content prerequisites audience methods "
-                      "evaluation accessibility duration_hours",
+                      "evaluation accessibility duration_hours objective nsf_code",
     "sessions.csv": "session_ref programme_ref trainer_ref client_ref start_date end_date "
                     "hours_per_trainee modality location price_ht trainer_fee_ht funding "
                     "validated_at cancelled_at",
     "slots.csv": "session_ref date start end",
-    "trainees.csv": "session_ref trainee_ref first_name last_name email job_title",
+    "trainees.csv": "session_ref trainee_ref first_name last_name email job_title bpf_status",
     "pecs.csv": "pec_ref session_ref opco dossier_number client_siret title start_date end_date "
                 "hours amount_granted_ht subrogation trainees received_at document",
     "attendance.csv": "session_ref trainee_ref date half_day status minutes trainee_signed_at "
@@ -139,6 +139,14 @@ EVALUATION = ("Positionnement en début de formation, exercices d'application co
 ACCESSIBILITY = ("Formation accessible aux personnes en situation de handicap : les adaptations "
                  "sont étudiées avec notre référent handicap avant l'entrée en formation. Locaux "
                  "et outils de visio accessibles.")
+
+# the BPF's F-3 objective and F-4 NSF code of each programme (docs/bpf.md); two left empty on
+# purpose: the BPF draft lists the sessions whose data is missing
+PROGRAMME_BPF = {
+    "PRG-EXCEL": ("rs", "326"), "PRG-MANAGER": ("autre", "310"), "PRG-RGPD": ("autre", "128"),
+    "PRG-ANGLAIS": ("rs", "136"), "PRG-AGILE": ("", "310"), "PRG-ORAL": ("autre", ""),
+    "PRG-POWERBI": ("autre", "326"), "PRG-COMPTA": ("autre", "314"),
+}
 
 # ref, title, hours, objectives, content (one sequence per line), prerequisites, audience
 PROGRAMMES = (
@@ -414,8 +422,18 @@ def _programmes() -> list[dict[str, str]]:
         "programme_ref": ref, "title": title, "objectives": "\n".join(objectives),
         "content": "\n".join(content), "prerequisites": prerequisites, "audience": audience,
         "methods": METHODS, "evaluation": EVALUATION, "accessibility": ACCESSIBILITY,
-        "duration_hours": hours,
+        "duration_hours": hours, "objective": PROGRAMME_BPF[ref][0],
+        "nsf_code": PROGRAMME_BPF[ref][1],
     } for ref, title, hours, objectives, content, prerequisites, audience in PROGRAMMES]
+
+
+def _bpf_statuses(rng: random.Random, sessions: list[Session]) -> None:
+    """Each trainee's BPF status (F-1 line): mostly employees of private companies, a few
+    others (a company head, not an employee), a few left empty on purpose (the BPF draft lists
+    their sessions as missing data). Its own random stream: the rest of the demo is unchanged."""
+    for trainee in (t for s in sessions for t in s.trainees):
+        draw = rng.random()
+        trainee["bpf_status"] = "" if draw < 0.05 else "autre" if draw < 0.09 else "salarie"
 
 
 def _client_opco(client: dict[str, str]) -> str:
@@ -745,6 +763,7 @@ def build_demo(seed: int = DEFAULT_SEED, as_of: date = DEMO_AS_OF) -> Demo:
     pecs, documents = _pecs(rng, as_of, sessions)
     attendance = _attendance(rng, as_of, sessions)
     _add_evidence(random.Random(f"evidence-{seed}"), sessions, attendance)
+    _bpf_statuses(random.Random(f"bpf-{seed}"), sessions)
     declared = _completions(rng, as_of, sessions)
     invoices = _trainer_invoices(rng, as_of, sessions, declared)
     tables = {

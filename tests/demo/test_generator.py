@@ -22,12 +22,12 @@ CONTRACT_COLUMNS = {  # docs/platform-export.md, written out again on purpose
     "clients.csv": "client_ref name siret address postcode city idcc headcount contact_name "
                    "contact_email opco",
     "programmes.csv": "programme_ref title objectives content prerequisites audience methods "
-                      "evaluation accessibility duration_hours",
+                      "evaluation accessibility duration_hours objective nsf_code",
     "sessions.csv": "session_ref programme_ref trainer_ref client_ref start_date end_date "
                     "hours_per_trainee modality location price_ht trainer_fee_ht funding "
                     "validated_at cancelled_at",
     "slots.csv": "session_ref date start end",
-    "trainees.csv": "session_ref trainee_ref first_name last_name email job_title",
+    "trainees.csv": "session_ref trainee_ref first_name last_name email job_title bpf_status",
     "pecs.csv": "pec_ref session_ref opco dossier_number client_siret title start_date end_date "
                 "hours amount_granted_ht subrogation trainees received_at document",
     "attendance.csv": "session_ref trainee_ref date half_day status minutes trainee_signed_at "
