@@ -607,3 +607,44 @@ class SelfBilledInvoice(Base):
     pdf_path: Mapped[str | None] = mapped_column(Text)
     sha256: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class AccountingPeriod(Base):
+    """A closing of the books: every entry dated up to `closed_through` is final (its lines are in
+    `journal_lines`, numbered); a later change is a correction in the open period."""
+
+    __tablename__ = "accounting_periods"
+    __table_args__ = (UniqueConstraint("closed_through"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    closed_through: Mapped[date] = mapped_column(Date)
+    closed_on: Mapped[date] = mapped_column(Date)  # the business date of the closing (ValidDate)
+    closed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    closed_by: Mapped[str] = mapped_column(String(120))
+    entries: Mapped[int] = mapped_column(Integer)
+
+
+class JournalLine(Base):
+    """A line of an entry of a closed period, as the FEC shows it: never changed."""
+
+    __tablename__ = "journal_lines"
+    __table_args__ = (UniqueConstraint("journal", "year", "number", "line"),
+                      Index("ix_journal_lines_event", "event"))
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    period_id: Mapped[int] = mapped_column(ForeignKey("accounting_periods.id"), index=True)
+    journal: Mapped[str] = mapped_column(String(8))
+    year: Mapped[int] = mapped_column(Integer)
+    number: Mapped[str] = mapped_column(String(20))  # EcritureNum
+    line: Mapped[int] = mapped_column(Integer)
+    event: Mapped[str] = mapped_column(String(200))  # invoice:FA-…, bank:<line id>, purchase:…
+    entry_date: Mapped[date] = mapped_column(Date)
+    piece_ref: Mapped[str] = mapped_column(String(200))
+    piece_date: Mapped[date] = mapped_column(Date)
+    label: Mapped[str] = mapped_column(String(200))
+    account: Mapped[str] = mapped_column(String(20))
+    account_label: Mapped[str] = mapped_column(String(200))
+    aux: Mapped[str] = mapped_column(String(80))
+    aux_label: Mapped[str] = mapped_column(String(200))
+    key: Mapped[str] = mapped_column(String(120))  # the document it settles (lettering)
+    debit: Mapped[Decimal] = mapped_column(Money)
+    credit: Mapped[Decimal] = mapped_column(Money)
+    valid_date: Mapped[date] = mapped_column(Date)
