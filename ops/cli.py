@@ -11,9 +11,12 @@
     backoffice pay-trainers [--as-of D]   track transfers, decide payouts, write the SEPA file
     backoffice audit-pack (--session S | --dossier N)  the audit zip of a session or OPCO dossier
     backoffice report --out DIR           CSV snapshots of the state
+    backoffice bpf --year YYYY [--out DIR] the BPF draft of a year: CSV per cadre, missing data, PDF
+    backoffice fec --year YYYY [--out DIR] the FEC (fichier des écritures comptables) of a year
+    backoffice close-period --through D   close the books up to a past day, included (final)
     backoffice migrate                    upgrade the database schema (every command does it too)
 
-`report`, `migrate` and `import-invoices` run no flow: they call their use case without Prefect.
+`report`, `bpf`, `fec`, `migrate` and `import-invoices` run no flow: they call their use case without Prefect.
 The flows run on the configured Prefect API (PREFECT_API_URL), else on the server `make ui`
 started when it runs, else on a temporary server Prefect starts for the command (5 to 15 s):
 ops/local_prefect.py, docs/performance.md.
@@ -33,7 +36,7 @@ from backoffice.dates import DateFormatError, parse_date
 
 # Commands that run no flow: they call their use case directly, without importing Prefect
 # (no temporary server, no second of import).
-WITHOUT_PREFECT = frozenset({"report", "migrate", "import-invoices"})
+WITHOUT_PREFECT = frozenset({"report", "bpf", "fec", "migrate", "import-invoices"})
 
 
 def _prepare_prefect() -> None:
@@ -104,6 +107,18 @@ def _parser() -> argparse.ArgumentParser:
     legacy.add_argument("csv", type=Path)
     report = commands.add_parser("report", help="write CSV snapshots of the state")
     report.add_argument("--out", type=Path, required=True)
+    draft = commands.add_parser("bpf", help="write the BPF draft of a year (Cerfa 10443)")
+    draft.add_argument("--year", type=int, required=True, help="the calendar year, e.g. 2026")
+    draft.add_argument("--out", type=Path, default=None,
+                       help="the folder to write to (default: bpf/<year>/ in the output folder)")
+    books = commands.add_parser("fec", help="write the FEC of a year (fichier des écritures "
+                                "comptables)")
+    books.add_argument("--year", type=int, required=True, help="the calendar year, e.g. 2026")
+    books.add_argument("--out", type=Path, default=None,
+                       help="the folder to write to (default: fec/ in the output folder)")
+    closing = commands.add_parser("close-period", help="close the books up to a past day")
+    closing.add_argument("--through", type=_business_date, required=True,
+                         help="last day of the period to close, YYYY-MM-DD (included)")
     commands.add_parser("migrate", help="upgrade the database schema to the latest migration")
     demo = commands.add_parser("demo", help="run the pipeline on generated demo data")
     demo.add_argument("--seed", type=int, default=2026)
@@ -138,6 +153,10 @@ def main(argv: list[str] | None = None) -> int:
         from flows.payouts import pay_trainers
 
         return _finished(pay_trainers(as_of=args.as_of, return_state=True), print_summary)
+    if args.command == "close-period":
+        from flows.accounting import close_books
+
+        return _finished(close_books(through=args.through, return_state=True), print)
     if args.command == "audit-pack":
         from flows.audit_pack import audit_pack
 
@@ -152,8 +171,12 @@ def _without_flow(args: argparse.Namespace) -> int:
     """The commands that run no flow: their use case, directly, without Prefect."""
     if args.command == "report":
         return _report(args.out)
+    if args.command == "bpf":
+        return _bpf(args.year, args.out)
     if args.command == "import-invoices":
         return _import_invoices(args.csv)
+    if args.command == "fec":
+        return _fec(args.year, args.out)
     from adapters.settings import get_settings
 
     _engine()
@@ -242,11 +265,46 @@ def _import_invoices(path: Path) -> int:
     return 1 if errors else 0
 
 
+def _fec(year: int, out: Path | None) -> int:
+    """The FEC of a year, checked against the format's rules before it is written."""
+    from adapters import clock
+    from adapters.settings import get_settings
+    from backoffice.dates import business_date
+    from services.accounting import AccountingError, write_fec
+
+    settings = get_settings()
+    try:
+        written = write_fec(_engine(), year=year, out_dir=out or settings.output_dir / "fec",
+                            siren=settings.marketplace.siret[:9],
+                            as_of=business_date(clock.now()))
+    except AccountingError as error:
+        print(f"ERREUR {error}", file=sys.stderr)
+        return 1
+    print(f"{written.path} : {written.entries} écritures, {written.lines} lignes, total débit = "
+          f"total crédit = {written.debit} €")
+    return 0
+
+
 def _report(out: Path) -> int:
     from services.reports import write_report
 
     for path in write_report(_engine(), out):
         print(path)
+    return 0
+
+
+def _bpf(year: int, out: Path | None) -> int:
+    """The BPF draft of `year` (docs/bpf.md): its files, then the sessions whose data is missing."""
+    from adapters.settings import get_settings
+    from services.bpf import write_bpf
+
+    draft, paths = write_bpf(_engine(), year, out or get_settings().output_dir / "bpf" / str(year))
+    for path in paths:
+        print(path)
+    print(f"BPF {year} (brouillon) : produits {draft.products_ht} € HT ; "
+          f"{draft.total('F-1', 'stagiaires')} stagiaire(s), {draft.trainee_hours} h")
+    for missing in draft.incomplete:
+        print(f"MANQUE session {missing.session_ref} : {missing.text}")
     return 0
 
 
