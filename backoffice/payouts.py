@@ -188,6 +188,12 @@ def trainer_problems(trainer: TrainerFacts, nda_policy: NdaPolicy) -> tuple[list
     return problems, warnings
 
 
+def invoice_matches_fee(amount_ht: Decimal, vat: Decimal, fee_ht: Decimal, vat_regime: str) -> bool:
+    """A trainer's invoice is accepted when it charges the session's fee and the VAT of the
+    trainer's regime; any other goes to review (and, in the books, is not a charge)."""
+    return amount_ht == fee_ht and vat == vat_on(fee_ht, vat_regime)
+
+
 def _trainer_invoice(facts: SessionPayoutFacts) -> tuple[str | None, str | None, str | None]:
     """(invoice number, problem, what is awaited): the deposited invoice must match the fee."""
     if facts.trainer.self_billing:
@@ -196,7 +202,8 @@ def _trainer_invoice(facts: SessionPayoutFacts) -> tuple[str | None, str | None,
         return None, None, "facture du formateur attendue (pas de mandat d'autofacturation)"
     expected_vat = vat_on(facts.fee_ht, facts.trainer.vat_regime)
     for invoice in facts.trainer_invoices:
-        if invoice.amount_ht == facts.fee_ht and invoice.vat == expected_vat:
+        if invoice_matches_fee(invoice.amount_ht, invoice.vat, facts.fee_ht,
+                               facts.trainer.vat_regime):
             return invoice.number, None, None
     latest = facts.trainer_invoices[-1]
     return None, (f"facture du formateur {latest.number} : {latest.amount_ht} € HT + "

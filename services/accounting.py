@@ -33,6 +33,7 @@ from adapters.models import (
     LegacyInvoice,
     Payout,
     SelfBilledInvoice,
+    Session,
     Trainer,
     TrainerInvoice,
 )
@@ -61,6 +62,7 @@ from backoffice.accounting import (
 )
 from backoffice.dates import business_date
 from backoffice.fec import ENCODING, check_fec, fec_rows, fec_text, file_name
+from backoffice.payouts import invoice_matches_fee
 
 CHART_FILE = DATA / "accounts.csv"
 BOOKS_LOCK = "BOOKS"  # the number-series row a closing locks
@@ -134,31 +136,42 @@ def sales_lines(db: OrmSession) -> Any:
                       _postings(docs[is_note], "credit_note", "customers")], ignore_index=True)
 
 
-def purchase_lines(db: OrmSession) -> Any:
-    """The purchases journal: each trainer's invoice a payout pays (received, or self-billed in
-    the trainer's name), once: 604 HT and 44566 VAT against the trainer's 401 account."""
-    payouts = _frame(db, select(Payout.trainer_ref, Payout.trainer_invoice, Payout.self_billed,
-                                Payout.session_ref).order_by(Payout.id),
-                     ["trainer_ref", "number", "self_billed", "session_ref"])
-    payouts = payouts.drop_duplicates(["trainer_ref", "number"])
+def trainer_invoices(db: OrmSession) -> Any:
+    """The trainers' invoices the marketplace owes: each received invoice that charges its
+    session's fee (backoffice.payouts.invoice_matches_fee; another waits in review and is no
+    charge) on the day it was received (Paris), and each invoice self-billed in a trainer's name
+    on its issue date, paid yet or not. Columns: trainer_ref, number, session_ref, day, ht, vat,
+    ttc (Decimal), self_billed. One source for the purchases journal and the BPF's cadre D."""
     received = _frame(db, select(TrainerInvoice.trainer_ref, TrainerInvoice.number,
-                                 TrainerInvoice.received_at, TrainerInvoice.amount_ht,
-                                 TrainerInvoice.vat, TrainerInvoice.amount_ttc),
-                      ["trainer_ref", "number", "received_at", "ht", "vat", "ttc"])
-    received["day"] = received["received_at"].map(business_date)
+                                 TrainerInvoice.session_ref, TrainerInvoice.received_at,
+                                 TrainerInvoice.amount_ht, TrainerInvoice.vat,
+                                 TrainerInvoice.amount_ttc, Session.trainer_fee_ht,
+                                 Trainer.vat_regime)
+                      .join(Session, Session.session_ref == TrainerInvoice.session_ref)
+                      .join(Trainer, Trainer.trainer_ref == TrainerInvoice.trainer_ref),
+                      ["trainer_ref", "number", "session_ref", "received_at", "ht", "vat", "ttc",
+                       "fee_ht", "vat_regime"])
+    accepted = [invoice_matches_fee(*row) for row in
+                received[["ht", "vat", "fee_ht", "vat_regime"]].itertuples(index=False)]
+    received = received[pd.Series(accepted, index=received.index, dtype=bool)]
+    received = received.assign(day=received["received_at"].map(business_date), self_billed=False)
     self_billed = _frame(db, select(SelfBilledInvoice.trainer_ref, SelfBilledInvoice.number,
-                                    SelfBilledInvoice.issue_date, SelfBilledInvoice.amount_ht,
-                                    SelfBilledInvoice.vat, SelfBilledInvoice.amount_ttc),
-                         ["trainer_ref", "number", "day", "ht", "vat", "ttc"])
-    trainers = _trainers(db)
-    docs = pd.concat([
-        payouts[payouts["self_billed"] == False].merge(  # noqa: E712 (a column, not a bool)
-            received.drop(columns="received_at"), on=["trainer_ref", "number"]),
-        payouts[payouts["self_billed"] == True].merge(  # noqa: E712
-            self_billed, on=["trainer_ref", "number"])], ignore_index=True)
+                                    SelfBilledInvoice.session_ref, SelfBilledInvoice.issue_date,
+                                    SelfBilledInvoice.amount_ht, SelfBilledInvoice.vat,
+                                    SelfBilledInvoice.amount_ttc),
+                         ["trainer_ref", "number", "session_ref", "day", "ht", "vat", "ttc"])
+    self_billed["self_billed"] = True
+    columns = ["trainer_ref", "number", "session_ref", "day", "ht", "vat", "ttc", "self_billed"]
+    return pd.concat([received[columns], self_billed[columns]], ignore_index=True)
+
+
+def purchase_lines(db: OrmSession) -> Any:
+    """The purchases journal: each trainer's invoice owed (`trainer_invoices`), a charge of the
+    day it was received or self-billed: 604 HT and 44566 VAT against the trainer's 401."""
+    docs = trainer_invoices(db)
     if docs.empty:
         return pd.DataFrame(columns=LINE_COLUMNS)
-    docs = _in_cents(docs.merge(trainers, on="trainer_ref", how="left"), "ht", "vat", "ttc")
+    docs = _in_cents(docs.merge(_trainers(db), on="trainer_ref", how="left"), "ht", "vat", "ttc")
     kind = docs["self_billed"].map({True: "Autofacture ", False: "Facture formateur "})
     docs = docs.assign(
         journal=PURCHASES, event="purchase:" + docs["trainer_ref"] + ":" + docs["number"],

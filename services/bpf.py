@@ -28,11 +28,12 @@ import pandas as pd  # type: ignore[import-untyped]
 from sqlalchemy import Engine, select
 
 from adapters.database import unit_of_work
-from adapters.models import Invoice, Programme, SelfBilledInvoice, Trainee, TrainerInvoice
+from adapters.models import Invoice, Programme, Trainee
 from adapters.pdf import html_to_pdf, render_html
 from backoffice import bpf
-from backoffice.dates import business_date, format_date_fr
+from backoffice.dates import format_date_fr
 from backoffice.money import ZERO
+from services.accounting import trainer_invoices
 from services.documents import load_document_facts
 
 CENT = Decimal("0.01")
@@ -116,19 +117,13 @@ def build_bpf(engine: Engine, year: int) -> BpfDraft:
             select(Invoice.number, Invoice.kind, Invoice.funder_kind, Invoice.total_ht)
             .where(Invoice.issue_date >= first, Invoice.issue_date <= last)).all(),
             columns=["number", "kind", "funder_kind", "total_ht"])
-        received = pd.DataFrame(db.execute(
-            select(TrainerInvoice.number, TrainerInvoice.amount_ht, TrainerInvoice.received_at)
-        ).all(), columns=["number", "amount_ht", "received_at"])
-        self_billed = pd.DataFrame(db.execute(
-            select(SelfBilledInvoice.number, SelfBilledInvoice.amount_ht)
-            .where(SelfBilledInvoice.issue_date >= first, SelfBilledInvoice.issue_date <= last)
-        ).all(), columns=["number", "amount_ht"])
+        owed = trainer_invoices(db)  # the purchases journal's, one source
         trainees = _trainee_frame(db, year)
-    received = received[received["received_at"].map(
-        lambda moment: bpf.in_year(business_date(moment), year)).astype(bool)]
+    fees = owed[owed["day"].map(lambda day: bpf.in_year(day, year)).astype(bool)]
+    fees = fees.rename(columns={"ht": "amount_ht"})
     sections = {
         "C": _products(invoices),
-        "D": _charges(pd.concat([received[["number", "amount_ht"]], self_billed])),
+        "D": _charges(fees),
         "E": _people(trainees),
         "F-1": _by_line(trainees, "bpf_status", "F-1", bpf.F1_LINES, bpf.F1_TOTAL),
         "F-2": _zero("F-2", "Formations confiées par votre organisme à un autre organisme de "
@@ -143,7 +138,7 @@ def build_bpf(engine: Engine, year: int) -> BpfDraft:
         year, sections, incomplete=_incomplete(counted),
         distance=bool(counted["modality"].isin(bpf.DISTANCE_MODALITIES).any()),
         sources={"factures et avoirs": len(invoices),
-                 "factures de formateurs": len(received) + len(self_billed),
+                 "factures de formateurs": len(fees),
                  "stagiaires": len(counted), "sessions": counted["session_ref"].nunique()})
 
 

@@ -24,6 +24,7 @@ from services.accounting import (
     fec_entries,
     write_fec,
 )
+from services.bpf import build_bpf
 from services.payments import decide_payment
 from tests.accounting.demo_ledger import build_demo_ledger
 from tests.conftest import DATABASES, clear_tables, database_engine
@@ -127,6 +128,24 @@ def test_the_trainers_paid_are_settled_and_lettered(demo):
 # --- closing ---------------------------------------------------------------------------------------
 
 NOW = datetime(2026, 12, 3, 9, 0, tzinfo=UTC)
+
+
+def test_the_bpf_products_and_fees_are_the_journals_revenue_and_sub_contracting(demo):
+    """Cadre C's total is the sales journal's revenue (706, credits net of debits) and cadre D's
+    fees of external trainers the purchases journal's sub-contracting (604): the BPF and the
+    books read one ledger."""
+    engine, _, entries = demo
+    draft = build_bpf(engine, 2026)
+
+    def net(journal_code, account):
+        return sum(line.amount for entry in journal(entries, journal_code)
+                   for line in entry.lines if line.account == account)
+
+    revenue = -net("VT", "706")
+    assert revenue > 0
+    assert cents(draft.products_ht) == revenue
+    fees = next(row["montant_ht"] for row in draft.sections["D"] if row["ligne"] == "dont 2")
+    assert cents(fees) == net("HA", "604") > 0
 
 
 def test_a_closed_period_never_changes_a_later_decision_is_a_correction(engine, tmp_path):

@@ -45,8 +45,10 @@ S-003,T-9,Paul,Martin,,,salarie
     ) + "S-001,T-2,2026-12-07,am,present,\n" + "".join(
         f"S-003,T-9,{d},{h},present,\n" for d in ("2026-12-30", "2027-01-04") for h in ("am", "pm")),
     "trainer_invoices_csv": SMALL_EXPORT["trainer_invoices.csv"] + (
-        # received on 1 January 2027 in Paris: next year's charge
-        "S-001,TR-01,F-2027-001,300.00,0.00,300.00,2026-12-31T23:30:00Z\n"),
+        # received on 1 January 2027 in Paris: next year's charge; the second charges another
+        # amount than the session's fee: it waits in review, no charge (as in the books)
+        "S-001,TR-01,F-2027-001,1500.00,0.00,1500.00,2026-12-31T23:30:00Z\n"
+        "S-001,TR-01,F-2027-002,300.00,0.00,300.00,2027-01-02T09:00:00Z\n"),
 }
 
 
@@ -129,7 +131,7 @@ def test_the_next_year_gets_the_rest(engine, tmp_path):
     draft = build_bpf(engine, 2027)
 
     assert lines(draft, "C", "montant_ht")["1"] == (Decimal("450.00"),)  # FA-4 less AV-2
-    assert lines(draft, "D", "montant_ht")["dont 2"] == (Decimal("300.00"),)
+    assert lines(draft, "D", "montant_ht")["dont 2"] == (Decimal("1500.00"),)
     assert lines(draft, "F-1", "stagiaires", "heures")["Total"] == (1, Decimal("7.00"))
     assert lines(draft, "E", "personnes", "heures")["2"] == (1, Decimal("7.00"))
     assert not draft.distance
