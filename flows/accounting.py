@@ -8,6 +8,7 @@ from typing import Annotated
 from pydantic import Field
 
 from backoffice.dates import format_date_fr
+from backoffice.money import format_eur
 from flows.parameters import BusinessDate, refused, titled
 from services.accounting import AccountingError
 from tasks import context
@@ -36,7 +37,7 @@ def fec(year: Year = titled("Exercice (année civile)")) -> str:
     summary.lines.append(f"`{written.path}` : {written.entries} écritures, {written.lines} lignes "
                          f"(" + ", ".join(f"{journal} {count}" for journal, count
                                           in sorted(written.per_journal.items())) + ")")
-    summary.lines.append(f"Total débit = total crédit = {written.debit} €")
+    summary.lines.append(f"Total débit = total crédit = {format_eur(written.debit)}")
     if written.closed_through is None or written.closed_through < date(year, 12, 31):
         summary.lines.append("Exercice non clos : fichier provisoire (voir `close-period`)")
     return finish_run("fec-summary", summary, day, result=str(written.path))

@@ -7,6 +7,8 @@ from typing import Annotated
 from pydantic import Field
 
 from backoffice.bpf import DRAFT_MARK
+from backoffice.dates import format_hours
+from backoffice.money import format_eur
 from flows.parameters import titled
 from tasks import context
 from tasks.alerts import operator_flow
@@ -29,8 +31,8 @@ def bpf(year: Year = titled("Année (exercice du 1er janvier au 31 décembre)"))
     draft, paths = write_bpf_draft(year)
     summary = RunSummary(f"BPF {year} (brouillon)")
     summary.lines.append(f"{DRAFT_MARK}.")
-    summary.lines.append(f"Produits (cadre C, HT) : {draft.products_ht} € ; stagiaires (F-1) : "
-                         f"{draft.total('F-1', 'stagiaires')}, {draft.trainee_hours} h")
+    summary.lines.append(f"Produits (cadre C, HT) : {format_eur(draft.products_ht)} ; stagiaires (F-1) : "
+                         f"{draft.total('F-1', 'stagiaires')}, {format_hours(draft.trainee_hours)}")
     summary.lines += [f"`{path}`" for path in paths]
     summary.needs_human += [f"BPF {year} : session {m.session_ref} : il manque {m.text}"
                             for m in draft.incomplete]

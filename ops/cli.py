@@ -270,6 +270,7 @@ def _fec(year: int, out: Path | None) -> int:
     from adapters import clock
     from adapters.settings import get_settings
     from backoffice.dates import business_date
+    from backoffice.money import format_eur
     from services.accounting import AccountingError, write_fec
 
     settings = get_settings()
@@ -281,7 +282,7 @@ def _fec(year: int, out: Path | None) -> int:
         print(f"ERREUR {error}", file=sys.stderr)
         return 1
     print(f"{written.path} : {written.entries} écritures, {written.lines} lignes, total débit = "
-          f"total crédit = {written.debit} €")
+          f"total crédit = {format_eur(written.debit)}")
     return 0
 
 
@@ -296,13 +297,15 @@ def _report(out: Path) -> int:
 def _bpf(year: int, out: Path | None) -> int:
     """The BPF draft of `year` (docs/bpf.md): its files, then the sessions whose data is missing."""
     from adapters.settings import get_settings
+    from backoffice.dates import format_hours
+    from backoffice.money import format_eur
     from services.bpf import write_bpf
 
     draft, paths = write_bpf(_engine(), year, out or get_settings().output_dir / "bpf" / str(year))
     for path in paths:
         print(path)
-    print(f"BPF {year} (brouillon) : produits {draft.products_ht} € HT ; "
-          f"{draft.total('F-1', 'stagiaires')} stagiaire(s), {draft.trainee_hours} h")
+    print(f"BPF {year} (brouillon) : produits {format_eur(draft.products_ht)} HT ; "
+          f"{draft.total('F-1', 'stagiaires')} stagiaire(s), {format_hours(draft.trainee_hours)}")
     for missing in draft.incomplete:
         print(f"MANQUE session {missing.session_ref} : {missing.text}")
     return 0

@@ -16,7 +16,7 @@ def test_the_command_writes_the_draft_without_prefect(data_dirs, capsys):
         "cadre-F-2.csv", "cadre-F-3.csv", "cadre-F-4.csv", "cadre-G.csv",
         "sessions_incomplete.csv"]
     out = capsys.readouterr().out
-    assert "BPF 2026 (brouillon) : produits 0.00 € HT ; 0 stagiaire(s), 0.00 h" in out
+    assert "BPF 2026 (brouillon) : produits 0,00\xa0€ HT ; 0 stagiaire(s), 0 h" in out
 
 
 def test_out_chooses_the_folder(data_dirs, tmp_path):
