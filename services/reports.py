@@ -2,7 +2,8 @@
 
 UTF-8, comma, one header row, rows sorted by their reference, so two snapshots can be diffed.
 The columns of every file are documented in docs/reports.md. The aged receivables are as of a
-business date (`as_of`); the nightly's summary shows them too (`aged_receivables`).
+business date (`as_of`), aggregated by services/receivables.py; the nightly's summary shows them
+too (`aged_receivables`).
 """
 
 from __future__ import annotations
@@ -26,7 +27,6 @@ from adapters.models import (
     DocumentSet,
     Effect,
     Invoice,
-    InvoiceDeposit,
     Payout,
     Pec,
     PecState,
@@ -37,20 +37,13 @@ from adapters.models import (
     StatementFile,
     Trainee,
 )
+from backoffice.accounting import euros
 from backoffice.dates import PARIS, business_date
 from backoffice.masking import mask_iban
-from backoffice.money import ZERO
 from backoffice.outcomes import ReceivablesAged
-from backoffice.receivables import (
-    DSO_PERIOD_DAYS,
-    Sale,
-    aged_balances,
-    credited_totals,
-    open_amount,
-    receivable,
-    to_chase,
-)
+from backoffice.receivables import DSO_PERIOD_DAYS
 from backoffice.sessions import session_status
+from services.receivables import aged, open_amounts, read_invoices
 
 SESSION_COLUMNS = ("session_ref", "status", "programme_ref", "title", "client_ref", "client_name",
                    "trainer_ref", "start_date", "end_date", "hours_per_trainee", "trainees",
@@ -103,7 +96,7 @@ def write_report(engine: Engine, out_dir: Path, as_of: date | None = None) -> li
             "statement_lines.csv": (STATEMENT_LINE_COLUMNS, _statement_line_rows(db)),
             "allocations.csv": (ALLOCATION_COLUMNS, _allocation_rows(db)),
             "payouts.csv": (PAYOUT_COLUMNS, _payout_rows(db)),
-            "receivables.csv": (RECEIVABLE_COLUMNS, _receivable_rows(_aged(db, as_of))),
+            "receivables.csv": (RECEIVABLE_COLUMNS, _receivable_rows(aged(db, as_of))),
             "review_queue.csv": (REVIEW_COLUMNS, _review_rows(db)),
         }
     return [_write_csv(out_dir / name, columns, rows) for name, (columns, rows) in files.items()]
@@ -172,13 +165,11 @@ def _email_rows(db: Any) -> list[dict[str, Any]]:
 
 
 def _invoice_rows(db: Any) -> list[dict[str, Any]]:
-    invoices = list(db.scalars(select(Invoice).order_by(Invoice.number)))
-    credited = credited_totals((i.credit_note_of, i.total_ttc) for i in invoices
-                               if i.kind == "credit_note")
+    invoices = open_amounts(read_invoices(db))
+    residuals = dict(zip(invoices["number"], invoices["open"], strict=True))  # in cents
     rows = []
-    for i in invoices:
-        residual = (open_amount(i.total_ttc, i.paid_amount, credited.get(i.number, ZERO))
-                    if i.kind == "invoice" else None)
+    for i in db.scalars(select(Invoice).order_by(Invoice.number)):
+        residual = euros(int(residuals[i.number])) if i.kind == "invoice" else None
         rows.append({"number": i.number, "kind": i.kind, "session_ref": i.session_ref,
                      "funder": i.funder_name, "funder_kind": i.funder_kind,
                      "funder_ref": i.funder_ref, "invoice_key": i.invoice_key,
@@ -243,39 +234,18 @@ def _payout_rows(db: Any) -> list[dict[str, Any]]:
 
 
 def aged_receivables(engine: Engine, *, as_of: date) -> ReceivablesAged:
-    """What the funders owe as of the business date, by age, and what to chase first."""
+    """What the funders owe as of the business date, by age, and what to chase first
+    (services/receivables.py)."""
     with unit_of_work(engine) as db:
-        return _aged(db, as_of)
+        return aged(db, as_of)
 
 
-def _aged(db: Any, as_of: date) -> ReceivablesAged:
-    """The invoices issued by `as_of`, with their payments and credit notes as they stand, aged
-    from their due (or dunning) date; the net sales of the DSO period, per funder."""
-    rows = db.execute(select(
-        Invoice.number, Invoice.kind, Invoice.funder_kind, Invoice.funder_ref,
-        Invoice.funder_name, Invoice.issue_date, Invoice.due_date, Invoice.total_ttc,
-        Invoice.paid_amount, Invoice.credit_note_of).order_by(Invoice.number)).all()
-    credited = credited_totals((r.credit_note_of, r.total_ttc) for r in rows
-                               if r.kind == "credit_note")
-    deposits = dict(db.execute(select(InvoiceDeposit.number, InvoiceDeposit.deposited_on)).all())
-    owed = [invoice for r in rows if r.kind == "invoice" and r.issue_date <= as_of
-            if (invoice := receivable(
-                number=r.number, funder_kind=r.funder_kind, funder_ref=r.funder_ref,
-                funder_name=r.funder_name, issue_date=r.issue_date, due_date=r.due_date,
-                deposit_awaited=r.number in deposits, deposited_on=deposits.get(r.number),
-                total=r.total_ttc, paid=r.paid_amount, credited=credited.get(r.number, ZERO),
-                as_of=as_of)) is not None]
-    sales = [Sale(r.funder_kind, r.funder_ref, r.issue_date,
-                  r.total_ttc if r.kind == "invoice" else -r.total_ttc) for r in rows]
-    return ReceivablesAged(as_of, tuple(aged_balances(owed, sales, as_of)),
-                           tuple(to_chase(owed)))
-
-
-def _receivable_rows(aged: ReceivablesAged) -> list[dict[str, Any]]:
+def _receivable_rows(receivables: ReceivablesAged) -> list[dict[str, Any]]:
     rows = []
-    for b in aged.balances:
+    for b in receivables.balances:
         rows.append({"funder_kind": b.funder_kind, "funder_ref": b.funder_ref,
-                     "funder": b.funder_name, "as_of": aged.as_of, "invoices": b.invoices,
+                     "funder": b.funder_name, "as_of": receivables.as_of,
+                     "invoices": b.invoices,
                      **dict(zip(AGE_COLUMNS, b.buckets, strict=True)),
                      "open": b.open, "overdue": b.overdue,
                      "oldest_days_late": b.oldest_days_late,

@@ -205,7 +205,7 @@ def _payment_cap(late: TrainerInvoiceNearPaymentCap) -> str:
 def add_receivables(summary: RunSummary, aged: ReceivablesAged) -> None:
     """The aged receivables: one line (what is owed, what of it is overdue), one table row per
     funder by age with the OPCOs' DSO (table « receivables »), and what to chase first: the
-    largest overdue amounts, oldest first (backoffice/receivables.py: `to_chase`)."""
+    largest overdue amounts, oldest first (services/receivables.py: `age_receivables`)."""
     summary.lines.append(
         f"Créances au {format_date_fr(aged.as_of)} : {format_eur(aged.open)} dus par "
         f"{len(aged.balances)} financeur(s), dont {format_eur(aged.overdue)} échus "

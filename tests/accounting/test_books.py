@@ -15,7 +15,6 @@ from adapters.database import unit_of_work
 from adapters.models import Allocation, AuditEntry, BankLine, Invoice, Payout
 from backoffice.accounting import cents
 from backoffice.fec import COLUMNS, check_fec
-from backoffice.receivables import credited_totals, open_amount
 from services.accounting import (
     AccountingError,
     account_balances,
@@ -26,6 +25,7 @@ from services.accounting import (
 )
 from services.bpf import build_bpf
 from services.payments import decide_payment
+from services.receivables import open_amounts, read_invoices
 from tests.accounting.demo_ledger import build_demo_ledger
 from tests.conftest import DATABASES, clear_tables, database_engine
 
@@ -98,15 +98,12 @@ def test_the_bank_journal_is_the_statement_lines(demo):
 def test_the_customers_balances_are_the_invoices_residuals(demo):
     engine, _, entries = demo
     with unit_of_work(engine) as db:
-        invoices = list(db.scalars(select(Invoice)))
+        invoices = open_amounts(read_invoices(db))  # the residuals of invoices.csv, in cents
         applied = sum(1 for _ in db.scalars(select(Allocation).where(
             Allocation.state == "applied")))
-    credited = credited_totals((i.credit_note_of, i.total_ttc) for i in invoices
-                               if i.kind == "credit_note")
     balances = account_balances(entries, "411")
-    residuals = {i.number: cents(open_amount(i.total_ttc, i.paid_amount,
-                                             credited.get(i.number, Decimal(0))))
-                 for i in invoices if i.kind == "invoice"}
+    residuals = {number: int(amount) for number, amount in zip(invoices["number"],
+                                                               invoices["open"], strict=True)}
     assert applied > 0 and any(value == 0 for value in residuals.values())
     assert {key: amount for (_, key), amount in balances.items()} == residuals
 
