@@ -79,6 +79,31 @@ def pytest_configure(config: pytest.Config) -> None:
                    "each of FAKED_TODAYS (tests/conftest.py), and must pass on each")
 
 
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
+    """`-n logical` (pyproject.toml's addopts): the suite, or a folder, runs on pytest-xdist
+    workers, one more than the CPUs: a worker spends about a third of its time waiting
+    (PostgreSQL, the Prefect server, the processes of the race tests, their start barriers),
+    and the extra one keeps the CPUs busy meanwhile (measured: docs/performance.md). A run of
+    named files or tests stays in one process, where starting workers would cost more than it
+    saves. An explicit `-n N` is obeyed as given."""
+    if config.args and all(Path(arg.split("::")[0]).is_file() for arg in config.args):
+        return 0
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return (cpus or 1) + 1
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under pytest-xdist, the test files are handed out whole, one at a time to a worker about
+    to run out (`--dist loadscope`), in collection order: put first the files with the longest
+    tests, the real Prefect server's (marker `server`) then the flows' under the harness
+    (`prefect`), so that they run side by side from the start and the many short files fill in
+    at the end, instead of one long test starting last. One process keeps the file order."""
+    if not hasattr(config, "workerinput"):
+        return
+    items.sort(key=lambda item: 0 if item.get_closest_marker("server")
+               else 1 if item.get_closest_marker("prefect") else 2)  # stable: same order on each
+
+
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if metafunc.definition.get_closest_marker("any_date"):
         metafunc.fixturenames.append("wall_clock")

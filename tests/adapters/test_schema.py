@@ -3,6 +3,7 @@ to repeat and to run from two processes at once."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
@@ -50,18 +51,21 @@ def upgrade_together(url: str, processes: int) -> list[int]:
 
 
 def test_processes_upgrading_a_fresh_postgresql_schema_at_once():
+    # its own schema: two test processes at once (pytest-xdist, a developer's and CI's runs)
+    # never drop each other's
+    schema = f"migration_race_{os.getpid()}"
     admin = create_engine(POSTGRES_SERVER_URL)
     with admin.begin() as connection:
-        connection.execute(text("DROP SCHEMA IF EXISTS migration_race CASCADE"))
-        connection.execute(text("CREATE SCHEMA migration_race"))
-    url = POSTGRES_SERVER_URL + "?options=-csearch_path%3Dmigration_race"
+        connection.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        connection.execute(text(f"CREATE SCHEMA {schema}"))
+    url = POSTGRES_SERVER_URL + f"?options=-csearch_path%3D{schema}"
     try:
         assert upgrade_together(url, 3) == [0, 0, 0]
-        tables = inspect(create_engine(url)).get_table_names(schema="migration_race")
+        tables = inspect(create_engine(url)).get_table_names(schema=schema)
         assert {"sessions", "effects", "alembic_version"} <= set(tables)
     finally:
         with admin.begin() as connection:
-            connection.execute(text("DROP SCHEMA migration_race CASCADE"))
+            connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
 
 
 def test_processes_upgrading_a_fresh_sqlite_file_at_once(tmp_path):

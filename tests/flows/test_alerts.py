@@ -11,6 +11,7 @@ from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import LogFilter, LogFilterFlowRunId
 from prefect.logging.handlers import APILogHandler
 
+import flows.ingest
 from adapters.settings import get_settings
 from backoffice.incidents import INCOMPLETE, REFUSED
 from flows.audit_pack import audit_pack
@@ -85,7 +86,10 @@ def test_a_run_without_incident_completes_plainly_and_alerts_nobody(smtp, engine
     assert alerts(smtp) == []
 
 
-def test_a_failed_run_is_told_once_through_the_outbox(smtp, engine, tmp_path):
+def test_a_failed_run_is_told_once_through_the_outbox(smtp, engine, tmp_path, monkeypatch):
+    # the task still tries three times, without its production pauses (2 s then 10 s)
+    monkeypatch.setattr(flows.ingest, "ingest_folder",
+                        flows.ingest.ingest_folder.with_options(retry_delay_seconds=0))
     state = ingest_platform_export(folder=tmp_path / "absent", return_state=True)
 
     assert state.is_failed()
