@@ -173,18 +173,19 @@ def plan_due_documents(engine: Engine, *, as_of: date, now: datetime, marketplac
     blocked: list[DocumentsBlocked | DocumentsTooLate] = []
     with unit_of_work(engine) as db:
         latest = _latest_sets(db)
+        items = _session_items(db)
         for ref, (facts, rows) in sorted(load_document_facts(db, session_refs).items()):
             plans = plan_documents(facts, latest.get(ref, {}))
-            _sync_evidence_item(db, facts, now)
+            _sync_evidence_item(db, facts, now, items)
             missing = missing_for_documents(facts) if plans else []
-            _sync_blocked_item(db, ref, missing, now)
+            _sync_blocked_item(db, ref, missing, now, items)
             if missing:
                 blocked.append(DocumentsBlocked(ref, tuple(missing)))
                 continue
             late = [plan for plan in plans if too_late(plan, facts, as_of)]
             if late:
                 plans = [plan for plan in plans if plan not in late]
-                if _open_late_item(db, facts, late, now):
+                if _open_late_item(db, facts, late, now, items):
                     blocked.append(DocumentsTooLate(ref, tuple(p.kind for p in late),
                                                     facts.start_date))
             for plan in plans:
@@ -387,17 +388,28 @@ def _trainer_email(db: OrmSession, session_ref: str) -> str:
 # --- sessions whose data cannot make a legal document -------------------------------------------
 
 def _open_late_item(db: OrmSession, facts: SessionDocumentFacts, late: list[DocumentPlan],
-                    now: datetime) -> bool:
+                    now: datetime, items: dict[str, str]) -> bool:
     """Open the review item of sets due after the start, once: an operator who resolved it
     (the documents regularised by hand) is not asked again. True when newly opened."""
     key = f"documents-late:{facts.session_ref}"
-    if db.scalar(select(ReviewItem.id).where(ReviewItem.key == key)) is not None:
+    if key in items:
         return False
     return open_item(db, key, kind=ReviewKind.late_documents, subject=facts.session_ref,
                      proposals=[], now=now, reasons=[late_reason(late, facts)])
 
 
-def _sync_evidence_item(db: OrmSession, facts: SessionDocumentFacts, now: datetime) -> None:
+def _session_items(db: OrmSession) -> dict[str, str]:
+    """The status of every evidence, documents and late-documents item, by key, in one query:
+    a night then looks up an item only to open or resolve it, not two or three per session of
+    the whole history."""
+    query = select(ReviewItem.key, ReviewItem.status).where(
+        ReviewItem.key.like("evidence:%") | ReviewItem.key.like("documents:%")
+        | ReviewItem.key.like("documents-late:%"))
+    return {key: status for key, status in db.execute(query)}
+
+
+def _sync_evidence_item(db: OrmSession, facts: SessionDocumentFacts, now: datetime,
+                        items: dict[str, str]) -> None:
     """Half-days declared present without evidence, once the session is over: listed for review
     (they count no hour and are not billed to an OPCO), resolved when the evidence arrives."""
     key = f"evidence:{facts.session_ref}"
@@ -405,15 +417,15 @@ def _sync_evidence_item(db: OrmSession, facts: SessionDocumentFacts, now: dateti
     if missing:
         open_item(db, key, kind=ReviewKind.evidence, subject=facts.session_ref, proposals=[],
                   now=now, reasons=[evidence_reason(missing, facts)])
-    else:
+    elif items.get(key) == "open":
         resolve_item(db, key, "preuves reçues, ou plus aucune demi-journée sans preuve", now)
 
 
 def _sync_blocked_item(db: OrmSession, session_ref: str, missing: list[str],
-                       now: datetime) -> None:
+                       now: datetime, items: dict[str, str]) -> None:
     key = f"documents:{session_ref}"
     if missing:
         open_item(db, key, kind=ReviewKind.documents, subject=session_ref, proposals=[], now=now,
                   reasons=[f"documents légaux impossibles, il manque : {', '.join(missing)}"])
-    else:
+    elif items.get(key) == "open":
         resolve_item(db, key, "données complétées, ou plus aucun document dû", now)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from adapters.database import unit_of_work
 from adapters.models import DocumentFile, DocumentSet, Effect, ReviewItem
@@ -162,3 +162,28 @@ def test_a_value_ending_with_a_full_stop_gets_no_second_one(engine, tmp_path):
                                     session_refs=["S-001"])
     convention = next(job.html for job in planned[0].jobs if job.name == "convention")
     assert "Prérequis : Aucun." in convention and ".." not in convention.replace("...", "")
+
+
+def test_a_night_looks_up_review_items_once_not_twice_per_session(engine, tmp_path):
+    """A night with nothing new reads the review queue once, whatever the number of sessions
+    in the history (it used to look up an evidence and a documents item per session, and the
+    late-documents item of each session that started without its documents)."""
+    prepare(engine, tmp_path, **WITH_ALL_SLOTS)
+    generate(engine, tmp_path / "out")
+    with unit_of_work(engine) as db:
+        sessions = len(list(db.scalars(select(DocumentSet.session_ref).distinct())))
+        assert set(db.scalars(select(ReviewItem.key).where(ReviewItem.status == "open"))) == {
+            "documents-late:S-002"}  # started before its documents: looked up every night
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        planned, _ = plan_due_documents(engine, as_of=AS_OF, now=NOW, marketplace=MARKETPLACE)
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+    assert planned == [] and sessions >= 2
+    assert sum("FROM review_items" in s for s in statements) == 1
