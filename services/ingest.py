@@ -11,7 +11,7 @@ outside the export folder is rejected (a `RowError` naming it), and nothing of i
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal
@@ -134,10 +134,8 @@ def _upsert(db: OrmSession, parsed: ParsedFile, source: str, now: datetime) -> t
     spec = parsed.spec
     model = ENTITY_MODELS[spec.entity]
     columns = parsed.columns
-    existing = {
-        tuple(str(row[c]) for c in spec.key): row
-        for row in (r._asdict() for r in db.execute(select(*(getattr(model, c) for c in columns))))
-    }
+    existing = {tuple(str(row[c]) for c in spec.key): row
+                for row in _stored_rows(db, model, columns, spec.key[0], parsed.records)}
     new_rows: list[dict[str, Any]] = []
     changed_rows: list[dict[str, Any]] = []
     history: list[dict[str, Any]] = []
@@ -163,6 +161,21 @@ def _upsert(db: OrmSession, parsed: ParsedFile, source: str, now: datetime) -> t
     if history:
         db.execute(insert(RowHistory), history)
     return len(new_rows), len(changed_rows)
+
+
+IN_CHUNK = 500  # refs per IN (...) list: well under SQLite's and PostgreSQL's bound parameters
+
+
+def _stored_rows(db: OrmSession, model: Any, columns: Sequence[str], first_key: str,
+                 records: Sequence[Mapping[str, Any]]) -> Iterator[dict[str, Any]]:
+    """The stored rows whose first key column (a ref) is one of the file's: the rows the file
+    may update, never the whole history of the table."""
+    refs = sorted({str(record[first_key]) for record in records})
+    selected = [getattr(model, c) for c in columns]
+    for start in range(0, len(refs), IN_CHUNK):
+        chunk = refs[start:start + IN_CHUNK]
+        for row in db.execute(select(*selected).where(getattr(model, first_key).in_(chunk))):
+            yield row._asdict()
 
 
 def _jsonable(value: Any) -> Any:

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import event, func, select, text
 
 from adapters.models import Base, RowHistory, Session, Slot, Trainer
 from services.ingest import ExportFolderError, IngestResult, ingest_export
@@ -117,3 +117,26 @@ def test_absent_files_bom_extra_columns_and_unknown_files(engine, tmp_path):
 def test_a_folder_that_does_not_exist_is_an_error(engine, tmp_path):
     with pytest.raises(ExportFolderError, match="introuvable"):
         ingest(engine, tmp_path / "nowhere")
+
+
+def test_a_night_reads_only_the_stored_rows_its_files_name(engine, tmp_path):
+    """The upsert compares a file with the stored rows of the refs it holds, not with the whole
+    history of the table (an export holds the live sessions; the database, years of them)."""
+    folder = write_export(tmp_path / "export")
+    ingest(engine, folder)
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, *args):
+        statements.append(" ".join(statement.split()))
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        again = ingest(engine, folder)
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+    assert again.changed == 0
+    reads = [s for s in statements if s.startswith("SELECT") and any(
+        f"FROM {table} " in f"{s} " for table in ("slots", "attendance", "completions", "pecs",
+                                                  "trainer_invoices"))]
+    assert len(reads) == 5 and all(" WHERE " in s and " IN " in s for s in reads), reads
