@@ -29,7 +29,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
-from decimal import Decimal
 
 # --- the chart of accounts --------------------------------------------------------------------
 
@@ -298,15 +297,3 @@ def _late(label: str, day: date) -> str:
 
 def _corrected(label: str) -> str:
     return f"Correction, période close : {label}"[:200]
-
-
-def cents(amount: Decimal) -> int:
-    """Euros to integer cents, exactly (amounts are already to the cent)."""
-    value = amount * 100
-    if value != value.to_integral_value():
-        raise ValueError(f"montant au-delà du centime : {amount}")
-    return int(value)
-
-
-def euros(amount: int) -> Decimal:
-    return Decimal(amount).scaleb(-2)

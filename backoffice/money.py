@@ -189,6 +189,19 @@ def allocate(amount: Decimal, weights: Mapping[K, Decimal]) -> dict[K, Decimal]:
     return {key: quantize(Decimal(share) / 100) for key, share in shares.items()}
 
 
+def cents(amount: Decimal) -> int:
+    """Euros to integer cents, exactly (amounts are already to the cent)."""
+    value = amount * 100
+    if value != value.to_integral_value():
+        raise ValueError(f"montant au-delà du centime : {amount}")
+    return int(value)
+
+
+def euros(amount: int) -> Decimal:
+    """Integer cents back to euros, to the cent ("12.34", "0.00")."""
+    return Decimal(amount).scaleb(-2)
+
+
 def format_eur(amount: Decimal) -> str:
     """French display of an amount: "1 234,56 €" (narrow no-break space between thousands)."""
     value = quantize(amount)

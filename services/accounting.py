@@ -51,10 +51,8 @@ from backoffice.accounting import (
     Entry,
     Line,
     bank_rest_role,
-    cents,
     chart_from_rows,
     corrections,
-    euros,
     legacy_aux,
     lettering,
     number_entries,
@@ -62,6 +60,7 @@ from backoffice.accounting import (
 )
 from backoffice.dates import business_date
 from backoffice.fec import ENCODING, check_fec, fec_rows, fec_text, file_name
+from backoffice.money import cents, euros
 from backoffice.payouts import invoice_matches_fee
 
 CHART_FILE = DATA / "accounts.csv"

@@ -32,7 +32,7 @@ from adapters.models import Invoice, Programme, Trainee
 from adapters.pdf import html_to_pdf, render_html
 from backoffice import bpf
 from backoffice.dates import format_date_fr
-from backoffice.money import ZERO
+from backoffice.money import ZERO, cents, euros
 from services.accounting import trainer_invoices
 from services.documents import load_document_facts
 
@@ -91,12 +91,9 @@ class BpfDraft:
 
 # --- exact units in and out -----------------------------------------------------------------
 
-def _cents(amount: Decimal) -> int:
-    return int((amount * 100).to_integral_exact())
-
-
-def _money(cents: Any) -> Decimal:
-    return (Decimal(int(cents)) / 100).quantize(CENT)
+def _hundredths(hours: Decimal) -> int:
+    """Hours in exact hundredths, to add them up in integer columns."""
+    return int((hours * 100).to_integral_exact())
 
 
 def _hours(hundredths: Any) -> Decimal:
@@ -153,13 +150,13 @@ def _trainee_frame(db: Any, year: int) -> pd.DataFrame:
         if not any(bpf.in_year(slot.day, year) for slot in facts.slots):
             continue
         objective, nsf_code = programmes[extra["programme_ref"]]
-        delivered = _cents(bpf.delivered_hours(facts, year))
+        delivered = _hundredths(bpf.delivered_hours(facts, year))
         for trainee_ref, hours in bpf.hours_in_year(facts, year).items():
             rows.append({
                 "session_ref": ref, "trainee_ref": trainee_ref,
                 "programme_ref": extra["programme_ref"], "trainer_ref": extra["trainer"].trainer_ref,
                 "modality": facts.modality, "bpf_status": statuses.get((ref, trainee_ref)),
-                "objective": objective, "nsf_code": nsf_code, "hours": _cents(hours),
+                "objective": objective, "nsf_code": nsf_code, "hours": _hundredths(hours),
                 "delivered": delivered})
     return pd.DataFrame(rows, columns=[
         "session_ref", "trainee_ref", "programme_ref", "trainer_ref", "modality", "bpf_status",
@@ -167,9 +164,9 @@ def _trainee_frame(db: Any, year: int) -> pd.DataFrame:
                                                                 "delivered": "int64"})
 
 
-def _money_row(cadre: str, line: bpf.Line, cents: Any, note: str = "") -> Row:
+def _money_row(cadre: str, line: bpf.Line, amount: Any, note: str = "") -> Row:
     return {"cadre": cadre, "ligne": line.code, "libelle": line.label,
-            "montant_ht": _money(cents) if line.filled else None,
+            "montant_ht": euros(int(amount)) if line.filled else None,
             "remarque": note or ("" if line.filled else TO_COMPLETE)}
 
 
@@ -177,20 +174,20 @@ def _products(invoices: pd.DataFrame) -> list[Row]:
     """C: the invoices' HT by line, credit notes negative; 2 = a to h; Total = 1 to 11."""
     frame = invoices.assign(
         ligne=invoices["funder_kind"].map(bpf.product_line),
-        cents=invoices["total_ht"].map(_cents).astype("int64")
+        cents=invoices["total_ht"].map(cents).astype("int64")
         * invoices["kind"].map({"invoice": 1, "credit_note": -1}).astype("int64"))
     by_line = frame.groupby("ligne")["cents"].sum()
     amounts = {line.code: int(by_line.get(line.code, 0)) for line in bpf.C_LINES}
     amounts["2"] = sum(amounts[code] for code in bpf.C_FUNDS_LINES)
-    amounts["Total"] = sum(cents for code, cents in amounts.items()
+    amounts["Total"] = sum(amount for code, amount in amounts.items()
                            if code not in bpf.C_FUNDS_LINES and code not in ("Total", "%"))
     return [_money_row("C", line, amounts[line.code]) for line in bpf.C_LINES]
 
 
 def _charges(fees: pd.DataFrame) -> list[Row]:
     """D: the external trainers' fees HT (« dont achats de prestation … et honoraires »)."""
-    cents = int(fees["amount_ht"].map(_cents).astype("int64").sum())
-    return [_money_row("D", line, cents) for line in bpf.D_LINES]
+    total = int(fees["amount_ht"].map(cents).astype("int64").sum())
+    return [_money_row("D", line, total) for line in bpf.D_LINES]
 
 
 def _people(trainees: pd.DataFrame) -> list[Row]:

@@ -20,8 +20,7 @@ import pandas as pd  # type: ignore[import-untyped]
 from sqlalchemy import select
 
 from adapters.models import Invoice, InvoiceDeposit
-from backoffice.accounting import cents, euros
-from backoffice.money import ZERO
+from backoffice.money import ZERO, cents, euros
 from backoffice.outcomes import ReceivablesAged
 from backoffice.receivables import (
     BUCKETS,

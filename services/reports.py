@@ -37,9 +37,9 @@ from adapters.models import (
     StatementFile,
     Trainee,
 )
-from backoffice.accounting import euros
 from backoffice.dates import PARIS, business_date
 from backoffice.masking import mask_iban
+from backoffice.money import euros
 from backoffice.outcomes import ReceivablesAged
 from backoffice.receivables import DSO_PERIOD_DAYS
 from backoffice.sessions import session_status

@@ -13,8 +13,8 @@ from sqlalchemy import select
 
 from adapters.database import unit_of_work
 from adapters.models import Allocation, AuditEntry, BankLine, Invoice, Payout
-from backoffice.accounting import cents
 from backoffice.fec import COLUMNS, check_fec
+from backoffice.money import cents
 from services.accounting import (
     AccountingError,
     account_balances,
