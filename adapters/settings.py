@@ -48,6 +48,11 @@ class Marketplace:
     # the one référent handicap, named on the programme, the convention and the convocations
     handicap_referent: str = "Claire Morel, handicap@ganapati.example, 01 23 45 67 89"
 
+    @property
+    def siren(self) -> str:
+        """The legal entity (the SIRET's first nine digits): the FEC's file name."""
+        return self.siret[:9]
+
 
 @dataclass(frozen=True, slots=True)
 class SmtpSettings:

@@ -276,7 +276,7 @@ def _fec(year: int, out: Path | None) -> int:
     settings = get_settings()
     try:
         written = write_fec(_engine(), year=year, out_dir=out or settings.output_dir / "fec",
-                            siren=settings.marketplace.siret[:9],
+                            siren=settings.marketplace.siren,
                             as_of=business_date(clock.now()))
     except AccountingError as error:
         print(f"ERREUR {error}", file=sys.stderr)

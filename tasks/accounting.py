@@ -18,10 +18,10 @@ def fec_folder() -> str:
 @task(cache_policy=NO_CACHE)
 def write_fec_of(year: int, as_of: date) -> FecWritten:
     """The FEC of the calendar year in the output folder's `fec/`, checked before it is written;
-    the marketplace's SIREN is that of its SIRET (settings)."""
+    the marketplace's SIREN from the settings."""
     settings = context.settings()
     return write_fec(context.engine(), year=year, out_dir=settings.output_dir / "fec",
-                     siren=settings.marketplace.siret[:9], as_of=as_of)
+                     siren=settings.marketplace.siren, as_of=as_of)
 
 
 @task(cache_policy=NO_CACHE)
