@@ -5,18 +5,17 @@ sessions scheduled, and the bank's camt.053 of their transfers tracked — the t
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 
 from adapters.clock import night_of
-from adapters.database import unit_of_work
-from adapters.models import Invoice, Payout, PayoutBatch
 from adapters.reference_data import reference_data
 from adapters.settings import Marketplace
 from demo.generator import DEMO_AS_OF, write_demo_export
-from demo.statements import DemoInvoice, DemoTransfer, camt_payout_statement, write_demo_statement
+from demo.run import PAYMENT_DAY, demo_invoices, write_demo_payout_statement
+from demo.statements import write_demo_statement
 from services.funding import reconcile_funding
 from services.ingest import ingest_export
 from services.invoicing import InvoicingTerms, issue_due_invoices
@@ -25,7 +24,6 @@ from services.payouts import export_batches, schedule_payouts, track_executions
 from services.statements import import_statement_files
 
 MARKETPLACE, TERMS = Marketplace(), InvoicingTerms()
-PAYMENT_DAY = DEMO_AS_OF + timedelta(days=1)
 
 
 def _import(engine: Engine, folder: Path, path: Path, day: date) -> None:
@@ -48,11 +46,7 @@ def build_demo_ledger(engine: Engine, folder: Path) -> date:
     write_demo_export(folder / "export", seed=2026, as_of=DEMO_AS_OF)
     ingest_export(engine, folder / "export", now=night_of(DEMO_AS_OF).now())
     night(engine, DEMO_AS_OF)
-    with unit_of_work(engine) as db:
-        invoices = [DemoInvoice(i.number, i.funder_kind, i.funder_name, i.dossier_number,
-                                i.total_ttc)
-                    for i in db.scalars(select(Invoice).where(Invoice.kind == "invoice")
-                                        .order_by(Invoice.number))]
+    invoices = demo_invoices(engine)
     night(engine, PAYMENT_DAY)
     _import(engine, folder, write_demo_statement(invoices, folder / "bank", PAYMENT_DAY),
             PAYMENT_DAY)
@@ -60,16 +54,10 @@ def build_demo_ledger(engine: Engine, folder: Path) -> date:
     report = schedule_payouts(engine, as_of=PAYMENT_DAY, now=now)
     export_batches(engine, as_of=PAYMENT_DAY, now=now, output_dir=folder / "out",
                    marketplace=MARKETPLACE, report=report)
-    with unit_of_work(engine) as db:
-        batch = db.scalar(select(PayoutBatch).order_by(PayoutBatch.id))
-        if batch is None:
-            return PAYMENT_DAY
-        transfers = [DemoTransfer(p.id, p.creditor_name, p.iban, p.amount, p.remittance)
-                     for p in db.scalars(select(Payout).where(Payout.batch_id == batch.id)
-                                         .order_by(Payout.id))]
-        day, batch_id = batch.execution_date, batch.id
-    camt = folder / "bank" / f"camt053-{day:%Y%m%d}.xml"
-    camt.write_bytes(camt_payout_statement(MARKETPLACE.iban, batch_id, transfers, day))
+    written = write_demo_payout_statement(engine, folder / "bank", MARKETPLACE.iban)
+    if written is None:
+        return PAYMENT_DAY
+    camt, day = written
     _import(engine, folder, camt, day)
     track_executions(engine, now=night_of(day).now(), marketplace=MARKETPLACE)
     return day
