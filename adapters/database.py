@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import fcntl
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
@@ -95,6 +95,18 @@ def unit_of_work(engine: Engine) -> Iterator[OrmSession]:
     """One transaction: committed when the block ends, rolled back whole when it raises."""
     with OrmSession(engine, expire_on_commit=False) as session, session.begin():
         yield session
+
+
+# --- IN (...) lists ------------------------------------------------------------------------------
+
+IN_CHUNK = 500  # values per IN (...) list: well under SQLite's and PostgreSQL's bound parameters
+
+
+def in_chunks(values: Iterable[Any]) -> Iterator[list[Any]]:
+    """The values, sorted and without repeats, in lists short enough for one IN (...) each."""
+    ordered = sorted(set(values))
+    for start in range(0, len(ordered), IN_CHUNK):
+        yield ordered[start:start + IN_CHUNK]
 
 
 # --- batched writes -----------------------------------------------------------------------------
