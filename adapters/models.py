@@ -648,3 +648,17 @@ class JournalLine(Base):
     debit: Mapped[Decimal] = mapped_column(Money)
     credit: Mapped[Decimal] = mapped_column(Money)
     valid_date: Mapped[date] = mapped_column(Date)
+
+
+class SessionChange(Base):
+    """A session whose facts changed since a nightly step last looked at it: its work queue.
+
+    Ingest and the funding step add a row per step in the transaction of the change; the step
+    reads its rows, works on those sessions only (never the whole history) and deletes the rows it
+    read once its work is recorded. A row added meanwhile has another id and stays for the next run."""
+
+    __tablename__ = "session_changes"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    step: Mapped[str] = mapped_column(String(16), index=True)  # documents|invoicing
+    session_ref: Mapped[str] = mapped_column(String(64))
+    marked_at: Mapped[datetime] = mapped_column(UTCDateTime)

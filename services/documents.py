@@ -24,7 +24,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session as OrmSession
 
 from adapters.audit import record_decision
-from adapters.database import unit_of_work
+from adapters.database import in_chunks, unit_of_work
 from adapters.email_templates import record_email
 from adapters.files import write_atomically
 from adapters.models import (
@@ -43,6 +43,7 @@ from adapters.models import (
 from adapters.models import Session as SessionRow
 from adapters.pdf import html_to_pdf, render_html
 from adapters.review import ReviewKind, open_item, resolve_item
+from adapters.session_changes import Step, clear_marks, marked_sessions
 from adapters.settings import Marketplace
 from backoffice.document_kinds import ATTENDANCE, DOSSIER, SETS, Recipient
 from backoffice.documents import (
@@ -172,8 +173,8 @@ def plan_due_documents(engine: Engine, *, as_of: date, now: datetime, marketplac
     planned: list[PlannedSet] = []
     blocked: list[DocumentsBlocked | DocumentsTooLate] = []
     with unit_of_work(engine) as db:
-        latest = _latest_sets(db)
-        items = _session_items(db)
+        latest = _latest_sets(db, session_refs)
+        items = _session_items(db, session_refs)
         for ref, (facts, rows) in sorted(load_document_facts(db, session_refs).items()):
             plans = plan_documents(facts, latest.get(ref, {}))
             _sync_evidence_item(db, facts, now, items)
@@ -195,10 +196,14 @@ def plan_due_documents(engine: Engine, *, as_of: date, now: datetime, marketplac
     return planned, blocked
 
 
-def _latest_sets(db: OrmSession) -> dict[str, dict[str, tuple[int, str, dict[str, str]]]]:
+def _latest_sets(db: OrmSession, session_refs: Sequence[str] | None
+                 ) -> dict[str, dict[str, tuple[int, str, dict[str, str]]]]:
     latest: dict[str, dict[str, tuple[int, str, dict[str, str]]]] = defaultdict(dict)
-    for s in db.scalars(select(DocumentSet).order_by(DocumentSet.version)):
-        latest[s.session_ref][s.kind] = (s.version, s.fingerprint, s.inputs)
+    query = select(DocumentSet).order_by(DocumentSet.version)
+    for chunk in [None] if session_refs is None else in_chunks(session_refs):
+        for s in db.scalars(query if chunk is None else
+                            query.where(DocumentSet.session_ref.in_(chunk))):
+            latest[s.session_ref][s.kind] = (s.version, s.fingerprint, s.inputs)
     return latest
 
 
@@ -264,6 +269,33 @@ def _jobs(plan: DocumentPlan, context: dict[str, Any]) -> list[RenderJob]:
         else:
             jobs.append(RenderJob(document.file_name(), render_html(document.template, context)))
     return jobs
+
+
+# --- the night's documents ---------------------------------------------------------------------
+
+def generate_due_documents(engine: Engine, *, as_of: date, now: datetime,
+                           marketplace: Marketplace, output_dir: Path, workers: int = 1,
+                           session_refs: Sequence[str] | None = None) -> DocumentsReport:
+    """The document sets due for the sessions whose facts changed since the last run (or for
+    the given sessions): planned, rendered, stored, their e-mails recorded. The changes looked at
+    are cleared once their sets are recorded; a crash before leaves them for the next run.
+
+    A session needs looking at only when its facts change: which sets are due and what they say
+    depend on its facts alone (the date only decides that a set due before the start is too
+    late, and a session's work then waits for an operator, not for a later day)."""
+    marks: dict[str, list[int]] = {}
+    if session_refs is None:
+        with unit_of_work(engine) as db:
+            marks = marked_sessions(db, Step.documents)
+    planned, blocked = plan_due_documents(
+        engine, as_of=as_of, now=now, marketplace=marketplace,
+        session_refs=sorted(marks) if session_refs is None else session_refs)
+    report = produce_documents(engine, planned, output_dir=output_dir, as_of=as_of, now=now,
+                               marketplace=marketplace, workers=workers)
+    report.blocked = blocked
+    with unit_of_work(engine) as db:
+        clear_marks(db, (mark for ids in marks.values() for mark in ids))
+    return report
 
 
 # --- rendering and storing ---------------------------------------------------------------------
@@ -398,14 +430,17 @@ def _open_late_item(db: OrmSession, facts: SessionDocumentFacts, late: list[Docu
                      proposals=[], now=now, reasons=[late_reason(late, facts)])
 
 
-def _session_items(db: OrmSession) -> dict[str, str]:
-    """The status of every evidence, documents and late-documents item, by key, in one query:
-    a night then looks up an item only to open or resolve it, not two or three per session of
-    the whole history."""
+def _session_items(db: OrmSession, session_refs: Sequence[str] | None) -> dict[str, str]:
+    """The status of the evidence, documents and late-documents items of the sessions (all when
+    None), by key, in one query per 500 sessions: a night then looks up an item only to open or
+    resolve it, not two or three per session."""
     query = select(ReviewItem.key, ReviewItem.status).where(
         ReviewItem.key.like("evidence:%") | ReviewItem.key.like("documents:%")
         | ReviewItem.key.like("documents-late:%"))
-    return {key: status for key, status in db.execute(query)}
+    if session_refs is None:
+        return {key: status for key, status in db.execute(query)}
+    return {key: status for chunk in in_chunks(session_refs)
+            for key, status in db.execute(query.where(ReviewItem.subject.in_(chunk)))}
 
 
 def _sync_evidence_item(db: OrmSession, facts: SessionDocumentFacts, now: datetime,

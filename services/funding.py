@@ -3,7 +3,8 @@
 `reconcile_funding` runs in one transaction: the PEC decisions, the sessions' funding status,
 the review queue, the audit log and the e-mails (recorded in the outbox, sent afterwards) are
 all written together or not at all. Only what changed is written, so a second run on the same
-inputs writes nothing and records no e-mail.
+inputs writes nothing and records no e-mail. A session whose funding changed is marked for the
+documents and invoicing steps in that same transaction.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from adapters.models import (
 from adapters.models import Session as SessionRow
 from adapters.reference_data import ReferenceData
 from adapters.review import ReviewKind, open_item, resolve_item
+from adapters.session_changes import mark_changed
 from adapters.settings import Marketplace
 from backoffice.dates import business_date, format_date_fr
 from backoffice.funding_estimate import estimate_funding, expiring
@@ -100,6 +102,7 @@ class _Run:
     now: datetime
     marketplace: Marketplace
     report: FundingReport
+    changed: set[str] = field(default_factory=set)  # sessions whose funding row changed
 
 
 def reconcile_funding(engine: Engine, *, as_of: date, now: datetime, reference: ReferenceData,
@@ -116,6 +119,7 @@ def reconcile_funding(engine: Engine, *, as_of: date, now: datetime, reference: 
         _update_session_funding(run, world, decisions, funded, reference)
         _follow_up(run, world, funded, _sessions_in_review(decisions), reminder_days)
         _flag_unknown_opcos(run, world)
+        mark_changed(db, run.changed, now)
     report.expiring_criteria = sorted({
         CriteriaExpiring(c.opco, c.scope, c.valid_to)
         for c in expiring(reference.funding_criteria, as_of) if c.valid_to is not None},
@@ -272,6 +276,7 @@ def _update_session_funding(run: _Run, world: _World, decisions: dict[str, PecDe
             for name, value in changed.items():
                 setattr(row, name, value)
             row.updated_at = run.now
+            run.changed.add(ref)  # its documents and invoices read it
             run.report.estimates += "estimate_basis" in changed
         if "pec_ref" in changed and row.status == FundingStatus.funded:
             _give_green_light(run, world, session, world.pecs[funded[ref]])
@@ -367,6 +372,7 @@ def _switch_to_company_billing(run: _Run, due: CompanyBillingSwitch,
     row = run.db.get_one(SessionFunding, due.session_ref)  # made by _update_session_funding
     row.status, row.switched_on, row.updated_at = (FundingStatus.company_billing.value,
                                                    run.as_of, run.now)
+    run.changed.add(due.session_ref)
     key = f"email:company-billing:{due.session_ref}"
     _email(run, f"{key}:trainer", [context["trainer"].email], [], "company_billing_trainer",
            **context)

@@ -3,7 +3,9 @@
 A file with any invalid row is rejected whole and nothing of it is applied; a file whose rows
 point at refs that only a rejected file defined is rejected too; the others go in, all in one
 transaction. Re-ingesting the same folder changes nothing. A changed row is updated and its
-before/after kept in `row_history`; a row missing from a file is never deleted.
+before/after kept in `row_history`; a row missing from a file is never deleted. The sessions a
+new or changed row concerns are marked, in the same transaction, for the steps that read them
+(`adapters.session_changes`).
 
 The files are opened through `file_in_folder`: an export file that is a symlink resolving
 outside the export folder is rejected (a `RowError` naming it), and nothing of it is read.
@@ -21,11 +23,13 @@ from typing import Any
 from sqlalchemy import Engine, insert, select, update
 from sqlalchemy.orm import Session as OrmSession
 
-from adapters.database import unit_of_work
+from adapters.database import in_chunks, unit_of_work
 from adapters.export_files import CsvTable, read_csv_table
 from adapters.files import UnsafePathError, file_in_folder
 from adapters.models import ENTITY_MODELS, RowHistory
+from adapters.models import Session as SessionRow
 from adapters.reference_data import reference_data
+from adapters.session_changes import mark_changed
 from backoffice.export_format import (
     FILE_SPECS,
     OPCOS,
@@ -77,6 +81,7 @@ def ingest_export(engine: Engine, folder: Path, *, now: datetime,
         known[OPCOS] = {(code,) for code in (reference_data().opcos if opcos is None else opcos)}
         rejected: dict[str, set[Key]] = {}
         outcomes = []
+        changed_sessions: set[str] = set()
         for spec in FILE_SPECS:  # dependency order: a file's targets come before it
             table = tables.get(spec.name)
             if table is None:
@@ -90,8 +95,11 @@ def ingest_export(engine: Engine, folder: Path, *, now: datetime,
                 continue
             known.setdefault(spec.name, set()).update(parsed.keys)
             inserted, updated = _upsert(db, parsed, str(folder / spec.name), now)
-            outcomes.append(ExportFileRead(spec.name, "accepted", len(parsed.records), inserted,
-                                        updated, len(parsed.records) - inserted - updated))
+            changed_sessions |= _sessions_concerned(db, spec, inserted + updated)
+            unchanged = len(parsed.records) - len(inserted) - len(updated)
+            outcomes.append(ExportFileRead(spec.name, "accepted", len(parsed.records),
+                                           len(inserted), len(updated), unchanged))
+        mark_changed(db, changed_sessions, now)
     outcomes += [ExportFileRead(name, "ignored") for name in ignored]
     return IngestResult(str(folder), tuple(outcomes))
 
@@ -130,7 +138,10 @@ def _known_keys(db: OrmSession) -> dict[str, set[Key]]:
     return known
 
 
-def _upsert(db: OrmSession, parsed: ParsedFile, source: str, now: datetime) -> tuple[int, int]:
+def _upsert(db: OrmSession, parsed: ParsedFile, source: str, now: datetime
+            ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Insert the new rows, update the changed ones (their before/after in `row_history`);
+    returns both (the rows the file left as they were are in neither)."""
     spec = parsed.spec
     model = ENTITY_MODELS[spec.entity]
     columns = parsed.columns
@@ -160,20 +171,34 @@ def _upsert(db: OrmSession, parsed: ParsedFile, source: str, now: datetime) -> t
         db.execute(update(model), changed_rows)
     if history:
         db.execute(insert(RowHistory), history)
-    return len(new_rows), len(changed_rows)
+    return new_rows, changed_rows
 
 
-IN_CHUNK = 500  # refs per IN (...) list: well under SQLite's and PostgreSQL's bound parameters
+# the entities whose rows other than sessions' own say something of the sessions that use them
+_SHARED_BY_SESSIONS = {"programme": SessionRow.programme_ref, "client": SessionRow.client_ref,
+                       "trainer": SessionRow.trainer_ref}
+
+
+def _sessions_concerned(db: OrmSession, spec: FileSpec, rows: Sequence[Mapping[str, Any]]
+                        ) -> set[str]:
+    """The sessions whose documents or invoices may read the rows inserted or changed: the row's
+    own session, or every session of a changed programme, client or trainer. A trainer's
+    invoice concerns the payouts only, which read what they need each night."""
+    if not rows or spec.entity == "trainer_invoice":
+        return set()
+    if spec.entity in _SHARED_BY_SESSIONS:
+        column = _SHARED_BY_SESSIONS[spec.entity]
+        return {ref for chunk in in_chunks(str(row[spec.key[0]]) for row in rows)
+                for ref in db.scalars(select(SessionRow.session_ref).where(column.in_(chunk)))}
+    return {str(row["session_ref"]) for row in rows if row.get("session_ref")}
 
 
 def _stored_rows(db: OrmSession, model: Any, columns: Sequence[str], first_key: str,
                  records: Sequence[Mapping[str, Any]]) -> Iterator[dict[str, Any]]:
     """The stored rows whose first key column (a ref) is one of the file's: the rows the file
     may update, never the whole history of the table."""
-    refs = sorted({str(record[first_key]) for record in records})
     selected = [getattr(model, c) for c in columns]
-    for start in range(0, len(refs), IN_CHUNK):
-        chunk = refs[start:start + IN_CHUNK]
+    for chunk in in_chunks(str(record[first_key]) for record in records):
         for row in db.execute(select(*selected).where(getattr(model, first_key).in_(chunk))):
             yield row._asdict()
 

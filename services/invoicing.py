@@ -23,7 +23,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session as OrmSession
 
 from adapters.audit import record_decision
-from adapters.database import unit_of_work
+from adapters.database import in_chunks, unit_of_work
 from adapters.email_templates import record_email
 from adapters.facturx import embed_facturx
 from adapters.files import write_atomically
@@ -33,6 +33,7 @@ from adapters.numbering import InvoicingError, lock_series, next_number
 from adapters.pdf import html_to_pdf, render_html
 from adapters.reference_data import ReferenceData
 from adapters.review import ReviewKind, open_item, resolve_item
+from adapters.session_changes import Step, clear_marks, marked_sessions
 from adapters.settings import Marketplace
 from backoffice.dates import business_date, format_date_fr, format_hours
 from backoffice.document_kinds import ATTENDANCE, CERTIFICATES
@@ -94,15 +95,28 @@ def session_parts(db: OrmSession, terms: InvoicingTerms, session_refs: list[str]
                   as_of: date | None = None) -> list[tuple[str, InvoicePart, Grant | None]]:
     """(session_ref, part, grant) of every invoice completed or cancelled sessions give rise to
     (by `as_of`, when given: a backfilled day does not bill what ended after it)."""
-    funding = {f.session_ref: f for f in db.scalars(select(SessionFunding))}
-    pecs = {p.pec_ref: p for p in db.scalars(select(Pec))}
+    return [(ref, part, grant) for ref, part, grant, ended_on in _owed(db, terms, session_refs)
+            if billable(ended_on, None, as_of)]
+
+
+def _owed(db: OrmSession, terms: InvoicingTerms, session_refs: list[str] | None
+          ) -> list[tuple[str, InvoicePart, Grant | None, date]]:
+    """(session_ref, part, grant, day the session ended or was cancelled) of every invoice the
+    sessions (all when None) give rise to, whatever the day."""
+    sessions = load_document_facts(db, session_refs)
+    funding = {f.session_ref: f for f in db.scalars(select(SessionFunding).where(
+        SessionFunding.session_ref.in_(list(sessions))))}
+    pecs = {p.pec_ref: p for p in db.scalars(select(Pec).where(
+        Pec.pec_ref.in_({f.pec_ref for f in funding.values() if f.pec_ref})))}
     cancelled = {ref: business_date(at) for ref, at in db.execute(
-        select(SessionRow.session_ref, SessionRow.cancelled_at)
-        .where(SessionRow.cancelled_at.is_not(None))) if at is not None}
+        select(SessionRow.session_ref, SessionRow.cancelled_at).where(
+            SessionRow.cancelled_at.is_not(None), SessionRow.session_ref.in_(list(sessions))))
+        if at is not None}
     parts = []
-    for ref, (facts, _rows) in sorted(load_document_facts(db, session_refs).items()):
+    for ref, (facts, _rows) in sorted(sessions.items()):
         completed_on = business_date(facts.completed_at) if facts.completed_at else None
-        if not billable(completed_on, cancelled.get(ref), as_of):
+        ended_on = completed_on if completed_on is not None else cancelled.get(ref)
+        if ended_on is None:
             continue
         row = funding.get(ref)
         grant = _grant(pecs.get(row.pec_ref) if row and row.pec_ref else None)
@@ -113,18 +127,15 @@ def session_parts(db: OrmSession, terms: InvoicingTerms, session_refs: list[str]
             attended=attended_hours(facts), cancelled_on=cancelled.get(ref),
             start_date=facts.start_date,
             names={t.trainee_ref: t.full_name for t in facts.trainees})
-        parts += [(ref, part, grant) for part in split_session(
+        parts += [(ref, part, grant, ended_on) for part in split_session(
             billing, grant, absences_apart=terms.absences_apart,
             cancellation_fee_rate=terms.cancellation_fee_rate)]
     return parts
 
 
-def due_parts(db: OrmSession, terms: InvoicingTerms, as_of: date
-              ) -> list[tuple[str, InvoicePart, Grant | None]]:
-    """The parts due by `as_of` and not issued yet."""
-    issued = {(i.session_ref, i.invoice_key) for i in db.scalars(select(Invoice))}
-    return [item for item in session_parts(db, terms, as_of=as_of)
-            if (item[0], item[1].key) not in issued]
+def _issued_keys(db: OrmSession, session_refs: list[str]) -> set[tuple[str, str]]:
+    return {(ref, key) for chunk in in_chunks(session_refs) for ref, key in db.execute(
+        select(Invoice.session_ref, Invoice.invoice_key).where(Invoice.session_ref.in_(chunk)))}
 
 
 # --- numbers --------------------------------------------------------------------------------
@@ -133,10 +144,21 @@ def due_parts(db: OrmSession, terms: InvoicingTerms, as_of: date
 
 def issue_due_invoices(engine: Engine, *, as_of: date, now: datetime, marketplace: Marketplace,
                        reference: ReferenceData, terms: InvoicingTerms) -> InvoicingReport:
+    """Issue the invoices owed by the sessions whose facts changed since the last run (the
+    invoicing marks) and due by `as_of`. A session keeps its marks while it owes an invoice not
+    issued yet (held for its buyer's identity, or ending after `as_of` in a backfill), so it is
+    looked at again the next night; the others' marks are cleared."""
     report = InvoicingReport()
     with unit_of_work(engine) as db:
-        due = due_parts(db, terms, as_of)
-    for session_ref, part, grant in due:
+        marks = marked_sessions(db, Step.invoicing)
+        refs = sorted(marks)
+        issued = _issued_keys(db, refs)
+        owed = [(ref, part, grant, ended_on) for ref, part, grant, ended_on
+                in _owed(db, terms, refs) if (ref, part.key) not in issued]
+    waiting = {ref for ref, _part, _grant, ended_on in owed if not billable(ended_on, None, as_of)}
+    for session_ref, part, grant, ended_on in owed:
+        if session_ref in waiting and not billable(ended_on, None, as_of):
+            continue
         with unit_of_work(engine) as db:
             lock_series(db, INVOICE_SERIES, as_of)  # first the lock, then the checks
             if db.scalar(select(Invoice.id).where(Invoice.session_ref == session_ref,
@@ -144,11 +166,15 @@ def issue_due_invoices(engine: Engine, *, as_of: date, now: datetime, marketplac
                 continue  # issued by a concurrent run meanwhile
             if not _identified(db, session_ref, part, _buyer(db, session_ref, part, grant,
                                                              reference), now, report):
+                waiting.add(session_ref)  # held: tried again each night until issued
                 continue
             invoice = _issue(db, session_ref, part, grant, as_of=as_of, now=now,
                              marketplace=marketplace, reference=reference, terms=terms)
             report.issued.append(InvoiceIssued(invoice.number, session_ref, invoice.funder_name,
                                                part.key, invoice.total_ttc))
+    with unit_of_work(engine) as db:
+        clear_marks(db, (mark for ref, ids in marks.items() if ref not in waiting
+                         for mark in ids))
     return report
 
 

@@ -7,7 +7,7 @@ from datetime import date
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
-from services.documents import DocumentsReport, plan_due_documents, produce_documents
+from services.documents import DocumentsReport, generate_due_documents
 from tasks import context
 from tasks.outcome_text import log_outcomes
 
@@ -15,15 +15,12 @@ from tasks.outcome_text import log_outcomes
 @task(cache_policy=NO_CACHE)
 def generate_documents_for(as_of: date, session_refs: list[str] | None = None
                            ) -> DocumentsReport:
-    """Every document set due on as_of (all sessions, or the given ones), in one batch."""
+    """Every document set due on as_of (sessions changed since the last run, or the given
+    ones), in one batch."""
     settings = context.settings()
-    engine, now = context.engine(), context.now()
-    planned, blocked = plan_due_documents(engine, as_of=as_of, now=now,
-                                          marketplace=settings.marketplace,
-                                          session_refs=session_refs)
-    report = produce_documents(engine, planned, output_dir=settings.output_dir, as_of=as_of,
-                               now=now, marketplace=settings.marketplace,
-                               workers=settings.render_workers)
-    report.blocked = blocked
-    log_outcomes([*report.produced, *blocked])
+    report = generate_due_documents(context.engine(), as_of=as_of, now=context.now(),
+                                    marketplace=settings.marketplace,
+                                    output_dir=settings.output_dir,
+                                    workers=settings.render_workers, session_refs=session_refs)
+    log_outcomes([*report.produced, *report.blocked])
     return report

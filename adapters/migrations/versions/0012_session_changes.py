@@ -1,0 +1,42 @@
+"""Session changes: the work queue of the nightly's documents and invoicing steps (issue 20)
+
+Ingest and the funding step mark the sessions whose facts changed; the documents and invoicing
+steps read only those (adapters/session_changes.py). Every existing session is marked once for
+both steps, so the first night after the upgrade looks at the whole history one last time.
+
+Revision ID: 0012
+Revises: 0011
+Create Date: 2026-12-06 11:20:00
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+import adapters.models
+
+revision = '0012'
+down_revision = '0011'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table('session_changes',
+    sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
+    sa.Column('step', sa.String(length=16), nullable=False),
+    sa.Column('session_ref', sa.String(length=64), nullable=False),
+    sa.Column('marked_at', adapters.models.UTCDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_session_changes'))
+    )
+    op.create_index(op.f('ix_session_changes_step'), 'session_changes', ['step'], unique=False)
+    for step in ('documents', 'invoicing'):
+        op.execute(sa.text(
+            "INSERT INTO session_changes (step, session_ref, marked_at) "
+            "SELECT :step, session_ref, CURRENT_TIMESTAMP FROM sessions").bindparams(step=step))
+
+
+def downgrade() -> None:
+    op.drop_index(op.f('ix_session_changes_step'), table_name='session_changes')
+    op.drop_table('session_changes')
