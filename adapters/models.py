@@ -195,7 +195,7 @@ class Pec(Base):
     session_ref: Mapped[str | None] = mapped_column(String(64), index=True)
     opco: Mapped[str] = mapped_column(String(32))
     dossier_number: Mapped[str] = mapped_column(String(64), index=True)
-    client_siret: Mapped[str] = mapped_column(String(14))
+    client_siret: Mapped[str] = mapped_column(String(14), index=True)
     title: Mapped[str | None] = mapped_column(String(300))
     start_date: Mapped[date] = mapped_column(Date)
     end_date: Mapped[date] = mapped_column(Date)
@@ -659,6 +659,6 @@ class SessionChange(Base):
 
     __tablename__ = "session_changes"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    step: Mapped[str] = mapped_column(String(16), index=True)  # documents|invoicing
+    step: Mapped[str] = mapped_column(String(16), index=True)  # funding|documents|invoicing
     session_ref: Mapped[str] = mapped_column(String(64))
     marked_at: Mapped[datetime] = mapped_column(UTCDateTime)

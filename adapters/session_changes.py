@@ -25,6 +25,7 @@ from adapters.models import SessionChange
 class Step(StrEnum):
     """The nightly steps that work on changed sessions only."""
 
+    funding = "funding"
     documents = "documents"
     invoicing = "invoicing"
 

@@ -10,16 +10,16 @@ documents and invoicing steps in that same transaction.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, or_, select
 from sqlalchemy.orm import Session as OrmSession
 
 from adapters.audit import record_decision
-from adapters.database import unit_of_work
+from adapters.database import in_chunks, unit_of_work
 from adapters.email_templates import record_email
 from adapters.models import (
     Client,
@@ -34,7 +34,7 @@ from adapters.models import (
 from adapters.models import Session as SessionRow
 from adapters.reference_data import ReferenceData
 from adapters.review import ReviewKind, open_item, resolve_item
-from adapters.session_changes import mark_changed
+from adapters.session_changes import Step, clear_marks, mark_changed, marked_sessions
 from adapters.settings import Marketplace
 from backoffice.dates import business_date, format_date_fr
 from backoffice.funding_estimate import estimate_funding, expiring
@@ -49,7 +49,7 @@ from backoffice.outcomes import (
     SwitchedToCompanyBilling,
     UnknownOpco,
 )
-from backoffice.pec_check import PecFacts, Problem, SessionFacts
+from backoffice.pec_check import OPCO_FUNDINGS, PecFacts, Problem, SessionFacts
 from backoffice.pec_followup import (
     DEFAULT_REMINDER_DAYS,
     CompanyBillingSwitch,
@@ -108,10 +108,14 @@ class _Run:
 def reconcile_funding(engine: Engine, *, as_of: date, now: datetime, reference: ReferenceData,
                       marketplace: Marketplace,
                       reminder_days: Sequence[int] = DEFAULT_REMINDER_DAYS) -> FundingReport:
+    """Decide the PECs, the sessions' funding, the reminders and the day-1 switches of the
+    sessions the night concerns (`funding_scope`), in one transaction; their marks cleared."""
     report = FundingReport()
     with unit_of_work(engine) as db:
         run = _Run(db, as_of, now, marketplace, report)
-        world = _load(db, reference)
+        marks = marked_sessions(db, Step.funding)
+        session_refs, pec_refs = funding_scope(db, marks, as_of)
+        world = _load(db, reference, session_refs, pec_refs)
         decisions = decide_pecs(world.pecs.values(), world.sessions, world.previous)
         _save_decisions(run, world, decisions)
         funded = funded_sessions(decisions)
@@ -119,6 +123,7 @@ def reconcile_funding(engine: Engine, *, as_of: date, now: datetime, reference: 
         _update_session_funding(run, world, decisions, funded, reference)
         _follow_up(run, world, funded, _sessions_in_review(decisions), reminder_days)
         _flag_unknown_opcos(run, world)
+        clear_marks(db, (mark for ids in marks.values() for mark in ids))
         mark_changed(db, run.changed, now)
     report.expiring_criteria = sorted({
         CriteriaExpiring(c.opco, c.scope, c.valid_to)
@@ -127,20 +132,101 @@ def reconcile_funding(engine: Engine, *, as_of: date, now: datetime, reference: 
     return report
 
 
+# --- what a night looks at ----------------------------------------------------------------------
+
+WAITING = (FundingStatus.awaiting_pec.value, FundingStatus.pec_review.value)
+
+
+def funding_scope(db: OrmSession, marked: Iterable[str], as_of: date
+                  ) -> tuple[set[str], set[str]]:
+    """The sessions and PECs whose decisions may change tonight, never the whole history.
+
+    The sessions whose facts changed (`marked`), the OPCO-funded sessions not started yet or
+    still waiting for their PEC (reminders, the day-1 switch) and the PECs never decided; then,
+    until nothing is added, everything a decision among them reads: every session of a client
+    (SIRET) in scope (a PEC is matched among them), every PEC of those SIRETs or naming or
+    attached to a session in scope, every session such a PEC names or is attached to.
+    """
+    sessions = set(marked) | set(db.scalars(
+        select(SessionRow.session_ref)
+        .outerjoin(SessionFunding, SessionFunding.session_ref == SessionRow.session_ref)
+        .where(SessionRow.validated_at.is_not(None), SessionRow.cancelled_at.is_(None),
+               SessionRow.funding.in_(OPCO_FUNDINGS),
+               or_(SessionRow.start_date >= as_of, SessionFunding.status.is_(None),
+                   SessionFunding.status.in_(WAITING)))))
+    pecs = set(db.scalars(select(Pec.pec_ref).outerjoin(PecState).where(
+        PecState.pec_ref.is_(None))))
+    sirets: set[str] = set()
+    new_sessions, new_pecs = set(sessions), set(pecs)
+    while new_sessions or new_pecs:
+        new_sirets = (_sirets_of_sessions(db, new_sessions) | _sirets_of_pecs(db, new_pecs)) - sirets
+        sirets |= new_sirets
+        more_sessions = _sessions_of(db, new_sirets, new_pecs) - sessions
+        more_pecs = _pecs_of(db, new_sirets, new_sessions) - pecs
+        sessions |= more_sessions
+        pecs |= more_pecs
+        new_sessions, new_pecs = more_sessions, more_pecs
+    return sessions, pecs
+
+
+def _sirets_of_sessions(db: OrmSession, refs: set[str]) -> set[str]:
+    return {siret for chunk in in_chunks(refs) for siret in db.scalars(
+        select(Client.siret).join(SessionRow, SessionRow.client_ref == Client.client_ref)
+        .where(SessionRow.session_ref.in_(chunk)))}
+
+
+def _sirets_of_pecs(db: OrmSession, refs: set[str]) -> set[str]:
+    return {siret for chunk in in_chunks(refs) for siret in db.scalars(
+        select(Pec.client_siret).where(Pec.pec_ref.in_(chunk)))}
+
+
+def _sessions_of(db: OrmSession, sirets: set[str], pecs: set[str]) -> set[str]:
+    """The sessions of clients with those SIRETs, and those the PECs name or are attached to."""
+    found = {ref for chunk in in_chunks(sirets) for ref in db.scalars(
+        select(SessionRow.session_ref).join(Client, SessionRow.client_ref == Client.client_ref)
+        .where(Client.siret.in_(chunk)))}
+    for chunk in in_chunks(pecs):
+        found |= {ref for ref in db.scalars(select(Pec.session_ref).where(
+            Pec.pec_ref.in_(chunk), Pec.session_ref.is_not(None))) if ref is not None}
+        found |= {ref for ref in db.scalars(select(PecState.session_ref).where(
+            PecState.pec_ref.in_(chunk), PecState.session_ref.is_not(None))) if ref is not None}
+    known = {ref for chunk in in_chunks(found) for ref in db.scalars(
+        select(SessionRow.session_ref).where(SessionRow.session_ref.in_(chunk)))}
+    return known  # a PEC may name a session that does not exist
+
+
+def _pecs_of(db: OrmSession, sirets: set[str], sessions: set[str]) -> set[str]:
+    """The PECs of those SIRETs, and those naming or attached to the sessions."""
+    found = {ref for chunk in in_chunks(sirets) for ref in db.scalars(
+        select(Pec.pec_ref).where(Pec.client_siret.in_(chunk)))}
+    for chunk in in_chunks(sessions):
+        found |= set(db.scalars(select(Pec.pec_ref).where(Pec.session_ref.in_(chunk))))
+        found |= set(db.scalars(select(PecState.pec_ref).where(PecState.session_ref.in_(chunk))))
+    return found
+
+
 # --- loading ------------------------------------------------------------------------------------
 
-def _load(db: OrmSession, reference: ReferenceData) -> _World:
-    clients = {c.client_ref: c for c in db.scalars(select(Client))}
-    confirmed = {c.client_ref: c.opco for c in db.scalars(select(ClientOpco))}
+def _load(db: OrmSession, reference: ReferenceData, session_refs: set[str], pec_refs: set[str]
+          ) -> _World:
+    rows = {s.session_ref: s for chunk in in_chunks(session_refs)
+            for s in db.scalars(select(SessionRow).where(SessionRow.session_ref.in_(chunk)))}
+    client_refs = {s.client_ref for s in rows.values()}
+    clients = {c.client_ref: c for chunk in in_chunks(client_refs)
+               for c in db.scalars(select(Client).where(Client.client_ref.in_(chunk)))}
+    confirmed = {c.client_ref: c.opco for chunk in in_chunks(client_refs)
+                 for c in db.scalars(select(ClientOpco).where(ClientOpco.client_ref.in_(chunk)))}
     opcos = {ref: resolve_opco(confirmed_by_pec=confirmed.get(ref), export_opco=c.opco,
                                idcc=c.idcc, idcc_table=reference.idcc_opco)
              for ref, c in clients.items()}
-    titles = {ref: title for ref, title in db.execute(select(Programme.programme_ref,
-                                                                     Programme.title))}
+    titles = {ref: title for chunk in in_chunks({s.programme_ref for s in rows.values()})
+              for ref, title in db.execute(select(Programme.programme_ref, Programme.title)
+                                           .where(Programme.programme_ref.in_(chunk)))}
     names: dict[str, list[str]] = defaultdict(list)
-    for trainee in db.scalars(select(Trainee).order_by(Trainee.session_ref, Trainee.trainee_ref)):
-        names[trainee.session_ref].append(f"{trainee.first_name} {trainee.last_name}")
-    rows = {s.session_ref: s for s in db.scalars(select(SessionRow))}
+    for chunk in in_chunks(session_refs):
+        for trainee in db.scalars(select(Trainee).where(Trainee.session_ref.in_(chunk))
+                                  .order_by(Trainee.session_ref, Trainee.trainee_ref)):
+            names[trainee.session_ref].append(f"{trainee.first_name} {trainee.last_name}")
     sessions = {ref: SessionFacts(
         session_ref=ref, client_ref=s.client_ref, client_siret=clients[s.client_ref].siret,
         client_opco=opcos[s.client_ref].opco, title=titles[s.programme_ref],
@@ -148,9 +234,12 @@ def _load(db: OrmSession, reference: ReferenceData) -> _World:
         price_ht=s.price_ht, funding=s.funding, trainees=tuple(names[ref]),
         validated=s.validated_at is not None, cancelled=s.cancelled_at is not None,
     ) for ref, s in rows.items()}
-    pecs = {p.pec_ref: _pec_facts(p) for p in db.scalars(select(Pec))}
-    previous = {s.pec_ref: _decision_of(s) for s in db.scalars(select(PecState))}
-    trainers = {t.trainer_ref: t for t in db.scalars(select(Trainer))}
+    pecs = {p.pec_ref: _pec_facts(p) for chunk in in_chunks(pec_refs)
+            for p in db.scalars(select(Pec).where(Pec.pec_ref.in_(chunk)))}
+    previous = {s.pec_ref: _decision_of(s) for chunk in in_chunks(pec_refs)
+                for s in db.scalars(select(PecState).where(PecState.pec_ref.in_(chunk)))}
+    trainers = {t.trainer_ref: t for chunk in in_chunks({s.trainer_ref for s in rows.values()})
+                for t in db.scalars(select(Trainer).where(Trainer.trainer_ref.in_(chunk)))}
     return _World(sessions, pecs, previous, opcos, clients, trainers, rows)
 
 
@@ -175,7 +264,8 @@ def _decision_of(state: PecState) -> PecDecision:
 # --- PEC decisions ------------------------------------------------------------------------------
 
 def _save_decisions(run: _Run, world: _World, decisions: dict[str, PecDecision]) -> None:
-    states = {s.pec_ref: s for s in run.db.scalars(select(PecState))}
+    states = {s.pec_ref: s for chunk in in_chunks(decisions)
+              for s in run.db.scalars(select(PecState).where(PecState.pec_ref.in_(chunk)))}
     for ref in sorted(decisions):
         decision = decisions[ref]
         if world.previous.get(ref) == decision:
@@ -252,6 +342,8 @@ def _confirm_client_opcos(run: _Run, world: _World, decisions: dict[str, PecDeci
                         inputs={"before": before.opco, "source_before": before.source,
                                 "pec_ref": pec.pec_ref})
         world.opcos[client_ref] = OpcoResolution(pec.opco, "pec", "OPCO de la dernière PEC validée")
+        run.changed.update(ref for ref, session in world.sessions.items()  # their PECs' scores
+                           if session.client_ref == client_ref)
 
 
 # --- the sessions' funding ---------------------------------------------------------------------
@@ -259,7 +351,8 @@ def _confirm_client_opcos(run: _Run, world: _World, decisions: dict[str, PecDeci
 def _update_session_funding(run: _Run, world: _World, decisions: dict[str, PecDecision],
                             funded: dict[str, str], reference: ReferenceData) -> None:
     in_review = _sessions_in_review(decisions)
-    rows = {f.session_ref: f for f in run.db.scalars(select(SessionFunding))}
+    rows = {f.session_ref: f for chunk in in_chunks(world.sessions) for f in run.db.scalars(
+        select(SessionFunding).where(SessionFunding.session_ref.in_(chunk)))}
     for ref, session in sorted(world.sessions.items()):
         row = rows.get(ref)
         if not needs_pec(session) and ref not in funded:
@@ -342,8 +435,9 @@ def _sessions_in_review(decisions: dict[str, PecDecision]) -> frozenset[str]:
 
 def _follow_up(run: _Run, world: _World, funded: dict[str, str], in_review: frozenset[str],
                reminder_days: Sequence[int]) -> None:
-    switched = {f.session_ref for f in run.db.scalars(
-        select(SessionFunding).where(SessionFunding.switched_on.is_not(None)))}
+    switched = {ref for chunk in in_chunks(world.sessions) for ref in run.db.scalars(
+        select(SessionFunding.session_ref).where(SessionFunding.switched_on.is_not(None),
+                                                 SessionFunding.session_ref.in_(chunk)))}
     for due in pec_followups(world.sessions.values(), set(funded), switched, run.as_of,
                              reminder_days, in_review):
         session = world.sessions[due.session_ref]
@@ -435,12 +529,14 @@ def record_operator_decision(engine: Engine, *, pec_ref: str, accept: bool, note
             raise OperatorInputError(f"PEC {pec_ref} : indiquer la session (session_ref) à "
                                      f"laquelle la rattacher ({target or 'aucune proposée'})")
         before = state.status
+        concerned = {ref for ref in (state.session_ref, target) if ref is not None}
         state.status = "accepted" if accept else "rejected"
         state.session_ref = target if accept else state.session_ref
         state.decided_by, state.note = "operator", note.strip()
         state.decided_on, state.updated_at = as_of, now
         verdict = f"{'acceptée' if accept else 'rejetée'} par {operator} : {note.strip()}"
         resolve_item(db, f"pec:{pec_ref}", verdict, now)
+        mark_changed(db, concerned, now, steps=[Step.funding])  # the next night acts on it
         record_decision(db, actor=operator, action=f"pec.{state.status}", subject=pec_ref,
                         reason=verdict, at=now, inputs={
                             "previous_status": before, "session_ref": state.session_ref,

@@ -26,10 +26,10 @@ from sqlalchemy.orm import Session as OrmSession
 from adapters.database import in_chunks, unit_of_work
 from adapters.export_files import CsvTable, read_csv_table
 from adapters.files import UnsafePathError, file_in_folder
-from adapters.models import ENTITY_MODELS, RowHistory
+from adapters.models import ENTITY_MODELS, Client, PecState, RowHistory
 from adapters.models import Session as SessionRow
 from adapters.reference_data import reference_data
-from adapters.session_changes import mark_changed
+from adapters.session_changes import Step, mark_changed
 from backoffice.export_format import (
     FILE_SPECS,
     OPCOS,
@@ -82,6 +82,7 @@ def ingest_export(engine: Engine, folder: Path, *, now: datetime,
         rejected: dict[str, set[Key]] = {}
         outcomes = []
         changed_sessions: set[str] = set()
+        pec_sessions: set[str] = set()
         for spec in FILE_SPECS:  # dependency order: a file's targets come before it
             table = tables.get(spec.name)
             if table is None:
@@ -95,11 +96,15 @@ def ingest_export(engine: Engine, folder: Path, *, now: datetime,
                 continue
             known.setdefault(spec.name, set()).update(parsed.keys)
             inserted, updated = _upsert(db, parsed, str(folder / spec.name), now)
-            changed_sessions |= _sessions_concerned(db, spec, inserted + updated)
+            if spec.entity == "pec":  # the documents and invoices read its decision only
+                pec_sessions |= _sessions_a_pec_concerns(db, inserted + updated)
+            else:
+                changed_sessions |= _sessions_concerned(db, spec, inserted + updated)
             unchanged = len(parsed.records) - len(inserted) - len(updated)
             outcomes.append(ExportFileRead(spec.name, "accepted", len(parsed.records),
                                            len(inserted), len(updated), unchanged))
         mark_changed(db, changed_sessions, now)
+        mark_changed(db, pec_sessions - changed_sessions, now, steps=[Step.funding])
     outcomes += [ExportFileRead(name, "ignored") for name in ignored]
     return IngestResult(str(folder), tuple(outcomes))
 
@@ -191,6 +196,19 @@ def _sessions_concerned(db: OrmSession, spec: FileSpec, rows: Sequence[Mapping[s
         return {ref for chunk in in_chunks(str(row[spec.key[0]]) for row in rows)
                 for ref in db.scalars(select(SessionRow.session_ref).where(column.in_(chunk)))}
     return {str(row["session_ref"]) for row in rows if row.get("session_ref")}
+
+
+def _sessions_a_pec_concerns(db: OrmSession, rows: Sequence[Mapping[str, Any]]) -> set[str]:
+    """The sessions a new or changed PEC may be matched with: the one it names, the one it was
+    attached to, every session of its client's SIRET (a PEC never decided is looked at anyway)."""
+    refs = {str(row["session_ref"]) for row in rows if row.get("session_ref")}
+    for chunk in in_chunks(str(row["pec_ref"]) for row in rows):
+        refs |= {ref for ref in db.scalars(select(PecState.session_ref).where(
+            PecState.pec_ref.in_(chunk), PecState.session_ref.is_not(None))) if ref}
+    for chunk in in_chunks(str(row["client_siret"]) for row in rows):
+        refs |= set(db.scalars(select(SessionRow.session_ref).join(
+            Client, Client.client_ref == SessionRow.client_ref).where(Client.siret.in_(chunk))))
+    return refs
 
 
 def _stored_rows(db: OrmSession, model: Any, columns: Sequence[str], first_key: str,

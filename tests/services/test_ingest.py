@@ -20,11 +20,13 @@ def ingest(engine, folder) -> IngestResult:
 
 
 def snapshot(engine) -> dict[str, list[tuple]]:
-    """Every row of every table, read back with raw SQL (the code under test does not judge)."""
+    """Every row of every table, read back with raw SQL (the code under test does not judge);
+    but the steps' work queue, `session_changes`, which is what is left to look at, not what was
+    decided: a run after a funding change looks at its sessions once more and clears their marks."""
     with engine.connect() as connection:
         return {table.name: sorted(map(tuple, connection.execute(
                     text(f"SELECT * FROM {table.name}")).all()), key=repr)
-                for table in Base.metadata.sorted_tables}
+                for table in Base.metadata.sorted_tables if table.name != "session_changes"}
 
 
 def outcome(result: IngestResult, name: str):

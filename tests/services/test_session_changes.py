@@ -10,19 +10,30 @@ import os
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event, inspect, select, text
+from sqlalchemy import Engine, create_engine, event, func, inspect, select, text
 
 from adapters.database import MIGRATIONS, make_engine, unit_of_work, upgrade_to_head
-from adapters.models import Invoice, ReviewItem, SessionChange
+from adapters.models import (
+    AuditEntry,
+    ClientOpco,
+    Effect,
+    Invoice,
+    PecState,
+    ReviewItem,
+    SessionChange,
+    SessionFunding,
+)
+from adapters.models import Session as SessionRow
 from adapters.reference_data import ReferenceData, reference_data
-from adapters.session_changes import Step, marked_sessions
+from adapters.session_changes import Step, mark_changed, marked_sessions
 from adapters.settings import Marketplace
+from demo.generator import DEMO_AS_OF, write_demo_export
 from services.documents import generate_due_documents, plan_due_documents
 from services.funding import reconcile_funding
 from services.ingest import ingest_export
@@ -113,14 +124,54 @@ def test_ingest_marks_the_sessions_a_new_or_changed_row_concerns(engine, tmp_pat
 
 def test_the_funding_step_marks_a_session_whose_funding_changed(engine, tmp_path):
     ingest(engine, tmp_path / "export")
-    with unit_of_work(engine) as db:
-        db.execute(SessionChange.__table__.delete())
     fund(engine)
-    assert marked(engine, Step.documents) == {"S-001"}, "PEC-1 funds S-001; S-002 is company-paid"
+    assert marked(engine, Step.documents) == {"S-001", "S-002"}, "the ingest's marks"
+    assert marked(engine, Step.funding) == {"S-001"}, "PEC-1 funds S-001; S-002 is company-paid"
     with unit_of_work(engine) as db:
         db.execute(SessionChange.__table__.delete())
     fund(engine)
     assert marked(engine, Step.documents) == set(), "nothing changed"
+
+
+def test_a_changed_pec_marks_for_funding_the_sessions_it_may_be_matched_with(engine, tmp_path):
+    ingest(engine, tmp_path / "export")
+    fund(engine)
+    with unit_of_work(engine) as db:
+        db.execute(SessionChange.__table__.delete())
+    fewer_hours = SMALL_EXPORT["pecs.csv"].replace(",14,2100.00,", ",12,2100.00,")
+    ingest(engine, tmp_path / "pec", pecs_csv=fewer_hours)
+    assert marked(engine, Step.funding) == {"S-001"}
+    assert marked(engine, Step.documents) == set(), "they read the decision, not the PEC"
+    fund(engine)
+    assert marked(engine, Step.documents) == {"S-001"}, "the PEC went to review: S-001 waits"
+
+
+def test_a_night_with_nothing_new_decides_no_funding(engine, tmp_path):
+    """S-001 started and is funded, S-002 is paid by its client: nothing is waiting. (The night
+    after a funding changed looks at its session once more: a decision may read another's.)"""
+    ingest(engine, tmp_path / "export")
+    fund(engine, as_of=date(2026, 12, 10))
+    fund(engine, as_of=date(2026, 12, 11))
+    with sessions_read(engine) as seen:
+        report = reconcile_funding(engine, as_of=date(2026, 12, 12), now=NOW,
+                                   reference=reference_data(), marketplace=MARKETPLACE)
+    assert seen == set()
+    assert report.green_lights == report.reminders == report.switches == []
+
+
+def test_the_sessions_waiting_for_their_pec_are_looked_at_each_night_without_a_change(
+        engine, tmp_path):
+    no_pec = SMALL_EXPORT["pecs.csv"].splitlines()[0] + "\n"
+    ingest(engine, tmp_path / "export", pecs_csv=no_pec)
+    fund(engine, as_of=date(2026, 11, 1))
+    with sessions_read(engine) as seen:
+        reminded = reconcile_funding(engine, as_of=date(2026, 11, 22), now=NOW,
+                                     reference=reference_data(), marketplace=MARKETPLACE)
+    assert seen == {"S-001"}
+    assert [(r.session_ref, r.days_before) for r in reminded.reminders] == [("S-001", 15)]
+    switched = reconcile_funding(engine, as_of=date(2026, 12, 7), now=NOW,
+                                 reference=reference_data(), marketplace=MARKETPLACE)
+    assert [s.session_ref for s in switched.switches] == ["S-001"]
 
 
 def test_documents_look_only_at_marked_sessions_and_clear_their_marks(engine, tmp_path):
@@ -243,6 +294,36 @@ def test_the_upgrade_marks_every_existing_session_once_for_each_step(fresh_url, 
     upgrade_to_head(engine)
     with unit_of_work(engine) as db:
         marks = sorted(db.execute(select(SessionChange.step, SessionChange.session_ref)))
-    assert marks == [("documents", "S-001"), ("documents", "S-002"),
-                     ("invoicing", "S-001"), ("invoicing", "S-002")]
+    assert marks == [("documents", "S-001"), ("documents", "S-002"), ("funding", "S-001"),
+                     ("funding", "S-002"), ("invoicing", "S-001"), ("invoicing", "S-002")]
     engine.dispose()
+
+
+def _funding_state(engine: Engine) -> tuple[object, ...]:
+    with unit_of_work(engine) as db:
+        return (
+            sorted((f.session_ref, f.status, f.pec_ref, f.opco, f.opco_share, f.switched_on,
+                    f.estimate_basis) for f in db.scalars(select(SessionFunding))),
+            sorted((p.pec_ref, p.status, p.session_ref, tuple(p.proposals))
+                   for p in db.scalars(select(PecState))),
+            sorted((c.client_ref, c.opco) for c in db.scalars(select(ClientOpco))),
+            sorted((r.key, r.status) for r in db.scalars(select(ReviewItem))),
+            sorted(db.scalars(select(Effect.idempotency_key))),
+            db.scalar(select(func.count()).select_from(AuditEntry)))
+
+
+def test_on_the_demo_a_sweep_of_every_session_after_each_night_finds_nothing_more(
+        engine, tmp_path):
+    """Night after night around the demo's day, the funding of the sessions in scope, then the
+    same with every session marked: the second decides nothing the first did not."""
+    write_demo_export(tmp_path / "export")
+    ingest_export(engine, tmp_path / "export", now=NOW)
+    day = DEMO_AS_OF - timedelta(days=21)
+    while day <= DEMO_AS_OF + timedelta(days=21):
+        fund(engine, as_of=day)
+        night = _funding_state(engine)
+        with unit_of_work(engine) as db:
+            mark_changed(db, db.scalars(select(SessionRow.session_ref)), NOW, [Step.funding])
+        fund(engine, as_of=day)
+        assert _funding_state(engine) == night, day
+        day += timedelta(days=3)

@@ -1,8 +1,9 @@
-"""Session changes: the work queue of the nightly's documents and invoicing steps (issue 20)
+"""Session changes: the work queue of the nightly's funding, documents and invoicing steps (issue 20)
 
-Ingest and the funding step mark the sessions whose facts changed; the documents and invoicing
-steps read only those (adapters/session_changes.py). Every existing session is marked once for
-both steps, so the first night after the upgrade looks at the whole history one last time.
+Ingest and the funding step mark the sessions whose facts changed; the steps read only those
+(adapters/session_changes.py). Every existing session is marked once for each step, so the
+first night after the upgrade looks at the whole history one last time. PECs get an index on
+their client's SIRET: the funding step looks up a client's PECs by it.
 
 Revision ID: 0012
 Revises: 0011
@@ -31,12 +32,14 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_session_changes'))
     )
     op.create_index(op.f('ix_session_changes_step'), 'session_changes', ['step'], unique=False)
-    for step in ('documents', 'invoicing'):
+    op.create_index(op.f('ix_pecs_client_siret'), 'pecs', ['client_siret'], unique=False)
+    for step in ('funding', 'documents', 'invoicing'):
         op.execute(sa.text(
             "INSERT INTO session_changes (step, session_ref, marked_at) "
             "SELECT :step, session_ref, CURRENT_TIMESTAMP FROM sessions").bindparams(step=step))
 
 
 def downgrade() -> None:
+    op.drop_index(op.f('ix_pecs_client_siret'), table_name='pecs')
     op.drop_index(op.f('ix_session_changes_step'), table_name='session_changes')
     op.drop_table('session_changes')
