@@ -26,9 +26,10 @@ from adapters.pdf import TEMPLATES, html_to_pdf
 from adapters.reference_data import reference_data
 from adapters.settings import Marketplace
 from demo.generator import DEMO_AS_OF, write_demo_export
-from services.documents import PlannedSet, _jobs, _write_files, plan_due_documents, render_pdfs
+from services.documents import PlannedSet, _jobs, _write_files, plan_due_documents
 from services.funding import reconcile_funding
 from services.ingest import ingest_export
+from services.rendering import render_pdfs
 
 
 def demo_bundles(folder: Path) -> list[PlannedSet]:

@@ -14,7 +14,6 @@ import io
 import zipfile
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -41,7 +40,7 @@ from adapters.models import (
     Trainer,
 )
 from adapters.models import Session as SessionRow
-from adapters.pdf import html_to_pdf, render_html
+from adapters.pdf import render_html
 from adapters.review import ReviewKind, open_item, resolve_item
 from adapters.session_changes import Step, clear_marks, marked_sessions
 from adapters.settings import Marketplace
@@ -67,6 +66,7 @@ from backoffice.documents import (
 from backoffice.funding_status import FundingStatus
 from backoffice.money import ZERO, quantize
 from backoffice.outcomes import DocumentsBlocked, DocumentSetProduced, DocumentsTooLate
+from services.rendering import render_pdfs
 
 ACTOR = "generate-documents"
 MODALITIES = {"presentiel": "en présentiel", "distanciel": "à distance", "mixte": "mixte"}
@@ -299,14 +299,6 @@ def generate_due_documents(engine: Engine, *, as_of: date, now: datetime,
 
 
 # --- rendering and storing ---------------------------------------------------------------------
-
-def render_pdfs(htmls: Sequence[str], workers: int = 1) -> list[bytes]:
-    """HTML → PDF, in `workers` processes when there is more than one document."""
-    if workers <= 1 or len(htmls) < 2:
-        return [html_to_pdf(html) for html in htmls]
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        return list(pool.map(html_to_pdf, htmls, chunksize=max(1, len(htmls) // (workers * 4))))
-
 
 def set_folder(output_dir: Path, plan: DocumentPlan) -> Path:
     return output_dir / "documents" / plan.session_ref / f"{plan.kind}-v{plan.version}"
