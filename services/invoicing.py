@@ -25,12 +25,12 @@ from sqlalchemy.orm import Session as OrmSession
 from adapters.audit import record_decision
 from adapters.database import in_chunks, unit_of_work
 from adapters.email_templates import record_email
-from adapters.facturx import embed_facturx
+from adapters.facturx import FacturXError
 from adapters.files import write_atomically
 from adapters.models import Client, DocumentFile, Invoice, InvoiceDeposit, Pec, SessionFunding
 from adapters.models import Session as SessionRow
 from adapters.numbering import InvoicingError, lock_series, next_number
-from adapters.pdf import html_to_pdf, render_html
+from adapters.pdf import render_html
 from adapters.reference_data import ReferenceData
 from adapters.review import ReviewKind, open_item, resolve_item
 from adapters.session_changes import Step, clear_marks, marked_sessions
@@ -67,6 +67,7 @@ from backoffice.money import ZERO, format_eur, quantize
 from backoffice.outcomes import InvoiceHeld, InvoiceIssued, InvoiceReminderSent, InvoiceToDeposit
 from backoffice.receivables import open_amount
 from services.documents import load_document_facts
+from services.rendering import render_facturx_pdfs
 
 ACTOR = "issue-invoices"
 INVOICE_SERIES, CREDIT_SERIES = "FA", "AV"
@@ -301,47 +302,76 @@ def document_from_json(data: dict[str, Any]) -> InvoiceDocument:
 
 # --- PDFs and e-mails ---------------------------------------------------------------------------
 
-def render_invoice_pdf(document: InvoiceDocument, marketplace: Marketplace,
-                       partial: bool = False) -> bytes:
-    html = render_html("invoice", {"invoice": document, "marketplace": marketplace,
+def invoice_html(document: InvoiceDocument, marketplace: Marketplace, partial: bool = False
+                 ) -> str:
+    return render_html("invoice", {"invoice": document, "marketplace": marketplace,
                                    "exemption": EXEMPTION_TEXT, "partial": partial})
-    return embed_facturx(html_to_pdf(html, pdf_variant="pdf/a-3b"), document)
+
+
+RENDER_BATCH = 200  # invoices rendered, then recorded, at a time (their PDFs in memory)
 
 
 def send_pending_invoices(engine: Engine, *, output_dir: Path, now: datetime,
-                          marketplace: Marketplace, reference: ReferenceData
+                          marketplace: Marketplace, reference: ReferenceData, workers: int = 1
                           ) -> tuple[list[str], list[InvoiceToDeposit]]:
-    """Render the PDF of every invoice that has none, then send it the way its funder takes
-    invoices: by e-mail (recorded once in the outbox), or, for a funder taking them on its own
-    portal, as a package an operator deposits there (listed in the review queue until the
-    `record-deposit` flow says when). Returns the numbers e-mailed and the packages prepared."""
+    """Render the PDF of every invoice that has none (in `workers` processes), then send it the
+    way its funder takes invoices: by e-mail (recorded once in the outbox), or, for a funder
+    taking them on its own portal, as a package an operator deposits there (listed in the
+    review queue until the `record-deposit` flow says when). Returns the numbers e-mailed and
+    the packages prepared. An invoice is checked as Factur-X when issued: one that cannot be
+    made here fails the step, after the invoices before it are recorded."""
     with unit_of_work(engine) as db:
         pending = list(db.scalars(select(Invoice.id).where(Invoice.pdf_path.is_(None))
                                   .order_by(Invoice.number)))
-    sent, deposits = [], []
-    for invoice_id in pending:
+    sent: list[str] = []
+    deposits: list[InvoiceToDeposit] = []
+    for start in range(0, len(pending), RENDER_BATCH):
+        ids = pending[start:start + RENDER_BATCH]
         with unit_of_work(engine) as db:
-            invoice = db.get_one(Invoice, invoice_id)  # an invoice is never deleted
-            document = document_from_json(invoice.document)
-            original = db.scalar(select(Invoice).where(Invoice.number == invoice.credit_note_of))
-            partial = bool(original and original.total_ttc != invoice.total_ttc)
-            pdf = render_invoice_pdf(document, marketplace, partial=partial)
-            path = write_atomically(output_dir / "invoices" / str(invoice.issue_date.year)
-                                    / f"{invoice.number}.pdf", pdf)
-            invoice.pdf_path = str(path.relative_to(output_dir))
-            invoice.sha256 = hashlib.sha256(pdf).hexdigest()
-            attachments = [str(path), *_certificates(db, invoice, output_dir)]
-            opco = reference.opcos.get(invoice.funder_ref) if invoice.funder_kind == OPCO else None
-            if not by_email(invoice.funder_kind, opco.invoice_channel if opco else None):
-                deposits.append(_prepare_deposit(db, invoice, attachments, output_dir, now))
-                continue
-            record_email(db, f"email:{invoice.kind}:{invoice.number}",
-                         to=[invoice.billing_email], now=now, attachments=attachments,
-                         template="credit_note" if invoice.kind == "credit_note" else "invoice",
-                         invoice=document, marketplace=marketplace,
-                         to_opco=invoice.funder_kind == OPCO, partial=partial)
-            sent.append(invoice.number)
+            documents = [_invoice_to_render(db, invoice_id, marketplace) for invoice_id in ids]
+        pdfs = render_facturx_pdfs([(html, document) for html, document, _ in documents],
+                                   workers)
+        for invoice_id, (_html, document, partial), pdf in zip(ids, documents, pdfs, strict=True):
+            if isinstance(pdf, FacturXError):
+                raise pdf
+            with unit_of_work(engine) as db:
+                _record_invoice_pdf(db, invoice_id, document, partial, pdf, sent, deposits,
+                                    output_dir=output_dir, now=now, marketplace=marketplace,
+                                    reference=reference)
     return sent, deposits
+
+
+def _invoice_to_render(db: OrmSession, invoice_id: int, marketplace: Marketplace
+                       ) -> tuple[str, InvoiceDocument, bool]:
+    invoice = db.get_one(Invoice, invoice_id)  # an invoice is never deleted
+    document = document_from_json(invoice.document)
+    original = db.scalar(select(Invoice).where(Invoice.number == invoice.credit_note_of))
+    partial = bool(original and original.total_ttc != invoice.total_ttc)
+    return invoice_html(document, marketplace, partial), document, partial
+
+
+def _record_invoice_pdf(db: OrmSession, invoice_id: int, document: InvoiceDocument,
+                        partial: bool, pdf: bytes, sent: list[str],
+                        deposits: list[InvoiceToDeposit], *, output_dir: Path, now: datetime,
+                        marketplace: Marketplace, reference: ReferenceData) -> None:
+    invoice = db.get_one(Invoice, invoice_id)
+    if invoice.pdf_path is not None:
+        return  # recorded by another run meanwhile (the same bytes: rendered from its content)
+    path = write_atomically(output_dir / "invoices" / str(invoice.issue_date.year)
+                            / f"{invoice.number}.pdf", pdf)
+    invoice.pdf_path = str(path.relative_to(output_dir))
+    invoice.sha256 = hashlib.sha256(pdf).hexdigest()
+    attachments = [str(path), *_certificates(db, invoice, output_dir)]
+    opco = reference.opcos.get(invoice.funder_ref) if invoice.funder_kind == OPCO else None
+    if not by_email(invoice.funder_kind, opco.invoice_channel if opco else None):
+        deposits.append(_prepare_deposit(db, invoice, attachments, output_dir, now))
+        return
+    record_email(db, f"email:{invoice.kind}:{invoice.number}",
+                 to=[invoice.billing_email], now=now, attachments=attachments,
+                 template="credit_note" if invoice.kind == "credit_note" else "invoice",
+                 invoice=document, marketplace=marketplace,
+                 to_opco=invoice.funder_kind == OPCO, partial=partial)
+    sent.append(invoice.number)
 
 
 def _prepare_deposit(db: OrmSession, invoice: Invoice, attachments: list[str], output_dir: Path,

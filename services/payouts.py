@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session as OrmSession
 from adapters.audit import record_decision
 from adapters.database import unit_of_work
 from adapters.email_templates import record_email
-from adapters.facturx import FacturXError, embed_facturx
+from adapters.facturx import FacturXError
 from adapters.files import write_atomically
 from adapters.models import (
     BankLine,
@@ -48,7 +48,7 @@ from adapters.models import (
     TrainerInvoice,
 )
 from adapters.numbering import lock_series, next_number, take_number
-from adapters.pdf import html_to_pdf, render_html
+from adapters.pdf import render_html
 from adapters.review import ReviewKind, open_item, resolve_item
 from adapters.sepa import Debtor, Transfer, Version, build_pain001, iban_problem
 from adapters.settings import Marketplace
@@ -73,6 +73,7 @@ from backoffice.outcomes import (
     TransferExecuted,
     TransferReturned,
 )
+from services.rendering import render_facturx_pdfs
 
 ACTOR = "pipeline"
 SELF_BILLING_PREFIX = "AF"
@@ -248,10 +249,14 @@ def _record_payout(db: OrmSession, facts: rules.SessionPayoutFacts,
     return payout
 
 
+RENDER_BATCH = 200  # self-billed invoices rendered, then recorded, at a time (their PDFs in memory)
+
+
 def render_self_billed_invoices(engine: Engine, *, output_dir: Path, now: datetime,
-                                marketplace: Marketplace) -> list[str]:
-    """Render the Factur-X PDF of every self-billed invoice that has none, then record its copy
-    to the trainer (the mandate requires it), once: the numbers rendered.
+                                marketplace: Marketplace, workers: int = 1) -> list[str]:
+    """Render the Factur-X PDF of every self-billed invoice that has none (in `workers`
+    processes), then record its copy to the trainer (the mandate requires it), once: the
+    numbers rendered.
 
     An invoice whose Factur-X cannot be made (the trainer's postal address incomplete, say) gets
     no PDF and a review item saying why; the next run tries again and resolves the item."""
@@ -259,38 +264,59 @@ def render_self_billed_invoices(engine: Engine, *, output_dir: Path, now: dateti
         pending = list(db.scalars(select(SelfBilledInvoice.number).where(
             SelfBilledInvoice.pdf_path.is_(None)).order_by(SelfBilledInvoice.number)))
     rendered = []
-    for number in pending:
+    for start in range(0, len(pending), RENDER_BATCH):
+        numbers = pending[start:start + RENDER_BATCH]
         with unit_of_work(engine) as db:
-            invoice = db.get_one(SelfBilledInvoice, number)  # never deleted, nor its references
-            trainer = db.get_one(Trainer, invoice.trainer_ref)
-            session = db.get_one(Session, invoice.session_ref)
-            payout = db.get_one(Payout, invoice.payout_id)
-            programme = db.get(Programme, session.programme_ref)
-            document = self_billed_document(
-                invoice, trainer, payout, marketplace,
-                title=programme.title if programme else session.programme_ref,
-                client=client.name if (client := db.get(Client, session.client_ref)) else "",
-                start=session.start_date, end=session.end_date)
-            key = f"self-billed:{number}"
-            try:
-                pdf = embed_facturx(html_to_pdf(render_html("self_billed_invoice", {
-                    "invoice": document, "marketplace": marketplace, "payout": payout}),
-                    pdf_variant="pdf/a-3b"), document)
-            except FacturXError as error:
-                open_item(db, key, kind=REVIEW_KIND, proposals=[], now=now,
-                          subject=f"Facture d'autofacturation {number} ({trainer.trainer_ref})",
-                          reasons=[f"PDF non émis, à compléter dans la plateforme : {error}"])
-                continue
-            resolve_item(db, key, "facture d'autofacturation émise", now)
-            path = write_atomically(output_dir / "self-billing" / str(invoice.issue_date.year)
-                                    / f"{number}.pdf", pdf)
-            invoice.pdf_path = str(path.relative_to(output_dir))
-            invoice.sha256 = hashlib.sha256(pdf).hexdigest()
-            record_email(db, f"email:self-billed:{number}", to=[trainer.email], now=now,
-                         template="self_billed_invoice", attachments=[str(path)],
-                         invoice=invoice, trainer=trainer, marketplace=marketplace)
-            rendered.append(number)
+            documents = [_self_billed_html(db, number, marketplace) for number in numbers]
+        pdfs = render_facturx_pdfs(documents, workers)
+        for number, pdf in zip(numbers, pdfs, strict=True):
+            with unit_of_work(engine) as db:
+                if _record_self_billed(db, number, pdf, output_dir=output_dir, now=now,
+                                       marketplace=marketplace):
+                    rendered.append(number)
     return rendered
+
+
+def _self_billed_html(db: OrmSession, number: str, marketplace: Marketplace
+                      ) -> tuple[str, InvoiceDocument]:
+    invoice = db.get_one(SelfBilledInvoice, number)  # never deleted, nor its references
+    trainer = db.get_one(Trainer, invoice.trainer_ref)
+    session = db.get_one(Session, invoice.session_ref)
+    payout = db.get_one(Payout, invoice.payout_id)
+    programme = db.get(Programme, session.programme_ref)
+    document = self_billed_document(
+        invoice, trainer, payout, marketplace,
+        title=programme.title if programme else session.programme_ref,
+        client=client.name if (client := db.get(Client, session.client_ref)) else "",
+        start=session.start_date, end=session.end_date)
+    html = render_html("self_billed_invoice", {"invoice": document, "marketplace": marketplace,
+                                               "payout": payout})
+    return html, document
+
+
+def _record_self_billed(db: OrmSession, number: str, pdf: bytes | FacturXError, *,
+                        output_dir: Path, now: datetime, marketplace: Marketplace) -> bool:
+    """Write the PDF and record the trainer's copy; or, if its Factur-X could not be made, the
+    review item saying why. True when written."""
+    invoice = db.get_one(SelfBilledInvoice, number)
+    if invoice.pdf_path is not None:
+        return False  # recorded by another run meanwhile
+    trainer = db.get_one(Trainer, invoice.trainer_ref)
+    key = f"self-billed:{number}"
+    if isinstance(pdf, FacturXError):
+        open_item(db, key, kind=REVIEW_KIND, proposals=[], now=now,
+                  subject=f"Facture d'autofacturation {number} ({trainer.trainer_ref})",
+                  reasons=[f"PDF non émis, à compléter dans la plateforme : {pdf}"])
+        return False
+    resolve_item(db, key, "facture d'autofacturation émise", now)
+    path = write_atomically(output_dir / "self-billing" / str(invoice.issue_date.year)
+                            / f"{number}.pdf", pdf)
+    invoice.pdf_path = str(path.relative_to(output_dir))
+    invoice.sha256 = hashlib.sha256(pdf).hexdigest()
+    record_email(db, f"email:self-billed:{number}", to=[trainer.email], now=now,
+                 template="self_billed_invoice", attachments=[str(path)],
+                 invoice=invoice, trainer=trainer, marketplace=marketplace)
+    return True
 
 
 def self_billed_document(invoice: SelfBilledInvoice, trainer: Trainer, payout: Payout,

@@ -39,7 +39,7 @@ def issue_invoices_for(as_of: date) -> InvoicingReport:
                                 reference=reference_data(), terms=terms)
     report.sent, report.deposits = send_pending_invoices(
         engine, output_dir=settings.output_dir, now=now, marketplace=settings.marketplace,
-        reference=reference_data())
+        reference=reference_data(), workers=settings.render_workers)
     report.reminders = remind_unpaid(engine, as_of=as_of, now=now,
                                      marketplace=settings.marketplace,
                                      reminder_days=terms.reminder_days,

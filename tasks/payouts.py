@@ -37,7 +37,8 @@ def schedule_and_export_payouts(as_of: date, report: PayoutReport) -> PayoutRepo
     schedule_payouts(engine, as_of=as_of, now=now, mode=settings.payout_mode,
                      nda_policy=settings.nda_policy, report=report)
     render_self_billed_invoices(engine, output_dir=settings.output_dir, now=now,
-                                marketplace=settings.marketplace)
+                                marketplace=settings.marketplace,
+                                workers=settings.render_workers)
     export_batches(engine, as_of=as_of, now=now, output_dir=settings.output_dir,
                    marketplace=settings.marketplace, version=settings.sepa_version,
                    report=report)
