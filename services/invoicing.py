@@ -27,7 +27,16 @@ from adapters.database import in_chunks, unit_of_work
 from adapters.email_templates import record_email
 from adapters.facturx import FacturXError
 from adapters.files import write_atomically
-from adapters.models import Client, DocumentFile, Invoice, InvoiceDeposit, Pec, SessionFunding
+from adapters.models import (
+    Client,
+    DocumentFile,
+    Effect,
+    Invoice,
+    InvoiceDeposit,
+    Pec,
+    ReviewItem,
+    SessionFunding,
+)
 from adapters.models import Session as SessionRow
 from adapters.numbering import InvoicingError, lock_series, next_number
 from adapters.pdf import render_html
@@ -443,39 +452,50 @@ def record_deposit(engine: Engine, *, number: str, deposited_on: date, note: str
 def remind_unpaid(engine: Engine, *, as_of: date, now: datetime, marketplace: Marketplace,
                   reminder_days: Sequence[int], payment_days: int = 30
                   ) -> list[InvoiceReminderSent]:
+    """Each unpaid invoice's reminder of the latest stage reached (J+7, J+30 after its due
+    date), once: an e-mail to its funder, or a review item when the funder has no billing
+    e-mail (a person chases it; resolved by an operator, it is not opened again for that stage).
+    A stage already recorded costs a set lookup, not a rendering: the unpaid invoices of the
+    years before are read every night, their reminders made once."""
     reminders = []
     with unit_of_work(engine) as db:
         deposits = {number: deposited_on for number, deposited_on in db.execute(
             select(InvoiceDeposit.number, InvoiceDeposit.deposited_on))}
-        unpaid = db.scalars(select(Invoice).where(Invoice.kind == "invoice",
-                                                  Invoice.status.in_(("issued", "partly_paid")))
-                            .order_by(Invoice.number))
-        for invoice in unpaid:
-            due = dunning_due_date(invoice.due_date, payment_days,
-                                   deposit_awaited=invoice.number in deposits,
-                                   deposited_on=deposits.get(invoice.number))
+        made = set(db.scalars(select(Effect.idempotency_key).where(
+            Effect.idempotency_key.like("email:invoice-reminder:%")))) | set(db.scalars(
+                select(ReviewItem.key).where(ReviewItem.key.like("dunning:%"))))
+        unpaid = db.execute(select(Invoice.id, Invoice.number, Invoice.due_date,
+                                   Invoice.billing_email)
+                            .where(Invoice.kind == "invoice",
+                                   Invoice.status.in_(("issued", "partly_paid")))
+                            .order_by(Invoice.number)).all()
+        for invoice_id, number, due_date, billing_email in unpaid:
+            due = dunning_due_date(due_date, payment_days,
+                                   deposit_awaited=number in deposits,
+                                   deposited_on=deposits.get(number))
             if due is None:  # its deposit is awaited
                 continue
             stage = reminder_due(due, as_of, reminder_days)
-            if stage is None:
+            key = (f"email:invoice-reminder:{number}:J+{stage}" if billing_email
+                   else f"dunning:{number}:J+{stage}")
+            if stage is None or key in made:
                 continue
+            invoice = db.get_one(Invoice, invoice_id)
             residual = open_amount(invoice.total_ttc, invoice.paid_amount,
                                    _credited(db, invoice.number))
             if residual <= 0:
                 continue
-            if not invoice.billing_email:  # a funder known by its portal only: a person chases
-                if open_item(db, f"dunning:{invoice.number}:J+{stage}", kind=ReviewKind.dunning,
-                             subject=f"Facture {invoice.number} à {invoice.funder_name}",
-                             reasons=[f"impayée {stage} jours après son échéance du "
-                                      f"{format_date_fr(due)} : reste {format_eur(residual)}"],
-                             proposals=[], now=now):
-                    reminders.append(InvoiceReminderSent(invoice.number, stage,
-                                                         invoice.funder_name))
-            elif record_email(db, f"email:invoice-reminder:{invoice.number}:J+{stage}",
-                              to=[invoice.billing_email], now=now, template="invoice_reminder",
-                              invoice=document_from_json(invoice.document), days=stage,
-                              residual=residual, marketplace=marketplace):
-                reminders.append(InvoiceReminderSent(invoice.number, stage, invoice.funder_name))
+            if not billing_email:  # a funder known by its portal only: a person chases
+                open_item(db, key, kind=ReviewKind.dunning,
+                          subject=f"Facture {invoice.number} à {invoice.funder_name}",
+                          reasons=[f"impayée {stage} jours après son échéance du "
+                                   f"{format_date_fr(due)} : reste {format_eur(residual)}"],
+                          proposals=[], now=now)
+            else:
+                record_email(db, key, to=[billing_email], now=now, template="invoice_reminder",
+                             invoice=document_from_json(invoice.document), days=stage,
+                             residual=residual, marketplace=marketplace)
+            reminders.append(InvoiceReminderSent(invoice.number, stage, invoice.funder_name))
     return reminders
 
 

@@ -318,6 +318,15 @@ def test_unpaid_invoices_are_chased_once_at_each_stage(engine, tmp_path):
     assert item.reasons == ["impayée 7 jours après son échéance du 9 janvier 2027 : reste "
                             "1\u202f837,50\u00a0€"]
 
+    # an operator chased the OPCO and closed the item: the next nights leave it closed
+    from adapters.review import resolve_item
+    with unit_of_work(engine) as db:
+        resolve_item(db, f"dunning:{opco}:J+30", "relancé par téléphone", NOW)
+    assert chase(date(2027, 2, 9)) == []
+    with unit_of_work(engine) as db:
+        assert db.scalar(select(ReviewItem.status).where(
+            ReviewItem.key == f"dunning:{opco}:J+30")) == "resolved"
+
 
 def test_an_invoice_to_a_payer_not_fully_identified_waits_without_a_number(engine, tmp_path):
     import dataclasses
