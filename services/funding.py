@@ -114,15 +114,17 @@ def reconcile_funding(engine: Engine, *, as_of: date, now: datetime, reference: 
     with unit_of_work(engine) as db:
         run = _Run(db, as_of, now, marketplace, report)
         marks = marked_sessions(db, Step.funding)
-        session_refs, pec_refs = funding_scope(db, marks, as_of)
-        world = _load(db, reference, session_refs, pec_refs)
-        decisions = decide_pecs(world.pecs.values(), world.sessions, world.previous)
+        scope = funding_scope(db, marks, as_of)
+        world = _load(db, reference, scope.sessions | scope.waiting, scope.pecs | scope.kept_pecs)
+        decisions = {ref: world.previous[ref] for ref in scope.kept_pecs} | decide_pecs(
+            [world.pecs[ref] for ref in scope.pecs], world.sessions, world.previous)
         _save_decisions(run, world, decisions)
         funded = funded_sessions(decisions)
-        _confirm_client_opcos(run, world, decisions, funded)
+        _confirm_client_opcos(run, world, decisions,  # a client's sessions all in scope
+                              {ref: pec for ref, pec in funded.items() if ref in scope.sessions})
         _update_session_funding(run, world, decisions, funded, reference)
         _follow_up(run, world, funded, _sessions_in_review(decisions), reminder_days)
-        _flag_unknown_opcos(run, world)
+        _flag_unknown_opcos(run, world, {world.sessions[ref].client_ref for ref in scope.sessions})
         clear_marks(db, (mark for ids in marks.values() for mark in ids))
         mark_changed(db, run.changed, now)
     report.expiring_criteria = sorted({
@@ -137,25 +139,47 @@ def reconcile_funding(engine: Engine, *, as_of: date, now: datetime, reference: 
 WAITING = (FundingStatus.awaiting_pec.value, FundingStatus.pec_review.value)
 
 
-def funding_scope(db: OrmSession, marked: Iterable[str], as_of: date
-                  ) -> tuple[set[str], set[str]]:
-    """The sessions and PECs whose decisions may change tonight, never the whole history.
+@dataclass(frozen=True, slots=True)
+class FundingScope:
+    """What a night decides: `sessions` and `pecs` in full; `waiting` sessions only for what
+    time makes due, with the kept decisions of the PECs attached to them (`kept_pecs`)."""
 
-    The sessions whose facts changed (`marked`), the OPCO-funded sessions not started yet or
-    still waiting for their PEC (reminders, the day-1 switch) and the PECs never decided; then,
-    until nothing is added, everything a decision among them reads: every session of a client
-    (SIRET) in scope (a PEC is matched among them), every PEC of those SIRETs or naming or
-    attached to a session in scope, every session such a PEC names or is attached to.
+    sessions: set[str]
+    pecs: set[str]
+    waiting: set[str]
+    kept_pecs: set[str]
+
+
+def funding_scope(db: OrmSession, marked: Iterable[str], as_of: date) -> FundingScope:
+    """The sessions and PECs a night must look at, never the whole history.
+
+    Decided in full: the sessions whose facts changed (`marked`) and the PECs never decided;
+    then, until nothing is added, everything a decision among them reads: every session of a
+    client (SIRET) in scope (a PEC is matched among them), every PEC of those SIRETs or naming
+    or attached to a session in scope, every session such a PEC names or is attached to.
+
+    Then what time alone makes due: the other OPCO-funded sessions not started yet or still
+    waiting for their PEC (reminders, the day-1 switch, the estimate), with the decisions of
+    the PECs attached to them as they stand: nothing they read has changed.
     """
-    sessions = set(marked) | set(db.scalars(
+    undecided = set(db.scalars(select(Pec.pec_ref).outerjoin(PecState).where(
+        PecState.pec_ref.is_(None))))
+    existing = {ref for chunk in in_chunks(marked) for ref in db.scalars(  # a PEC may name a
+        select(SessionRow.session_ref).where(SessionRow.session_ref.in_(chunk)))}  # missing one
+    sessions, pecs = _closed(db, existing, undecided)
+    waiting = set(db.scalars(
         select(SessionRow.session_ref)
         .outerjoin(SessionFunding, SessionFunding.session_ref == SessionRow.session_ref)
         .where(SessionRow.validated_at.is_not(None), SessionRow.cancelled_at.is_(None),
                SessionRow.funding.in_(OPCO_FUNDINGS),
                or_(SessionRow.start_date >= as_of, SessionFunding.status.is_(None),
-                   SessionFunding.status.in_(WAITING)))))
-    pecs = set(db.scalars(select(Pec.pec_ref).outerjoin(PecState).where(
-        PecState.pec_ref.is_(None))))
+                   SessionFunding.status.in_(WAITING))))) - sessions
+    kept = {ref for chunk in in_chunks(waiting) for ref in db.scalars(
+        select(PecState.pec_ref).where(PecState.session_ref.in_(chunk)))} - pecs
+    return FundingScope(sessions, pecs, waiting, kept)
+
+
+def _closed(db: OrmSession, sessions: set[str], pecs: set[str]) -> tuple[set[str], set[str]]:
     sirets: set[str] = set()
     new_sessions, new_pecs = set(sessions), set(pecs)
     while new_sessions or new_pecs:
@@ -490,12 +514,16 @@ def _email(run: _Run, key: str, to: list[str], cc: list[str], template: str,
 
 # --- clients whose OPCO nobody knows -----------------------------------------------------------
 
-def _flag_unknown_opcos(run: _Run, world: _World) -> None:
+def _flag_unknown_opcos(run: _Run, world: _World, clients: set[str]) -> None:
+    """The clients whose OPCO nobody knows, among `clients` (those whose sessions are all in
+    the world): an item listing their sessions waiting for a PEC; resolved once it is known."""
     waiting = defaultdict(list)
     for session in world.sessions.values():
         if needs_pec(session):
             waiting[session.client_ref].append(session.session_ref)
     for client_ref, client in sorted(world.clients.items()):
+        if client_ref not in clients:
+            continue
         resolution = world.opcos[client_ref]
         reasons = ([f"{resolution.detail} ; sessions concernées : "
                     + ", ".join(sorted(waiting[client_ref]))]

@@ -327,3 +327,14 @@ def test_on_the_demo_a_sweep_of_every_session_after_each_night_finds_nothing_mor
         fund(engine, as_of=day)
         assert _funding_state(engine) == night, day
         day += timedelta(days=3)
+
+
+def test_a_pec_naming_a_session_that_does_not_exist_is_decided_without_it(engine, tmp_path):
+    """The PEC's session_ref is the client's claim: marked all the same, never loaded."""
+    stray = SMALL_EXPORT["pecs.csv"].replace("PEC-1,S-001,", "PEC-1,S-404,")
+    ingest(engine, tmp_path / "export", pecs_csv=stray)
+    assert "S-404" in marked(engine, Step.funding)
+    report = reconcile_funding(engine, as_of=AS_OF, now=NOW, reference=reference_data(),
+                               marketplace=MARKETPLACE)
+    assert [(d.pec_ref, d.session_ref) for d in report.discrepancies] == [("PEC-1", "")]
+    assert "S-404" not in marked(engine, Step.funding)
