@@ -167,10 +167,9 @@ def _stub_rendering() -> None:
     services.documents.render_pdfs = (  # type: ignore[assignment]
         lambda htmls, workers=1: [plain] * len(htmls))
     for module in (services.invoicing, services.payouts):
-        module.html_to_pdf = (  # type: ignore[attr-defined]
-            lambda html, pdf_variant=None: archival if pdf_variant else plain)
+        module.render_facturx_pdfs = (  # type: ignore[attr-defined]
+            lambda invoices, workers=1: [archival] * len(invoices))
         module.render_html = lambda template, context: ""  # type: ignore[attr-defined]
-        module.embed_facturx = lambda pdf, document: pdf  # type: ignore[attr-defined]
 
 
 def history_child(data_dir: Path, api_url: str, years: list[int], sizes: Sizes, seed: int,
@@ -187,13 +186,18 @@ def history_child(data_dir: Path, api_url: str, years: list[int], sizes: Sizes, 
     world = build_world(years, sizes, seed)
     started = time.perf_counter()
     states = Counter[str]()
+    steps = Counter[str]()
     with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
         for day in days:
             write_export(world, context.settings().export_inbox, day)
             _write_bank_statement(day)
             with use_clock(night_of(day)):
-                states[nightly.with_options(retries=0)(as_of=day, return_state=True).name] += 1
-    return time.perf_counter() - started, ", ".join(f"{n} {s}" for s, n in states.items())
+                state = nightly.with_options(retries=0)(as_of=day, return_state=True)
+            states[state.name] += 1
+            steps.update(_task_times(state.state_details.flow_run_id))
+    busiest = ", ".join(f"{name} {seconds:.0f} s" for name, seconds in steps.most_common(4))
+    return time.perf_counter() - started, (", ".join(f"{n} {s}" for s, n in states.items())
+                                           + f"; {busiest}")
 
 
 def _cpu() -> float:
@@ -248,11 +252,12 @@ def measured_child(data_dir: Path, api_url: str, label: str, day: date, bare_sam
 
     services.documents.render_pdfs = recording_render  # type: ignore[assignment]
     for module in (services.invoicing, services.payouts):
-        def recording_pdf(html: str, pdf_variant: str | None = None,
-                          _render: Any = module.html_to_pdf) -> bytes:  # type: ignore[attr-defined]
-            htmls.append((html, pdf_variant))
-            return _render(html, pdf_variant)
-        module.html_to_pdf = recording_pdf  # type: ignore[attr-defined]
+        def recording_facturx(invoices: list[tuple[str, Any]], workers: int = 1,
+                              _render: Any = module.render_facturx_pdfs  # type: ignore[attr-defined]
+                              ) -> list[Any]:
+            htmls.extend((html, "pdf/a-3b") for html, _document in invoices)
+            return _render(invoices, workers)
+        module.render_facturx_pdfs = recording_facturx  # type: ignore[attr-defined]
     queries = [0]
 
     def count(*_: Any) -> None:
