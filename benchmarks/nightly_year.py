@@ -23,6 +23,8 @@ history <= 1.2x one.
     .venv/bin/python benchmarks/nightly_year.py [--scale 1.0] [--step 7] [--steps]
 
 Quick run: `--scale 0.1`. `--steps` prints the time of each task of each measured night.
+`BENCH_PROFILE=<folder>` writes a cProfile of each measured night's own process there
+(`<day>-<label>.prof`; the render workers are other processes).
 """
 
 from __future__ import annotations
@@ -269,7 +271,13 @@ def measured_child(data_dir: Path, api_url: str, label: str, day: date, bare_sam
 
     cpu, started = _cpu(), time.perf_counter()
     with use_clock(night_of(day)):
-        state = nightly.with_options(retries=0)(as_of=day, return_state=True)
+        if os.environ.get("BENCH_PROFILE"):  # where a measured night's own process spends
+            import cProfile
+            with cProfile.Profile() as profile:
+                state = nightly.with_options(retries=0)(as_of=day, return_state=True)
+            profile.dump_stats(Path(os.environ["BENCH_PROFILE"]) / f"{day}-{label[:12]}.prof")
+        else:
+            state = nightly.with_options(retries=0)(as_of=day, return_state=True)
     figures.wall, figures.cpu = time.perf_counter() - started, _cpu() - cpu
     event.remove(Engine, "before_cursor_execute", count)
     figures.queries, figures.pdfs, figures.state = queries[0], len(htmls), state.name
