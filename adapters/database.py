@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, TypeVarTuple
+from typing import Any, TypeVar, TypeVarTuple
 
 from alembic import command
 from alembic.config import Config
@@ -25,6 +25,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.engine import make_url
+from sqlalchemy.orm import QueryableAttribute
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.sql.compiler import Compiled
 
@@ -107,6 +108,16 @@ def in_chunks(values: Iterable[Any]) -> Iterator[list[Any]]:
     ordered = sorted(set(values))
     for start in range(0, len(ordered), IN_CHUNK):
         yield ordered[start:start + IN_CHUNK]
+
+
+_T = TypeVar("_T")
+
+
+def scalars_in(db: OrmSession, statement: Select[_T], column: QueryableAttribute[Any],
+               values: Iterable[Any]) -> Iterator[_T]:
+    """The scalars of `statement` where `column` is one of `values`, one IN (...) per chunk."""
+    for chunk in in_chunks(values):
+        yield from db.scalars(statement.where(column.in_(chunk)))
 
 
 # --- batched writes -----------------------------------------------------------------------------

@@ -23,7 +23,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session as OrmSession
 
 from adapters.audit import record_decision
-from adapters.database import in_chunks, unit_of_work
+from adapters.database import in_chunks, scalars_in, unit_of_work
 from adapters.email_templates import record_email
 from adapters.files import write_atomically
 from adapters.models import (
@@ -200,10 +200,9 @@ def _latest_sets(db: OrmSession, session_refs: Sequence[str] | None
                  ) -> dict[str, dict[str, tuple[int, str, dict[str, str]]]]:
     latest: dict[str, dict[str, tuple[int, str, dict[str, str]]]] = defaultdict(dict)
     query = select(DocumentSet).order_by(DocumentSet.version)
-    for chunk in [None] if session_refs is None else in_chunks(session_refs):
-        for s in db.scalars(query if chunk is None else
-                            query.where(DocumentSet.session_ref.in_(chunk))):
-            latest[s.session_ref][s.kind] = (s.version, s.fingerprint, s.inputs)
+    for s in (db.scalars(query) if session_refs is None
+              else scalars_in(db, query, DocumentSet.session_ref, session_refs)):
+        latest[s.session_ref][s.kind] = (s.version, s.fingerprint, s.inputs)
     return latest
 
 

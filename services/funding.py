@@ -19,7 +19,7 @@ from sqlalchemy import Engine, or_, select
 from sqlalchemy.orm import Session as OrmSession
 
 from adapters.audit import record_decision
-from adapters.database import in_chunks, unit_of_work
+from adapters.database import scalars_in, unit_of_work
 from adapters.email_templates import record_email
 from adapters.models import (
     Client,
@@ -164,9 +164,7 @@ def funding_scope(db: OrmSession, marked: Iterable[str], as_of: date) -> Funding
     """
     undecided = set(db.scalars(select(Pec.pec_ref).outerjoin(PecState).where(
         PecState.pec_ref.is_(None))))
-    existing = {ref for chunk in in_chunks(marked) for ref in db.scalars(  # a PEC may name a
-        select(SessionRow.session_ref).where(SessionRow.session_ref.in_(chunk)))}  # missing one
-    sessions, pecs = _closed(db, existing, undecided)
+    sessions, pecs = _closed(db, _existing(db, marked), undecided)
     waiting = set(db.scalars(
         select(SessionRow.session_ref)
         .outerjoin(SessionFunding, SessionFunding.session_ref == SessionRow.session_ref)
@@ -174,8 +172,7 @@ def funding_scope(db: OrmSession, marked: Iterable[str], as_of: date) -> Funding
                SessionRow.funding.in_(OPCO_FUNDINGS),
                or_(SessionRow.start_date >= as_of, SessionFunding.status.is_(None),
                    SessionFunding.status.in_(WAITING))))) - sessions
-    kept = {ref for chunk in in_chunks(waiting) for ref in db.scalars(
-        select(PecState.pec_ref).where(PecState.session_ref.in_(chunk)))} - pecs
+    kept = set(scalars_in(db, select(PecState.pec_ref), PecState.session_ref, waiting)) - pecs
     return FundingScope(sessions, pecs, waiting, kept)
 
 
@@ -183,9 +180,11 @@ def _closed(db: OrmSession, sessions: set[str], pecs: set[str]) -> tuple[set[str
     sirets: set[str] = set()
     new_sessions, new_pecs = set(sessions), set(pecs)
     while new_sessions or new_pecs:
-        new_sirets = (_sirets_of_sessions(db, new_sessions) | _sirets_of_pecs(db, new_pecs)) - sirets
+        new_sirets = (set(scalars_in(db, _SIRET_OF_SESSION, SessionRow.session_ref, new_sessions))
+                      | set(scalars_in(db, select(Pec.client_siret), Pec.pec_ref, new_pecs))
+                      ) - sirets
         sirets |= new_sirets
-        more_sessions = _sessions_of(db, new_sirets, new_pecs) - sessions
+        more_sessions = _existing(db, sessions_a_pec_may_match(db, new_sirets, new_pecs)) - sessions
         more_pecs = _pecs_of(db, new_sirets, new_sessions) - pecs
         sessions |= more_sessions
         pecs |= more_pecs
@@ -193,64 +192,54 @@ def _closed(db: OrmSession, sessions: set[str], pecs: set[str]) -> tuple[set[str
     return sessions, pecs
 
 
-def _sirets_of_sessions(db: OrmSession, refs: set[str]) -> set[str]:
-    return {siret for chunk in in_chunks(refs) for siret in db.scalars(
-        select(Client.siret).join(SessionRow, SessionRow.client_ref == Client.client_ref)
-        .where(SessionRow.session_ref.in_(chunk)))}
+_SIRET_OF_SESSION = select(Client.siret).join(SessionRow, SessionRow.client_ref == Client.client_ref)
 
 
-def _sirets_of_pecs(db: OrmSession, refs: set[str]) -> set[str]:
-    return {siret for chunk in in_chunks(refs) for siret in db.scalars(
-        select(Pec.client_siret).where(Pec.pec_ref.in_(chunk)))}
+def sessions_a_pec_may_match(db: OrmSession, sirets: Iterable[str], pec_refs: Iterable[str]
+                             ) -> set[str]:
+    """The sessions of the clients with those SIRETs (a PEC is matched among them), and those
+    the PECs name or are attached to: a PEC may name a session that does not exist."""
+    pec_refs = list(pec_refs)
+    return (set(scalars_in(db, select(SessionRow.session_ref).join(
+                Client, SessionRow.client_ref == Client.client_ref), Client.siret, sirets))
+            | {ref for ref in scalars_in(db, select(Pec.session_ref), Pec.pec_ref, pec_refs)
+               if ref is not None}
+            | {ref for ref in scalars_in(db, select(PecState.session_ref), PecState.pec_ref,
+                                         pec_refs) if ref is not None})
 
 
-def _sessions_of(db: OrmSession, sirets: set[str], pecs: set[str]) -> set[str]:
-    """The sessions of clients with those SIRETs, and those the PECs name or are attached to."""
-    found = {ref for chunk in in_chunks(sirets) for ref in db.scalars(
-        select(SessionRow.session_ref).join(Client, SessionRow.client_ref == Client.client_ref)
-        .where(Client.siret.in_(chunk)))}
-    for chunk in in_chunks(pecs):
-        found |= {ref for ref in db.scalars(select(Pec.session_ref).where(
-            Pec.pec_ref.in_(chunk), Pec.session_ref.is_not(None))) if ref is not None}
-        found |= {ref for ref in db.scalars(select(PecState.session_ref).where(
-            PecState.pec_ref.in_(chunk), PecState.session_ref.is_not(None))) if ref is not None}
-    known = {ref for chunk in in_chunks(found) for ref in db.scalars(
-        select(SessionRow.session_ref).where(SessionRow.session_ref.in_(chunk)))}
-    return known  # a PEC may name a session that does not exist
+def _existing(db: OrmSession, session_refs: Iterable[str]) -> set[str]:
+    return set(scalars_in(db, select(SessionRow.session_ref), SessionRow.session_ref,
+                          session_refs))
 
 
 def _pecs_of(db: OrmSession, sirets: set[str], sessions: set[str]) -> set[str]:
     """The PECs of those SIRETs, and those naming or attached to the sessions."""
-    found = {ref for chunk in in_chunks(sirets) for ref in db.scalars(
-        select(Pec.pec_ref).where(Pec.client_siret.in_(chunk)))}
-    for chunk in in_chunks(sessions):
-        found |= set(db.scalars(select(Pec.pec_ref).where(Pec.session_ref.in_(chunk))))
-        found |= set(db.scalars(select(PecState.pec_ref).where(PecState.session_ref.in_(chunk))))
-    return found
+    return (set(scalars_in(db, select(Pec.pec_ref), Pec.client_siret, sirets))
+            | set(scalars_in(db, select(Pec.pec_ref), Pec.session_ref, sessions))
+            | set(scalars_in(db, select(PecState.pec_ref), PecState.session_ref, sessions)))
 
 
 # --- loading ------------------------------------------------------------------------------------
 
 def _load(db: OrmSession, reference: ReferenceData, session_refs: set[str], pec_refs: set[str]
           ) -> _World:
-    rows = {s.session_ref: s for chunk in in_chunks(session_refs)
-            for s in db.scalars(select(SessionRow).where(SessionRow.session_ref.in_(chunk)))}
+    rows = {s.session_ref: s for s in scalars_in(db, select(SessionRow), SessionRow.session_ref,
+                                                  session_refs)}
     client_refs = {s.client_ref for s in rows.values()}
-    clients = {c.client_ref: c for chunk in in_chunks(client_refs)
-               for c in db.scalars(select(Client).where(Client.client_ref.in_(chunk)))}
-    confirmed = {c.client_ref: c.opco for chunk in in_chunks(client_refs)
-                 for c in db.scalars(select(ClientOpco).where(ClientOpco.client_ref.in_(chunk)))}
+    clients = {c.client_ref: c for c in scalars_in(db, select(Client), Client.client_ref,
+                                                  client_refs)}
+    confirmed = {c.client_ref: c.opco for c in scalars_in(db, select(ClientOpco),
+                                                          ClientOpco.client_ref, client_refs)}
     opcos = {ref: resolve_opco(confirmed_by_pec=confirmed.get(ref), export_opco=c.opco,
                                idcc=c.idcc, idcc_table=reference.idcc_opco)
              for ref, c in clients.items()}
-    titles = {ref: title for chunk in in_chunks({s.programme_ref for s in rows.values()})
-              for ref, title in db.execute(select(Programme.programme_ref, Programme.title)
-                                           .where(Programme.programme_ref.in_(chunk)))}
+    titles = {p.programme_ref: p.title for p in scalars_in(
+        db, select(Programme), Programme.programme_ref, {s.programme_ref for s in rows.values()})}
     names: dict[str, list[str]] = defaultdict(list)
-    for chunk in in_chunks(session_refs):
-        for trainee in db.scalars(select(Trainee).where(Trainee.session_ref.in_(chunk))
-                                  .order_by(Trainee.session_ref, Trainee.trainee_ref)):
-            names[trainee.session_ref].append(f"{trainee.first_name} {trainee.last_name}")
+    for trainee in scalars_in(db, select(Trainee).order_by(Trainee.session_ref, Trainee.trainee_ref),
+                              Trainee.session_ref, session_refs):
+        names[trainee.session_ref].append(f"{trainee.first_name} {trainee.last_name}")
     sessions = {ref: SessionFacts(
         session_ref=ref, client_ref=s.client_ref, client_siret=clients[s.client_ref].siret,
         client_opco=opcos[s.client_ref].opco, title=titles[s.programme_ref],
@@ -258,12 +247,11 @@ def _load(db: OrmSession, reference: ReferenceData, session_refs: set[str], pec_
         price_ht=s.price_ht, funding=s.funding, trainees=tuple(names[ref]),
         validated=s.validated_at is not None, cancelled=s.cancelled_at is not None,
     ) for ref, s in rows.items()}
-    pecs = {p.pec_ref: _pec_facts(p) for chunk in in_chunks(pec_refs)
-            for p in db.scalars(select(Pec).where(Pec.pec_ref.in_(chunk)))}
-    previous = {s.pec_ref: _decision_of(s) for chunk in in_chunks(pec_refs)
-                for s in db.scalars(select(PecState).where(PecState.pec_ref.in_(chunk)))}
-    trainers = {t.trainer_ref: t for chunk in in_chunks({s.trainer_ref for s in rows.values()})
-                for t in db.scalars(select(Trainer).where(Trainer.trainer_ref.in_(chunk)))}
+    pecs = {p.pec_ref: _pec_facts(p) for p in scalars_in(db, select(Pec), Pec.pec_ref, pec_refs)}
+    previous = {s.pec_ref: _decision_of(s)
+                for s in scalars_in(db, select(PecState), PecState.pec_ref, pec_refs)}
+    trainers = {t.trainer_ref: t for t in scalars_in(db, select(Trainer), Trainer.trainer_ref,
+                                                    {s.trainer_ref for s in rows.values()})}
     return _World(sessions, pecs, previous, opcos, clients, trainers, rows)
 
 
@@ -288,8 +276,8 @@ def _decision_of(state: PecState) -> PecDecision:
 # --- PEC decisions ------------------------------------------------------------------------------
 
 def _save_decisions(run: _Run, world: _World, decisions: dict[str, PecDecision]) -> None:
-    states = {s.pec_ref: s for chunk in in_chunks(decisions)
-              for s in run.db.scalars(select(PecState).where(PecState.pec_ref.in_(chunk)))}
+    states = {s.pec_ref: s for s in scalars_in(run.db, select(PecState), PecState.pec_ref,
+                                               decisions)}
     for ref in sorted(decisions):
         decision = decisions[ref]
         if world.previous.get(ref) == decision:
@@ -375,8 +363,8 @@ def _confirm_client_opcos(run: _Run, world: _World, decisions: dict[str, PecDeci
 def _update_session_funding(run: _Run, world: _World, decisions: dict[str, PecDecision],
                             funded: dict[str, str], reference: ReferenceData) -> None:
     in_review = _sessions_in_review(decisions)
-    rows = {f.session_ref: f for chunk in in_chunks(world.sessions) for f in run.db.scalars(
-        select(SessionFunding).where(SessionFunding.session_ref.in_(chunk)))}
+    rows = {f.session_ref: f for f in scalars_in(run.db, select(SessionFunding),
+                                                 SessionFunding.session_ref, world.sessions)}
     for ref, session in sorted(world.sessions.items()):
         row = rows.get(ref)
         if not needs_pec(session) and ref not in funded:
@@ -459,9 +447,8 @@ def _sessions_in_review(decisions: dict[str, PecDecision]) -> frozenset[str]:
 
 def _follow_up(run: _Run, world: _World, funded: dict[str, str], in_review: frozenset[str],
                reminder_days: Sequence[int]) -> None:
-    switched = {ref for chunk in in_chunks(world.sessions) for ref in run.db.scalars(
-        select(SessionFunding.session_ref).where(SessionFunding.switched_on.is_not(None),
-                                                 SessionFunding.session_ref.in_(chunk)))}
+    switched = set(scalars_in(run.db, select(SessionFunding.session_ref).where(
+        SessionFunding.switched_on.is_not(None)), SessionFunding.session_ref, world.sessions))
     for due in pec_followups(world.sessions.values(), set(funded), switched, run.as_of,
                              reminder_days, in_review):
         session = world.sessions[due.session_ref]

@@ -23,10 +23,10 @@ from typing import Any
 from sqlalchemy import Engine, insert, select, update
 from sqlalchemy.orm import Session as OrmSession
 
-from adapters.database import in_chunks, unit_of_work
+from adapters.database import in_chunks, scalars_in, unit_of_work
 from adapters.export_files import CsvTable, read_csv_table
 from adapters.files import UnsafePathError, file_in_folder
-from adapters.models import ENTITY_MODELS, Client, PecState, RowHistory
+from adapters.models import ENTITY_MODELS, RowHistory
 from adapters.models import Session as SessionRow
 from adapters.reference_data import reference_data
 from adapters.session_changes import Step, mark_changed
@@ -42,6 +42,7 @@ from backoffice.export_format import (
     parse_file,
 )
 from backoffice.outcomes import ExportFileRead
+from services.funding import sessions_a_pec_may_match
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,7 +98,9 @@ def ingest_export(engine: Engine, folder: Path, *, now: datetime,
             known.setdefault(spec.name, set()).update(parsed.keys)
             inserted, updated = _upsert(db, parsed, str(folder / spec.name), now)
             if spec.entity == "pec":  # the documents and invoices read its decision only
-                pec_sessions |= _sessions_a_pec_concerns(db, inserted + updated)
+                pec_sessions |= sessions_a_pec_may_match(  # a PEC never decided is seen anyway
+                    db, {str(row["client_siret"]) for row in inserted + updated},
+                    {str(row["pec_ref"]) for row in inserted + updated})
             else:
                 changed_sessions |= _sessions_concerned(db, spec, inserted + updated)
             unchanged = len(parsed.records) - len(inserted) - len(updated)
@@ -192,23 +195,9 @@ def _sessions_concerned(db: OrmSession, spec: FileSpec, rows: Sequence[Mapping[s
     if not rows or spec.entity == "trainer_invoice":
         return set()
     if spec.entity in _SHARED_BY_SESSIONS:
-        column = _SHARED_BY_SESSIONS[spec.entity]
-        return {ref for chunk in in_chunks(str(row[spec.key[0]]) for row in rows)
-                for ref in db.scalars(select(SessionRow.session_ref).where(column.in_(chunk)))}
+        return set(scalars_in(db, select(SessionRow.session_ref), _SHARED_BY_SESSIONS[spec.entity],
+                              (str(row[spec.key[0]]) for row in rows)))
     return {str(row["session_ref"]) for row in rows if row.get("session_ref")}
-
-
-def _sessions_a_pec_concerns(db: OrmSession, rows: Sequence[Mapping[str, Any]]) -> set[str]:
-    """The sessions a new or changed PEC may be matched with: the one it names, the one it was
-    attached to, every session of its client's SIRET (a PEC never decided is looked at anyway)."""
-    refs = {str(row["session_ref"]) for row in rows if row.get("session_ref")}
-    for chunk in in_chunks(str(row["pec_ref"]) for row in rows):
-        refs |= {ref for ref in db.scalars(select(PecState.session_ref).where(
-            PecState.pec_ref.in_(chunk), PecState.session_ref.is_not(None))) if ref}
-    for chunk in in_chunks(str(row["client_siret"]) for row in rows):
-        refs |= set(db.scalars(select(SessionRow.session_ref).join(
-            Client, Client.client_ref == SessionRow.client_ref).where(Client.siret.in_(chunk))))
-    return refs
 
 
 def _stored_rows(db: OrmSession, model: Any, columns: Sequence[str], first_key: str,
