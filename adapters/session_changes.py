@@ -31,13 +31,12 @@ class Step(StrEnum):
 
 
 def mark_changed(db: OrmSession, session_refs: Iterable[str], now: datetime,
-                 steps: Iterable[Step] = tuple(Step)) -> int:
-    """Mark the sessions for each of `steps`; returns how many sessions were marked."""
+                 steps: Iterable[Step] = tuple(Step)) -> None:
+    """Mark the sessions for each of `steps`."""
     refs = sorted(set(session_refs))
     insert_rows(db, SessionChange.__table__, [
         {"step": step.value, "session_ref": ref, "marked_at": now}
         for step in steps for ref in refs])
-    return len(refs)
 
 
 def marked_sessions(db: OrmSession, step: Step) -> dict[str, list[int]]:

@@ -167,7 +167,7 @@ def issue_due_invoices(engine: Engine, *, as_of: date, now: datetime, marketplac
                 in _owed(db, terms, refs) if (ref, part.key) not in issued]
     waiting = {ref for ref, _part, _grant, ended_on in owed if not billable(ended_on, None, as_of)}
     for session_ref, part, grant, ended_on in owed:
-        if session_ref in waiting and not billable(ended_on, None, as_of):
+        if not billable(ended_on, None, as_of):  # in `waiting`: kept for a later night
             continue
         with unit_of_work(engine) as db:
             lock_series(db, INVOICE_SERIES, as_of)  # first the lock, then the checks
