@@ -105,6 +105,13 @@ class OutgoingEmail:
     html: str | None = None
     attachments: tuple[Path, ...] = ()
 
+    @classmethod
+    def from_outbox(cls, key: str, payload: dict[str, Any]) -> OutgoingEmail:
+        """The e-mail recorded in the outbox under `key` (adapters.email_templates.record_email)."""
+        return cls(key=key, to=tuple(payload["to"]), cc=tuple(payload.get("cc", ())),
+                   subject=payload["subject"], text=payload["text"], html=payload.get("html"),
+                   attachments=tuple(Path(p) for p in payload.get("attachments", ())))
+
 
 class Mailer(Protocol):
     """Anything that can deliver an :class:`OutgoingEmail`."""

@@ -2,23 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
-
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from adapters.mailer import OutgoingEmail, is_transient
 from adapters.outbox import OutboxReport, perform_pending
 from tasks import context
-
-
-def email_from_payload(key: str, payload: dict[str, Any]) -> OutgoingEmail:
-    return OutgoingEmail(
-        key=key, to=tuple(payload["to"]), cc=tuple(payload.get("cc", ())),
-        subject=payload["subject"], text=payload["text"], html=payload.get("html"),
-        attachments=tuple(Path(p) for p in payload.get("attachments", ())),
-    )
 
 
 @task(cache_policy=NO_CACHE)
@@ -32,7 +21,7 @@ def deliver(key_prefix: str) -> OutboxReport:
     mailer = context.mailer()
     report = perform_pending(
         context.engine(), "email",
-        lambda key, payload: mailer.send(email_from_payload(key, payload)),
+        lambda key, payload: mailer.send(OutgoingEmail.from_outbox(key, payload)),
         context.now, stop_on=is_transient, key_prefix=key_prefix,
     )
     logger = context.logger()

@@ -18,12 +18,11 @@ from sqlalchemy.orm import Session as OrmSession
 
 import services.payouts as payouts_adapter
 from adapters.database import make_engine
-from adapters.mailer import EmlMailer
+from adapters.mailer import EmlMailer, OutgoingEmail
 from adapters.models import Payout, PayoutBatch
 from adapters.outbox import perform_pending
 from adapters.settings import Marketplace
 from services.statements import import_statement_files
-from tasks.mail import email_from_payload
 
 NOW = datetime(2027, 1, 5, 3, 30, tzinfo=UTC)
 AS_OF = date(2027, 1, 5)
@@ -72,7 +71,7 @@ def main(url: str, out: Path, statement: Path, kill_at: str = "", start_at: str 
         die()
     mailer = EmlMailer(out / "outbox", marketplace.email, marketplace.name)
     perform_pending(engine, "email", lambda key, payload: mailer.send(
-        email_from_payload(key, payload)), now=lambda: NOW)
+        OutgoingEmail.from_outbox(key, payload)), now=lambda: NOW)
 
 
 if __name__ == "__main__":
