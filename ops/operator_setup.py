@@ -45,12 +45,9 @@ from ops.local_prefect import (
     read_state,
 )
 from ops.local_prefect import command_line as _command_line
-from tasks.context import MONEY_MOVING_LIMIT
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 4200
-# Global concurrency limits the flows rely on: name -> slots.
-CONCURRENCY_LIMITS: dict[str, int] = {MONEY_MOVING_LIMIT: 1}
 WORKER_NAME = "backoffice-worker"
 SERVER_START_TIMEOUT = 180.0  # a fresh SQLite database takes ~11 s on 2 cores; slow disks more
 WORKER_START_TIMEOUT = 90.0
@@ -62,6 +59,14 @@ DATABASE_URL_VARIABLES = ("PREFECT_SERVER_DATABASE_CONNECTION_URL",
 
 class SetupError(RuntimeError):
     """The set-up could not go on; the message says why and which log to read."""
+
+
+def concurrency_limits() -> dict[str, int]:
+    """The global concurrency limits the flows rely on: name -> slots. Imported here, not at
+    the top: tasks.context loads Prefect (2 s), which `stop` does not need."""
+    from tasks.context import MONEY_MOVING_LIMIT
+
+    return {MONEY_MOVING_LIMIT: 1}
 
 
 def work_pool_name() -> str:
@@ -227,7 +232,7 @@ def ensure_pool_and_limits(api_url: str, pool: str) -> list[str]:
                 name=pool, type="process",
                 base_job_template=ProcessWorker.get_default_base_job_template()))
             done.append(f"file de travail {pool} créée")
-        for name, slots in CONCURRENCY_LIMITS.items():
+        for name, slots in concurrency_limits().items():
             try:
                 existing = api.read_global_concurrency_limit_by_name(name)
             except ObjectNotFound:
@@ -340,7 +345,7 @@ def start(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, data_dir: Path | N
     say(f"           base : {state['database']}")
     say(f"  worker   pid {state['worker']['pid']:>7}  journal {state['worker']['log']}  "
         f"(file {pool})")
-    say(f"  limites  {', '.join(f'{n} = {s}' for n, s in CONCURRENCY_LIMITS.items())}")
+    say(f"  limites  {', '.join(f'{n} = {s}' for n, s in concurrency_limits().items())}")
     say(f"  {len(names)} déploiement(s) : {', '.join(names)}")
     say(f"  process ids : {where.pid_file}")
     say("Arrêter : make ui-stop")

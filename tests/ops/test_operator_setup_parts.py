@@ -4,8 +4,10 @@ the settings handed to the worker."""
 from __future__ import annotations
 
 import json
+import os
 import socket
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -31,6 +33,17 @@ def test_prefect_toml_reaches_the_worker_as_environment_with_absolute_paths():
     assert env["PREFECT_SERVER_ANALYTICS_ENABLED"] == "false"
     assert env["PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW"] == "ignore"
     assert work_pool_name() == "backoffice-process"
+
+
+def test_make_ui_stop_never_loads_prefect(tmp_path):
+    """A kill by process id: `make ui-stop` does not pay Prefect's import (about 2 s)."""
+    code = ("import sys\nfrom ops.operator_setup import main\ncode = main(['stop'])\n"
+            "assert 'prefect' not in sys.modules, 'Prefect imported'\nsys.exit(code)")
+    env = os.environ | {"BACKOFFICE_DATA_DIR": str(tmp_path / "data")}
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True,
+                          text=True, timeout=60, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.startswith("Rien à arrêter")
 
 
 def test_a_process_group_that_ignores_sigterm_is_stopped_all_the_same(tmp_path):
