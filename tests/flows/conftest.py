@@ -81,8 +81,12 @@ def _migrated_once(tmp_path_factory: pytest.TempPathFactory, worker_id: str, dat
 def pipeline_env(engine, data_dirs, monkeypatch, prefect_harness):
     """The flows' settings point at the test database and a temporary data folder."""
     from adapters.settings import get_settings
+    from flows.nightly import nightly
 
     monkeypatch.setenv("DATABASE_URL", engine.url.render_as_string(hide_password=False))
+    # a nightly that raises in a test fails after its second attempt at once, not after the
+    # production pause (5 min) between the two
+    monkeypatch.setattr(nightly, "retry_delay_seconds", 0)
     get_settings.cache_clear()
     yield get_settings()
     get_settings.cache_clear()
