@@ -76,7 +76,7 @@ from backoffice.money import ZERO, format_eur, quantize
 from backoffice.outcomes import InvoiceHeld, InvoiceIssued, InvoiceReminderSent, InvoiceToDeposit
 from backoffice.receivables import open_amount
 from services.documents import load_document_facts
-from services.rendering import render_facturx_pdfs
+from services.rendering import render_batches, render_facturx_pdfs
 
 ACTOR = "issue-invoices"
 INVOICE_SERIES, CREDIT_SERIES = "FA", "AV"
@@ -317,9 +317,6 @@ def invoice_html(document: InvoiceDocument, marketplace: Marketplace, partial: b
                                    "exemption": EXEMPTION_TEXT, "partial": partial})
 
 
-RENDER_BATCH = 200  # invoices rendered, then recorded, at a time (their PDFs in memory)
-
-
 def send_pending_invoices(engine: Engine, *, output_dir: Path, now: datetime,
                           marketplace: Marketplace, reference: ReferenceData, workers: int = 1
                           ) -> tuple[list[str], list[InvoiceToDeposit]]:
@@ -334,8 +331,7 @@ def send_pending_invoices(engine: Engine, *, output_dir: Path, now: datetime,
                                   .order_by(Invoice.number)))
     sent: list[str] = []
     deposits: list[InvoiceToDeposit] = []
-    for start in range(0, len(pending), RENDER_BATCH):
-        ids = pending[start:start + RENDER_BATCH]
+    for ids in render_batches(pending):
         with unit_of_work(engine) as db:
             documents = [_invoice_to_render(db, invoice_id, marketplace) for invoice_id in ids]
         pdfs = render_facturx_pdfs([(html, document) for html, document, _ in documents],
@@ -344,9 +340,13 @@ def send_pending_invoices(engine: Engine, *, output_dir: Path, now: datetime,
             if isinstance(pdf, FacturXError):
                 raise pdf
             with unit_of_work(engine) as db:
-                _record_invoice_pdf(db, invoice_id, document, partial, pdf, sent, deposits,
-                                    output_dir=output_dir, now=now, marketplace=marketplace,
-                                    reference=reference)
+                outcome = _record_invoice_pdf(db, invoice_id, document, partial, pdf,
+                                              output_dir=output_dir, now=now,
+                                              marketplace=marketplace, reference=reference)
+            if isinstance(outcome, InvoiceToDeposit):
+                deposits.append(outcome)
+            elif outcome is not None:
+                sent.append(outcome)
     return sent, deposits
 
 
@@ -360,12 +360,15 @@ def _invoice_to_render(db: OrmSession, invoice_id: int, marketplace: Marketplace
 
 
 def _record_invoice_pdf(db: OrmSession, invoice_id: int, document: InvoiceDocument,
-                        partial: bool, pdf: bytes, sent: list[str],
-                        deposits: list[InvoiceToDeposit], *, output_dir: Path, now: datetime,
-                        marketplace: Marketplace, reference: ReferenceData) -> None:
+                        partial: bool, pdf: bytes, *, output_dir: Path, now: datetime,
+                        marketplace: Marketplace, reference: ReferenceData
+                        ) -> InvoiceToDeposit | str | None:
+    """Store the invoice's PDF, then its deposit package or its e-mail: the package, or the
+    number e-mailed; None when another run recorded it meanwhile (the same bytes: rendered
+    from its content)."""
     invoice = db.get_one(Invoice, invoice_id)
     if invoice.pdf_path is not None:
-        return  # recorded by another run meanwhile (the same bytes: rendered from its content)
+        return None
     path = write_atomically(output_dir / "invoices" / str(invoice.issue_date.year)
                             / f"{invoice.number}.pdf", pdf)
     invoice.pdf_path = str(path.relative_to(output_dir))
@@ -373,14 +376,13 @@ def _record_invoice_pdf(db: OrmSession, invoice_id: int, document: InvoiceDocume
     attachments = [str(path), *_certificates(db, invoice, output_dir)]
     opco = reference.opcos.get(invoice.funder_ref) if invoice.funder_kind == OPCO else None
     if not by_email(invoice.funder_kind, opco.invoice_channel if opco else None):
-        deposits.append(_prepare_deposit(db, invoice, attachments, output_dir, now))
-        return
+        return _prepare_deposit(db, invoice, attachments, output_dir, now)
     record_email(db, f"email:{invoice.kind}:{invoice.number}",
                  to=[invoice.billing_email], now=now, attachments=attachments,
                  template="credit_note" if invoice.kind == "credit_note" else "invoice",
                  invoice=document, marketplace=marketplace,
                  to_opco=invoice.funder_kind == OPCO, partial=partial)
-    sent.append(invoice.number)
+    return invoice.number
 
 
 def _prepare_deposit(db: OrmSession, invoice: Invoice, attachments: list[str], output_dir: Path,
@@ -476,9 +478,11 @@ def remind_unpaid(engine: Engine, *, as_of: date, now: datetime, marketplace: Ma
             if due is None:  # its deposit is awaited
                 continue
             stage = reminder_due(due, as_of, reminder_days)
+            if stage is None:
+                continue
             key = (f"email:invoice-reminder:{number}:J+{stage}" if billing_email
                    else f"dunning:{number}:J+{stage}")
-            if stage is None or key in made:
+            if key in made:
                 continue
             invoice = db.get_one(Invoice, invoice_id)
             residual = open_amount(invoice.total_ttc, invoice.paid_amount,

@@ -73,7 +73,7 @@ from backoffice.outcomes import (
     TransferExecuted,
     TransferReturned,
 )
-from services.rendering import render_facturx_pdfs
+from services.rendering import render_batches, render_facturx_pdfs
 
 ACTOR = "pipeline"
 SELF_BILLING_PREFIX = "AF"
@@ -249,9 +249,6 @@ def _record_payout(db: OrmSession, facts: rules.SessionPayoutFacts,
     return payout
 
 
-RENDER_BATCH = 200  # self-billed invoices rendered, then recorded, at a time (their PDFs in memory)
-
-
 def render_self_billed_invoices(engine: Engine, *, output_dir: Path, now: datetime,
                                 marketplace: Marketplace, workers: int = 1) -> list[str]:
     """Render the Factur-X PDF of every self-billed invoice that has none (in `workers`
@@ -264,8 +261,7 @@ def render_self_billed_invoices(engine: Engine, *, output_dir: Path, now: dateti
         pending = list(db.scalars(select(SelfBilledInvoice.number).where(
             SelfBilledInvoice.pdf_path.is_(None)).order_by(SelfBilledInvoice.number)))
     rendered = []
-    for start in range(0, len(pending), RENDER_BATCH):
-        numbers = pending[start:start + RENDER_BATCH]
+    for numbers in render_batches(pending):
         with unit_of_work(engine) as db:
             documents = [_self_billed_html(db, number, marketplace) for number in numbers]
         pdfs = render_facturx_pdfs(documents, workers)

@@ -8,7 +8,7 @@ wall time (docs/performance.md). The results come back in the order of the input
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import TypeVar
 
@@ -18,6 +18,14 @@ from backoffice.invoice_document import InvoiceDocument
 
 _In = TypeVar("_In")
 _Out = TypeVar("_Out")
+
+RENDER_BATCH = 200  # PDFs rendered, then recorded, at a time (held in memory meanwhile)
+
+
+def render_batches(items: Sequence[_In]) -> Iterator[Sequence[_In]]:
+    """`items` in order, RENDER_BATCH at a time: render a batch, record it, go on."""
+    for start in range(0, len(items), RENDER_BATCH):
+        yield items[start:start + RENDER_BATCH]
 
 
 def render_pdfs(htmls: Sequence[str], workers: int = 1) -> list[bytes]:
