@@ -61,7 +61,7 @@ YEAR = 2026
 FIRST_DAY = date(YEAR, 1, 2)  # the first business day of the year
 ORDINARY_DAY = date(YEAR, 6, 11)  # a Thursday
 LAST_DAY = date(YEAR, 12, 31)
-BANK_LINES_PER_DAY = 40  # the bank's own lines (fees, direct debits, cards) per business day
+BANK_LINES_PER_DAY = 55  # the bank's own lines (fees, direct debits, cards) per business day
 BANK_STATE = "bench-bank.json"  # the last day a statement was handed over for
 
 
@@ -107,13 +107,26 @@ def _complete_opco_identities() -> None:
             billing_email=opco.billing_email or f"facturation@{code.lower()}.example")
 
 
-def _environment(data_dir: Path, api_url: str) -> None:
+@dataclass(frozen=True)
+class Target:
+    """Where a world's nights run: its data folder, the Prefect API, its database (None: the
+    embedded SQLite database of the data folder)."""
+
+    data_dir: Path
+    api_url: str
+    database_url: str | None = None
+
+
+def _environment(target: Target) -> None:
     os.environ.update({
-        "BACKOFFICE_DATA_DIR": str(data_dir), "PREFECT_API_URL": api_url,
+        "BACKOFFICE_DATA_DIR": str(target.data_dir), "PREFECT_API_URL": target.api_url,
         "BACKOFFICE_ALLOW_RESERVED_EMAIL_DOMAINS": "yes",
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PREFECT_LOGGING_LEVEL": "WARNING",
     })
-    os.environ.pop("DATABASE_URL", None)
+    if target.database_url:
+        os.environ["DATABASE_URL"] = target.database_url
+    else:
+        os.environ.pop("DATABASE_URL", None)
     _complete_opco_identities()
 
 
@@ -174,10 +187,10 @@ def _stub_rendering() -> None:
         module.render_html = lambda template, context: ""  # type: ignore[attr-defined]
 
 
-def history_child(data_dir: Path, api_url: str, years: list[int], sizes: Sizes, seed: int,
+def history_child(target: Target, years: list[int], sizes: Sizes, seed: int,
                   days: list[date]) -> tuple[float, str]:
     """The nightly flow on each of `days`, rendering stubbed, heartbeat off."""
-    _environment(data_dir, api_url)
+    _environment(target)
     from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
 
     from adapters.clock import night_of, use_clock
@@ -223,10 +236,9 @@ def _task_times(flow_run_id: Any) -> dict[str, float]:
     return dict(times.most_common())
 
 
-def measured_child(data_dir: Path, api_url: str, label: str, day: date, bare_sample: int = 0
-                   ) -> Figures:
+def measured_child(target: Target, label: str, day: date, bare_sample: int = 0) -> Figures:
     """One night through the real flow, counted; then the bare cost of the same work."""
-    _environment(data_dir, api_url)
+    _environment(target)
     from sqlalchemy import Engine, event
 
     import services.documents
@@ -365,6 +377,10 @@ def main() -> None:
     parser.add_argument("--steps", action="store_true", help="print each task's time")
     parser.add_argument("--no-three-years", action="store_true")
     parser.add_argument("--keep", type=Path, help="keep the data folders here")
+    parser.add_argument("--postgres", metavar="URL",
+                        help="run on this PostgreSQL server (e.g. postgresql://postgres@"
+                        "127.0.0.1:5432): each world in a database of its own, bench_one_year "
+                        "and bench_three_years, dropped and created")
     args = parser.parse_args()
     sizes = Sizes().scaled(args.scale)
     root = args.keep or Path(tempfile.mkdtemp(prefix="nightly-year-"))
@@ -381,39 +397,83 @@ def main() -> None:
     server_start = time.perf_counter() - started
     api = server.api_url
     try:
-        rows, history = _scenario(args, sizes, root, api)
+        rows, history, totals = _scenario(args, sizes, root, api)
     finally:
         server.stop()
         if args.keep is None:
             shutil.rmtree(root, ignore_errors=True)
-    _print(rows, history, sizes, args, server_start, time.perf_counter() - total)
+    _print(rows, history, totals, sizes, args, server_start, time.perf_counter() - total)
+
+
+def _target(args: argparse.Namespace, root: Path, api: str, world: str) -> Target:
+    """A world's folder, and its own fresh PostgreSQL database with `--postgres`."""
+    data_dir = root / world
+    if not args.postgres:
+        return Target(data_dir, api)
+    from sqlalchemy import create_engine, make_url, text
+
+    server = make_url(args.postgres).set(drivername="postgresql+psycopg")
+    name = "bench_" + world.replace("-", "_")
+    admin = create_engine(server.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return Target(data_dir, api, server.set(database=name).render_as_string(hide_password=False))
+
+
+def year_totals(target: Target) -> dict[str, int]:
+    """What the year left in the database: the issue sizes a year by these."""
+    _environment(target)
+    from sqlalchemy import func, select
+
+    from adapters.database import unit_of_work
+    from adapters.models import (
+        BankLine,
+        Invoice,
+        SelfBilledInvoice,
+        Session,
+        Trainee,
+        TrainerInvoice,
+    )
+    from tasks import context
+
+    with unit_of_work(context.engine()) as db:
+        totals = {f"invoices ({kind})": count for kind, count in db.execute(
+            select(Invoice.kind, func.count()).group_by(Invoice.kind))}
+        for label, model in (("sessions", Session), ("trainees", Trainee),
+                             ("self-billed invoices", SelfBilledInvoice),
+                             ("trainer invoices received", TrainerInvoice),
+                             ("bank lines", BankLine)):
+            totals[label] = db.scalar(select(func.count()).select_from(model)) or 0
+    return totals
 
 
 def _scenario(args: argparse.Namespace, sizes: Sizes, root: Path, api: str
-              ) -> tuple[list[Figures], list[str]]:
+              ) -> tuple[list[Figures], list[str], dict[str, int]]:
     world = build_world([YEAR], sizes, args.seed)
     busy = busy_monday(world)
-    one = root / "one-year"
+    one = _target(args, root, api, "one-year")
     rows: list[Figures] = []
     history: list[str] = []
     previous: date | None = None
 
-    def night(label: str, day: date, data_dir: Path, world: World) -> None:
-        write_export(world, data_dir / "inbox" / "platform-export", day)
-        figures = _in_child(measured_child, data_dir, api, label, day, args.bare_sample)
+    def night(label: str, day: date, target: Target, world: World) -> None:
+        write_export(world, target.data_dir / "inbox" / "platform-export", day)
+        figures = _in_child(measured_child, target, label, day, args.bare_sample)
         rows.append(figures)
         print(f"  {label} ({day}): {figures.wall:.1f} s, CPU {figures.cpu:.1f} s, "
               f"{figures.queries} queries, {figures.pdfs} PDFs, bare {figures.bare:.1f} s; "
               + ", ".join(f"{name} {seconds:.1f}" for name, seconds in figures.steps.items()),
               file=sys.stderr, flush=True)
 
-    def build_history(data_dir: Path, years: list[int], after: date, before: date) -> None:
+    def build_history(target: Target, years: list[int], after: date, before: date) -> None:
         early = _anchors(after, min(before, date(YEAR, 1, 1)), args.early_step) if (
             after < date(YEAR - 1, 12, 31)) else []
         days = early + _anchors(max(after, early[-1] if early else after), before, args.step)
-        seconds, states = _in_child(history_child, data_dir, api, years, sizes, args.seed, days)
-        history.append(f"{data_dir.name}: {len(days)} nights from {days[0]} to {days[-1]} "
-                       f"in {seconds:.0f} s ({states})")
+        seconds, states = _in_child(history_child, target, years, sizes, args.seed, days)
+        history.append(f"{target.data_dir.name}: {len(days)} nights from {days[0]} to "
+                       f"{days[-1]} in {seconds:.0f} s ({states})")
         print(f"  {history[-1]}", file=sys.stderr, flush=True)
 
     for label, day in (("first day, empty database", FIRST_DAY),
@@ -423,24 +483,28 @@ def _scenario(args: argparse.Namespace, sizes: Sizes, root: Path, api: str
             build_history(one, [YEAR], previous, day)
         night(label, day, one, world)
         previous = day
+    totals = _in_child(year_totals, one)
     if not args.no_three_years:
-        three = root / "three-years"
+        three = _target(args, root, api, "three-years")
         years = [YEAR - 2, YEAR - 1, YEAR]
         world3 = build_world(years, sizes, args.seed)
         build_history(three, years, date(YEAR - 2, 1, 1), busy)
         night("busy Monday, 3 years of history", busy, three, world3)
-    return rows, history
+    return rows, history, totals
 
 
-def _print(rows: list[Figures], history: list[str], sizes: Sizes, args: argparse.Namespace,
-           server_start: float, total: float) -> None:
+def _print(rows: list[Figures], history: list[str], totals: dict[str, int], sizes: Sizes,
+           args: argparse.Namespace, server_start: float, total: float) -> None:
     load = Path("/proc/loadavg").read_text().split()[:3] if Path("/proc/loadavg").exists() else []
     print(f"\nNightly at a year's scale: scale {args.scale} ({sizes.sessions} sessions a year, "
-          f"{sizes.trainers} trainers, {sizes.clients} clients, 11 OPCOs), SQLite, "
+          f"{sizes.trainers} trainers, {sizes.clients} clients, 11 OPCOs), "
+          f"{'PostgreSQL' if args.postgres else 'SQLite'}, "
           f"{os.cpu_count()} cores, load average {' '.join(load)}")
     print(f"Prefect server start (not in the figures): {server_start:.1f} s; "
           f"whole benchmark {total / 60:.1f} min")
     print("History built by:", *history, sep="\n  ")
+    print("The year in the one-year database:",
+          ", ".join(f"{count:,} {label}" for label, count in totals.items()))
     header = ("| night | day | wall s | CPU s | peak RSS MB | queries | PDFs | e-mails | "
               "export rows | bank lines | bare s (render + CSV) | wall / bare | state |")
     print(header)

@@ -52,6 +52,11 @@ from demo.generator import (
 )
 
 WINDOW_DAYS = 120  # a session is in the export until this many days after its end
+# How the sessions are funded (demo.generator.FUNDINGS: OPCO with subrogation, OPCO refunding
+# the company, the company alone), and the share of subrogated sessions whose PEC grants less
+# than the price (the OPCO's hourly ceiling): the company pays the rest on an invoice of its own.
+FUNDING_WEIGHTS = (65, 15, 20)
+RESTE_A_CHARGE = 0.8
 IDCC_FILE = Path(__file__).resolve().parent.parent / "data" / "idcc_opco.csv"
 CITIES = (("75009", "Paris"), ("69003", "Lyon"), ("59000", "Lille"), ("44000", "Nantes"),
           ("33000", "Bordeaux"), ("31000", "Toulouse"), ("35000", "Rennes"),
@@ -65,7 +70,8 @@ TRADES = ("Conseil", "Industrie", "Services", "Transports", "Logistique", "Sant√
 @dataclass(frozen=True)
 class Sizes:
     """What a year holds at scale 1: the issue's figures (invoices and bank lines follow from
-    the sessions: about two invoices a session, a payment line each plus the bank's others)."""
+    the sessions: one or two funder invoices a session, a payment line each plus the bank's
+    own lines; nightly_year.py prints what the year left in the database)."""
 
     sessions: int = 5000
     trainers: int = 800
@@ -169,8 +175,11 @@ def _build_year(rng: random.Random, world: World, year: int, count: int, seed: i
     taken: set[tuple[str, date]] = set()
     sessions = []
     for _ in range(count):
-        plan = Plan("cancelled" if rng.random() < 0.03 else "", (0, 364),
-                    rng.choices(FUNDINGS, weights=(55, 20, 25))[0], rng.choice(world.programmes),
+        cancelled = rng.random() < 0.03
+        funding = rng.choices(FUNDINGS, weights=FUNDING_WEIGHTS)[0]
+        trap = "cancelled" if cancelled else "pec_partial" if (
+            funding == "opco_subrogation" and rng.random() < RESTE_A_CHARGE) else ""
+        plan = Plan(trap, (0, 364), funding, rng.choice(world.programmes),
                     rng.choice(world.trainers), rng.choice(world.clients), free_rhythm=True)
         sessions.append(_draw(rng, first, plan, taken))
     sessions.sort(key=lambda s: s.start)
