@@ -51,6 +51,7 @@ from adapters.files import write_atomically
 from adapters.outbox import EffectRefused
 from adapters.settings import get_settings
 from backoffice.dates import PARIS
+from backoffice.identifiers import reserved_domain
 from backoffice.masking import mask_email
 
 __all__ = [
@@ -67,7 +68,6 @@ __all__ = [
     "is_transient",
     "message_id_for",
     "refuse_reserved_recipients",
-    "reserved_domain",
     "sender_domain",
 ]
 
@@ -75,10 +75,6 @@ Security = Literal["none", "starttls", "ssl"]
 
 KEY_HEADER = "X-Backoffice-Key"
 
-# Names that never receive mail: the top-level domains of RFC 2606 §2 / RFC 6761 §6 and the
-# second-level names of RFC 2606 §3 (example.com answers mail with a null MX, RFC 7505).
-RESERVED_TOP_LEVEL_DOMAINS = frozenset({"example", "test", "invalid", "localhost"})
-RESERVED_DOMAINS = frozenset({"example.com", "example.net", "example.org"})
 
 # Explicit types for what the back-office attaches; `mimetypes` depends on the host's
 # /etc/mime.types (".xml" is "text/xml" in Python's built-in table, "application/xml"
@@ -178,19 +174,6 @@ def message_id_for(key: str, domain: str) -> str:
     """The Message-ID of the e-mail sent by the effect ``key`` (same key, same id), on
     ``domain``: the marketplace's, the domain of the sender (:func:`sender_domain`)."""
     return f"<{_digest(key)[:32]}@{domain}>"
-
-
-def reserved_domain(address: str) -> str | None:
-    """The reserved domain (RFC 2606, RFC 6761) ``address`` is on, ``None`` for a real one.
-
-    ``"facturation@opco.example"`` → ``".example"``; ``"x@example.org"`` → ``"example.org"``.
-    """
-    domain = address.rpartition("@")[2].strip().rstrip(".").lower()
-    labels = domain.split(".")
-    if labels[-1] in RESERVED_TOP_LEVEL_DOMAINS:
-        return f".{labels[-1]}"
-    second_level = ".".join(labels[-2:])
-    return second_level if second_level in RESERVED_DOMAINS else None
 
 
 def refuse_reserved_recipients(email: OutgoingEmail) -> None:

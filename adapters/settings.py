@@ -16,6 +16,7 @@ from backoffice.identifiers import (
     french_vat_problem,
     iban_problem,
     nda_problem,
+    reserved_domain,
     siret_problem,
 )
 from backoffice.payouts import NdaPolicy, PayoutMode
@@ -247,6 +248,46 @@ def _check_identity(marketplace: Marketplace) -> None:
                 if (problem := check(getattr(marketplace, name)))]
     if problems:
         raise SettingsError("; ".join(problems))
+
+
+FICTITIOUS_MARKETPLACE = Marketplace()  # the demo's organisme de formation: nobody's identity
+# What tells it from a real one: its numbers and its addresses (its city or its phone number
+# may well be a real marketplace's too)
+_IDENTIFYING = ("siret", "nda", "qualiopi_number", "iban", "vat_number", "email",
+                "handicap_referent")
+_EMAIL_ADDRESS = re.compile(r"[^@\s,;<>()]+@[^@\s,;<>()]+")
+
+
+class IdentityIncomplete(SettingsError):
+    """The marketplace's identity is still (partly) the demo's: nothing may carry it."""
+
+    def __init__(self, variables: tuple[str, ...]) -> None:
+        self.variables = variables
+        super().__init__(
+            f"Identité de la marketplace à renseigner : {', '.join(variables)} "
+            f"{'garde' if len(variables) == 1 else 'gardent'} la valeur fictive de la "
+            "démonstration ou une adresse e-mail sur un domaine réservé (.example…). Les "
+            "renseigner dans .env (docs/settings.md) : d'ici là, aucun document, facture, "
+            "e-mail, virement ni FEC n'est produit.")
+
+
+def identity_placeholders(marketplace: Marketplace) -> tuple[str, ...]:
+    """The MARKETPLACE_ variables still holding the demo's fictitious identity, or an e-mail
+    address on a reserved domain (RFC 2606, RFC 6761)."""
+    return tuple(f"MARKETPLACE_{name.upper()}" for name in _IDENTIFYING
+                 if (value := getattr(marketplace, name)) == getattr(FICTITIOUS_MARKETPLACE, name)
+                 or any(reserved_domain(address) for address in _EMAIL_ADDRESS.findall(value)))
+
+
+def marketplace_identity(settings: Settings) -> Marketplace:
+    """The identity that documents, invoices, e-mails, transfers and the FEC carry. Outside
+    the demo and the tests (reserved e-mail domains refused), the demo's fictitious identity
+    raises `IdentityIncomplete`: an invoice with another company's SIRET and an IBAN that is
+    not the marketplace's must never leave."""
+    placeholders = identity_placeholders(settings.marketplace)
+    if placeholders and not settings.allow_reserved_email_domains:
+        raise IdentityIncomplete(placeholders)
+    return settings.marketplace
 
 
 @lru_cache(maxsize=1)

@@ -6,7 +6,8 @@ malformed number (`InvalidFormat`, `InvalidLength`) from one whose check digits 
 (`InvalidChecksum`, `InvalidComponent`), which gives the French reasons below. stdnum would first
 clean a number (drop spaces, dots, dashes; map full-width digits): the values here are stored as
 written, so one it would have to clean is refused as malformed. The NDA, the IDCC and the e-mail
-address have no stdnum module: their checks are the few lines below.
+address have no stdnum module: their checks are the few lines below, with the reserved e-mail
+domains (RFC 2606, RFC 6761: `.example`, `.test`…), where no mailbox is ever found.
 
 Also the one rule for a file name that comes from outside data (a PEC's `document` in the
 platform export, an entry of an inbox folder): it must be a plain name, never a path
@@ -132,6 +133,25 @@ def email_problem(value: str) -> str | None:
     if not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", value):
         return "adresse e-mail invalide"
     return None
+
+
+# Names that never receive mail: the top-level domains of RFC 2606 §2 / RFC 6761 §6 and the
+# second-level names of RFC 2606 §3 (example.com answers mail with a null MX, RFC 7505).
+RESERVED_TOP_LEVEL_DOMAINS = frozenset({"example", "test", "invalid", "localhost"})
+RESERVED_DOMAINS = frozenset({"example.com", "example.net", "example.org"})
+
+
+def reserved_domain(address: str) -> str | None:
+    """The reserved domain (RFC 2606, RFC 6761) ``address`` is on, ``None`` for a real one.
+
+    ``"facturation@opco.example"`` → ``".example"``; ``"x@example.org"`` → ``"example.org"``.
+    """
+    domain = address.rpartition("@")[2].strip().rstrip(".").lower()
+    labels = domain.split(".")
+    if labels[-1] in RESERVED_TOP_LEVEL_DOMAINS:
+        return f".{labels[-1]}"
+    second_level = ".".join(labels[-2:])
+    return second_level if second_level in RESERVED_DOMAINS else None
 
 
 def _vat_compact(vat: str) -> str:

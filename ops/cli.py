@@ -268,7 +268,7 @@ def _import_invoices(path: Path) -> int:
 def _fec(year: int, out: Path | None) -> int:
     """The FEC of a year, checked against the format's rules before it is written."""
     from adapters import clock
-    from adapters.settings import get_settings
+    from adapters.settings import get_settings, marketplace_identity
     from backoffice.dates import business_date
     from backoffice.money import format_eur
     from services.accounting import AccountingError, write_fec
@@ -276,7 +276,7 @@ def _fec(year: int, out: Path | None) -> int:
     settings = get_settings()
     try:
         written = write_fec(_engine(), year=year, out_dir=out or settings.output_dir / "fec",
-                            siren=settings.marketplace.siren,
+                            siren=marketplace_identity(settings).siren,
                             as_of=business_date(clock.now()))
     except AccountingError as error:
         print(f"ERREUR {error}", file=sys.stderr)

@@ -21,7 +21,7 @@ def write_fec_of(year: int, as_of: date) -> FecWritten:
     the marketplace's SIREN from the settings."""
     settings = context.settings()
     return write_fec(context.engine(), year=year, out_dir=settings.output_dir / "fec",
-                     siren=settings.marketplace.siren, as_of=as_of)
+                     siren=context.marketplace().siren, as_of=as_of)
 
 
 @task(cache_policy=NO_CACHE)

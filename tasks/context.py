@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 from adapters import clock
 from adapters.database import ready_engine
 from adapters.mailer import EmlMailer, Mailer, RetryingMailer, SmtpMailer
-from adapters.settings import Settings, get_settings
+from adapters.settings import Marketplace, Settings, get_settings, marketplace_identity
 from backoffice.dates import business_date
 
 # The Prefect global concurrency limit (limit 1) that money-moving flows (invoices, credit notes,
@@ -29,9 +29,16 @@ def engine() -> Engine:
     return ready_engine(settings().database_url)
 
 
+def marketplace() -> Marketplace:
+    """The marketplace's identity, for what the flows print and send: the demo's fictitious
+    one raises `IdentityIncomplete` outside the demo and the tests (before anything is made)."""
+    return marketplace_identity(settings())
+
+
 def mailer() -> Mailer:
+    """The e-mail backend of the settings, sending as the marketplace (`marketplace()`)."""
     config = settings()
-    sender, name = config.marketplace.email, config.marketplace.name
+    sender, name = marketplace().email, config.marketplace.name
     if config.smtp is None:
         return EmlMailer(config.outbox_dir, sender, name)
     smtp = config.smtp

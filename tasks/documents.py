@@ -19,7 +19,7 @@ def generate_documents_for(as_of: date, session_refs: list[str] | None = None
     ones), in one batch."""
     settings = context.settings()
     report = generate_due_documents(context.engine(), as_of=as_of, now=context.now(),
-                                    marketplace=settings.marketplace,
+                                    marketplace=context.marketplace(),
                                     output_dir=settings.output_dir,
                                     workers=settings.render_workers, session_refs=session_refs)
     log_outcomes([*report.produced, *report.blocked])

@@ -18,7 +18,7 @@ def reconcile_pecs_for(as_of: date) -> FundingReport:
     """Check received PECs, give green lights, chase missing ones, switch day-1 sessions."""
     settings = context.settings()
     report = reconcile_funding(context.engine(), as_of=as_of, now=context.now(),
-                               reference=reference_data(), marketplace=settings.marketplace,
+                               reference=reference_data(), marketplace=context.marketplace(),
                                reminder_days=settings.pec_reminder_days)
     log_outcomes([*report.green_lights, *report.discrepancies, *report.switches])
     return report

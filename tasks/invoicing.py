@@ -33,15 +33,14 @@ def invoicing_terms() -> InvoicingTerms:
 
 @task(cache_policy=NO_CACHE)
 def issue_invoices_for(as_of: date) -> InvoicingReport:
-    settings, engine, now = context.settings(), context.engine(), context.now()
-    terms = invoicing_terms()
-    report = issue_due_invoices(engine, as_of=as_of, now=now, marketplace=settings.marketplace,
+    settings, marketplace = context.settings(), context.marketplace()
+    engine, now, terms = context.engine(), context.now(), invoicing_terms()
+    report = issue_due_invoices(engine, as_of=as_of, now=now, marketplace=marketplace,
                                 reference=reference_data(), terms=terms)
     report.sent, report.deposits = send_pending_invoices(
-        engine, output_dir=settings.output_dir, now=now, marketplace=settings.marketplace,
+        engine, output_dir=settings.output_dir, now=now, marketplace=marketplace,
         reference=reference_data(), workers=settings.render_workers)
-    report.reminders = remind_unpaid(engine, as_of=as_of, now=now,
-                                     marketplace=settings.marketplace,
+    report.reminders = remind_unpaid(engine, as_of=as_of, now=now, marketplace=marketplace,
                                      reminder_days=terms.reminder_days,
                                      payment_days=terms.payment_days)
     log_outcomes([*report.issued, *report.reminders])
@@ -52,10 +51,9 @@ def issue_invoices_for(as_of: date) -> InvoicingReport:
 def issue_credit_note_for(number: str, reason: str, amount: Decimal | None, reissue: bool, day: date,
                           operator: str) -> list[str]:
     """An operator's credit note (and the invoice issued again, if asked): their numbers."""
-    settings = context.settings()
     return issue_credit_note(context.engine(), number=number, reason=reason, amount=amount,
                              reissue=reissue, as_of=day, now=context.now(),
-                             marketplace=settings.marketplace, reference=reference_data(),
+                             marketplace=context.marketplace(), reference=reference_data(),
                              terms=invoicing_terms(), operator=operator)
 
 
@@ -63,10 +61,9 @@ def issue_credit_note_for(number: str, reason: str, amount: Decimal | None, reis
 def bill_remainder_for(number: str, paid: Decimal, note: str, day: date, operator: str
                        ) -> list[str]:
     """What an OPCO did not pay credited and billed to the company: the numbers issued."""
-    settings = context.settings()
     return bill_remainder_to_company(context.engine(), number=number, paid=paid, note=note,
                                      as_of=day, now=context.now(),
-                                     marketplace=settings.marketplace,
+                                     marketplace=context.marketplace(),
                                      reference=reference_data(), terms=invoicing_terms(),
                                      operator=operator)
 

@@ -22,9 +22,8 @@ from tasks.outcome_text import log_outcomes
 @task(cache_policy=NO_CACHE)
 def track_payout_executions() -> PayoutReport:
     """The statements imported so far against the exported payouts: executed, or returned."""
-    settings = context.settings()
     report = track_executions(context.engine(), now=context.now(),
-                              marketplace=settings.marketplace)
+                              marketplace=context.marketplace())
     log_outcomes([*report.executed, *report.failed])
     return report
 
@@ -32,16 +31,14 @@ def track_payout_executions() -> PayoutReport:
 @task(cache_policy=NO_CACHE)
 def schedule_and_export_payouts(as_of: date, report: PayoutReport) -> PayoutReport:
     """Decide what each trainer is owed, issue the self-billed invoices, write the SEPA files."""
-    settings = context.settings()
+    settings, marketplace = context.settings(), context.marketplace()
     engine, now = context.engine(), context.now()
     schedule_payouts(engine, as_of=as_of, now=now, mode=settings.payout_mode,
                      nda_policy=settings.nda_policy, report=report)
     render_self_billed_invoices(engine, output_dir=settings.output_dir, now=now,
-                                marketplace=settings.marketplace,
-                                workers=settings.render_workers)
+                                marketplace=marketplace, workers=settings.render_workers)
     export_batches(engine, as_of=as_of, now=now, output_dir=settings.output_dir,
-                   marketplace=settings.marketplace, version=settings.sepa_version,
-                   report=report)
+                   marketplace=marketplace, version=settings.sepa_version, report=report)
     log_outcomes([*report.scheduled, *report.review, *report.batches])
     return report
 

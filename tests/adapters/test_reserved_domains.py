@@ -19,11 +19,11 @@ from adapters.mailer import (
     ReservedDomainRefused,
     RetryingMailer,
     SmtpMailer,
-    reserved_domain,
 )
 from adapters.models import Effect
 from adapters.outbox import perform_pending, record_effect
 from adapters.settings import SettingsError, get_settings, settings_from_env
+from backoffice.identifiers import reserved_domain
 from tests.smtp_server import running_smtp_server
 
 SENDER = "backoffice@ganapati-formation.fr"
