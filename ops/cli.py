@@ -10,7 +10,7 @@
     backoffice import-invoices CSV        open invoices of a previous tool, to match payments
     backoffice pay-trainers [--as-of D]   track transfers, decide payouts, write the SEPA file
     backoffice audit-pack (--session S | --dossier N)  the audit zip of a session or OPCO dossier
-    backoffice report --out DIR           CSV snapshots of the state
+    backoffice report --out DIR [--as-of D] CSV snapshots of the state (receivables aged as of D)
     backoffice bpf --year YYYY [--out DIR] the BPF draft of a year: CSV per cadre, missing data, PDF
     backoffice fec --year YYYY [--out DIR] the FEC (fichier des écritures comptables) of a year
     backoffice close-period --through D   close the books up to a past day, included (final)
@@ -107,6 +107,8 @@ def _parser() -> argparse.ArgumentParser:
     legacy.add_argument("csv", type=Path)
     report = commands.add_parser("report", help="write CSV snapshots of the state")
     report.add_argument("--out", type=Path, required=True)
+    report.add_argument("--as-of", type=_business_date, default=None,
+                        help="age the receivables as of this date, YYYY-MM-DD (default: today)")
     draft = commands.add_parser("bpf", help="write the BPF draft of a year (Cerfa 10443)")
     draft.add_argument("--year", type=int, required=True, help="the calendar year, e.g. 2026")
     draft.add_argument("--out", type=Path, default=None,
@@ -170,7 +172,7 @@ def main(argv: list[str] | None = None) -> int:
 def _without_flow(args: argparse.Namespace) -> int:
     """The commands that run no flow: their use case, directly, without Prefect."""
     if args.command == "report":
-        return _report(args.out)
+        return _report(args.out, args.as_of)
     if args.command == "bpf":
         return _bpf(args.year, args.out)
     if args.command == "import-invoices":
@@ -286,10 +288,10 @@ def _fec(year: int, out: Path | None) -> int:
     return 0
 
 
-def _report(out: Path) -> int:
+def _report(out: Path, as_of: date | None) -> int:
     from services.reports import write_report
 
-    for path in write_report(_engine(), out):
+    for path in write_report(_engine(), out, as_of):
         print(path)
     return 0
 
