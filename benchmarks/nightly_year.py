@@ -341,16 +341,19 @@ def _in_child(function: Any, *args: Any) -> Any:
 
 
 def _anchors(after: date, before: date, step: int) -> list[date]:
-    """History nights from `after` (excluded) to `before` (excluded): every `step` days and
-    always the night before `before`."""
+    """History nights from `after` (excluded) to `before` (excluded): every `step` days, and
+    always the business day and the night before `before` (so the bank's statement of `before`
+    covers the days since the last business day, as when the nightly runs every night)."""
+    business_day = before - timedelta(days=1)
+    while business_day.weekday() >= 5:
+        business_day -= timedelta(days=1)
+    last_ones = sorted({business_day, before - timedelta(days=1)})
     days = []
     day = after + timedelta(days=step)
-    while day < before - timedelta(days=1):
+    while day < last_ones[0]:
         days.append(day)
         day += timedelta(days=step)
-    if before - timedelta(days=1) > after:
-        days.append(before - timedelta(days=1))
-    return days
+    return days + [day for day in last_ones if day > after]
 
 
 def busy_monday(world: World) -> date:

@@ -161,11 +161,14 @@ def _clients(rng: random.Random, count: int) -> list[dict[str, str]]:
 
 def build_world(years: list[int], sizes: Sizes, seed: int = 2026) -> World:
     """The trainers, clients and programmes, then each year's sessions (starting from 1 January
-    to 31 December), in order."""
+    to 31 December), in order. Each year is drawn from a generator of its own: a year is the
+    same whatever years come before it, so one year with or without the two before differs by
+    its history only."""
     rng = random.Random(f"year-export-{seed}")
     world = World(_trainers(rng, sizes.trainers), _clients(rng, sizes.clients), _programmes())
     for year in years:
-        world.years.append(_build_year(rng, world, year, sizes.sessions, seed))
+        world.years.append(_build_year(random.Random(f"year-export-{seed}-{year}"), world, year,
+                                       sizes.sessions, seed))
     return world
 
 
