@@ -168,9 +168,11 @@ def load_payout_facts(db: OrmSession) -> dict[str, rules.SessionPayoutFacts]:
         by_session[invoice.session_ref].append(invoice)
     if not by_session:
         return {}
-    credited = dict(db.execute(select(Invoice.credit_note_of, func.sum(Invoice.total_ttc))
-                               .where(Invoice.kind == "credit_note")
-                               .group_by(Invoice.credit_note_of)).all())
+    # added up here, not by SQL: SQLite's SUM of the amounts (stored as text) goes through floats
+    credited: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    for number, amount in db.execute(select(Invoice.credit_note_of, Invoice.total_ttc)
+                                     .where(Invoice.kind == "credit_note")):
+        credited[number] += amount
     sessions = {s.session_ref: s for s in db.scalars(select(Session).where(
         Session.session_ref.in_(list(by_session))))}
     trainers = {t.trainer_ref: _trainer_facts(t) for t in db.scalars(select(Trainer).where(

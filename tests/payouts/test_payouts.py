@@ -3,6 +3,7 @@ on a statement, e-mail the trainer once; returns, retries, self-billing, mismatc
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
@@ -364,3 +365,28 @@ def test_a_trainer_invoice_unpaid_45_days_after_receipt_is_shown_with_the_days_l
     assert [late.days_left for late in near_cap(date(2026, 12, 10))] == [-3]  # cap passed
     pay(engine, tmp_path, "sg1.csv", [invoices["s2"]])
     assert near_cap(AS_OF) == []  # paid now: its payout is scheduled
+
+
+def test_credit_notes_add_up_to_the_cent_on_both_databases(engine, tmp_path):
+    """Two credit notes of one invoice (0.70 and 0.10): 0.80 credited, not SQLite's float sum
+    0.7999999999999999, which would leave the invoice « non soldée » once paid."""
+    from adapters.models import Invoice
+    from services.payouts import load_payout_facts
+
+    invoice = setup_invoices(engine, tmp_path)["opco"]
+    with unit_of_work(engine) as db:
+        for n, amount in ((1, "0.70"), (2, "0.10")):
+            db.add(Invoice(number=f"AV-2026-00000{n}", kind="credit_note",
+                           session_ref=invoice.session_ref, invoice_key=f"credit-{n}",
+                           funder_kind=invoice.funder_kind, funder_ref=invoice.funder_ref,
+                           funder_name=invoice.funder_name, billing_email=invoice.billing_email,
+                           issue_date=AS_OF, due_date=AS_OF, total_ht=Decimal(amount),
+                           total_vat=Decimal("0.00"), total_ttc=Decimal(amount), document={},
+                           credit_note_of=invoice.number, created_at=NOW))
+        db.flush()
+        facts = load_payout_facts(db)[invoice.session_ref]
+
+    [funder_invoice] = [i for i in facts.funder_invoices if i.number == invoice.number]
+    assert str(funder_invoice.credited) == "0.80"
+    paid = replace(funder_invoice, paid=invoice.total_ttc - Decimal("0.80"))
+    assert paid.settled
