@@ -169,7 +169,7 @@ def load_payout_facts(db: OrmSession) -> dict[str, rules.SessionPayoutFacts]:
     if not by_session:
         return {}
     # added up here, not by SQL: SQLite's SUM of the amounts (stored as text) goes through floats
-    credited: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    credited: dict[str | None, Decimal] = defaultdict(lambda: ZERO)
     for number, amount in db.execute(select(Invoice.credit_note_of, Invoice.total_ttc)
                                      .where(Invoice.kind == "credit_note")):
         credited[number] += amount
