@@ -30,7 +30,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session as OrmSession
 
 from adapters.audit import record_decision
-from adapters.database import unit_of_work
+from adapters.database import in_chunks, scalars_in, unit_of_work
 from adapters.email_templates import record_email
 from adapters.facturx import FacturXError
 from adapters.files import write_atomically
@@ -148,44 +148,50 @@ def schedule_payouts(engine: Engine, *, as_of: date, now: datetime,
 def _near_payment_cap(db: OrmSession, as_of: date) -> list[TrainerInvoiceNearPaymentCap]:
     """The trainer invoices no payout pays yet (none scheduled, exported or executed) that
     reached the 45th day after their receipt."""
-    paying = set(db.scalars(select(Payout.trainer_invoice).where(Payout.status.in_(ACTIVE))))
+    paying = select(Payout.trainer_invoice).where(Payout.status.in_(ACTIVE))
     late = []
-    for row in db.scalars(select(TrainerInvoice).order_by(TrainerInvoice.received_at,
-                                                          TrainerInvoice.number)):
+    for row in db.scalars(select(TrainerInvoice).where(TrainerInvoice.number.not_in(paying))
+                          .order_by(TrainerInvoice.received_at, TrainerInvoice.number)):
         received_on = business_date(row.received_at)
         days_left = rules.payment_cap_days_left(received_on, as_of)
-        if days_left is not None and row.number not in paying:
+        if days_left is not None:
             late.append(TrainerInvoiceNearPaymentCap(row.session_ref, row.trainer_ref, row.number,
                                                      received_on, days_left))
     return late
 
 
 def load_payout_facts(db: OrmSession) -> dict[str, rules.SessionPayoutFacts]:
-    """The facts of every session that has funder invoices."""
-    by_session: dict[str, list[Invoice]] = defaultdict(list)
-    for invoice in db.scalars(select(Invoice).where(Invoice.kind == "invoice")
-                              .order_by(Invoice.number)):
-        by_session[invoice.session_ref].append(invoice)
-    if not by_session:
+    """The facts of every session that has funder invoices and is not paid out in full. A
+    session paid out in full (`paid_out`) would decide « nothing more to pay » every night: a
+    night reads what it may still pay, not the history."""
+    refs = set(db.scalars(select(Invoice.session_ref).where(Invoice.kind == "invoice")
+                          .distinct())) - paid_out(db)
+    if not refs:
         return {}
+    by_session: dict[str, list[Invoice]] = defaultdict(list)
+    for invoice in scalars_in(db, select(Invoice).where(Invoice.kind == "invoice")
+                              .order_by(Invoice.number), Invoice.session_ref, refs):
+        by_session[invoice.session_ref].append(invoice)
     # added up here, not by SQL: SQLite's SUM of the amounts (stored as text) goes through floats
     credited: dict[str | None, Decimal] = defaultdict(lambda: ZERO)
-    for number, amount in db.execute(select(Invoice.credit_note_of, Invoice.total_ttc)
-                                     .where(Invoice.kind == "credit_note")):
-        credited[number] += amount
-    sessions = {s.session_ref: s for s in db.scalars(select(Session).where(
-        Session.session_ref.in_(list(by_session))))}
-    trainers = {t.trainer_ref: _trainer_facts(t) for t in db.scalars(select(Trainer).where(
-        Trainer.trainer_ref.in_({s.trainer_ref for s in sessions.values()})))}
+    for chunk in in_chunks(refs):
+        for number, amount in db.execute(select(Invoice.credit_note_of, Invoice.total_ttc).where(
+                Invoice.kind == "credit_note", Invoice.session_ref.in_(chunk))):
+            credited[number] += amount
+    sessions = {s.session_ref: s for s in scalars_in(db, select(Session), Session.session_ref,
+                                                     refs)}
+    trainers = {t.trainer_ref: _trainer_facts(t) for t in scalars_in(
+        db, select(Trainer), Trainer.trainer_ref, {s.trainer_ref for s in sessions.values()})}
     deposited: dict[str, list[rules.TrainerInvoiceFacts]] = defaultdict(list)
-    for row in db.scalars(select(TrainerInvoice).order_by(TrainerInvoice.received_at,
-                                                          TrainerInvoice.number)):
-        if row.session_ref in sessions and row.trainer_ref == sessions[row.session_ref].trainer_ref:
+    for row in scalars_in(db, select(TrainerInvoice).order_by(TrainerInvoice.received_at,
+                                                              TrainerInvoice.number),
+                          TrainerInvoice.session_ref, refs):
+        if row.trainer_ref == sessions[row.session_ref].trainer_ref:
             deposited[row.session_ref].append(rules.TrainerInvoiceFacts(
                 row.number, row.amount_ht, row.vat, row.amount_ttc))
     paid: dict[str, tuple[Decimal, Decimal]] = {}
     failures: dict[str, str] = {}
-    for payout in db.scalars(select(Payout).order_by(Payout.id)):
+    for payout in scalars_in(db, select(Payout).order_by(Payout.id), Payout.session_ref, refs):
         if payout.status in ACTIVE:
             ht, vat = paid.get(payout.session_ref, (ZERO, ZERO))
             paid[payout.session_ref] = (ht + payout.amount_ht, vat + payout.vat)
@@ -206,6 +212,23 @@ def load_payout_facts(db: OrmSession) -> dict[str, rules.SessionPayoutFacts]:
             already_ht=already_ht, already_vat=already_vat,
             unresolved_failure=failures.get(session_ref))
     return facts
+
+
+def paid_out(db: OrmSession) -> set[str]:
+    """The sessions whose payouts being paid or paid (`ACTIVE`) reach the trainer's fee, HT,
+    with no failed transfer left: whatever the funders pay or credit later, nothing more is owed
+    (`rules.decide_payout`). Three columns of each payout, added up in Decimal."""
+    paid: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    failed: set[str] = set()
+    for session_ref, amount_ht, status in db.execute(
+            select(Payout.session_ref, Payout.amount_ht, Payout.status)):
+        if status in ACTIVE:
+            paid[session_ref] += amount_ht
+        elif status == "failed":
+            failed.add(session_ref)
+    fees = db.execute(select(Session.session_ref, Session.trainer_fee_ht).where(
+        Session.session_ref.in_(select(Payout.session_ref))))
+    return {ref for ref, fee in fees if paid[ref] >= fee > 0 and ref not in failed}
 
 
 def _trainer_facts(trainer: Trainer) -> rules.TrainerFacts:

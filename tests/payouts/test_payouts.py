@@ -390,3 +390,27 @@ def test_credit_notes_add_up_to_the_cent_on_both_databases(engine, tmp_path):
     assert str(funder_invoice.credited) == "0.80"
     paid = replace(funder_invoice, paid=invoice.total_ttc - Decimal("0.80"))
     assert paid.settled
+
+
+def test_a_night_reads_only_the_sessions_it_may_still_pay(engine, tmp_path):
+    """A session paid out in full is not read again each night (the history would grow every
+    night's work); a returned transfer brings it back until it is paid again."""
+    from services.payouts import load_payout_facts, paid_out
+
+    invoices = setup_invoices(engine, tmp_path)
+    pay(engine, tmp_path, "sg1.csv", [invoices["s2"]])
+    with unit_of_work(engine) as db:
+        assert sorted(load_payout_facts(db)) == ["S-001", "S-002"] and paid_out(db) == set()
+
+    run(engine, tmp_path)
+    with unit_of_work(engine) as db:
+        assert paid_out(db) == {"S-002"}
+        assert sorted(load_payout_facts(db)) == ["S-001"]  # S-001: its invoices are not paid
+
+    load(engine, tmp_path, statement(tmp_path / "in", "sg2.csv", [
+        "06/01/2027;VIR SEPA EMIS;VIR SEPA EMIS PO-2027-000001;-1 320,00;EUR",
+        "08/01/2027;RETOUR VIR;RETOUR VIR SEPA PO-2027-000001 COMPTE CLOTURE;1 320,00;EUR"]))
+    track_executions(engine, now=NOW, marketplace=MARKETPLACE)
+    with unit_of_work(engine) as db:
+        assert paid_out(db) == set() and sorted(load_payout_facts(db)) == ["S-001", "S-002"]
+    assert run(engine, tmp_path).review[0].session_ref == "S-002"
