@@ -164,8 +164,9 @@ def load_payout_facts(db: OrmSession) -> dict[str, rules.SessionPayoutFacts]:
     """The facts of every session that has funder invoices and is not paid out in full. A
     session paid out in full (`paid_out`) would decide « nothing more to pay » every night: a
     night reads what it may still pay, not the history."""
+    paid, failures = _payouts_so_far(db)
     refs = set(db.scalars(select(Invoice.session_ref).where(Invoice.kind == "invoice")
-                          .distinct())) - paid_out(db)
+                          .distinct())) - _paid_out(db, paid, failures)
     if not refs:
         return {}
     by_session: dict[str, list[Invoice]] = defaultdict(list)
@@ -189,15 +190,6 @@ def load_payout_facts(db: OrmSession) -> dict[str, rules.SessionPayoutFacts]:
         if row.trainer_ref == sessions[row.session_ref].trainer_ref:
             deposited[row.session_ref].append(rules.TrainerInvoiceFacts(
                 row.number, row.amount_ht, row.vat, row.amount_ttc))
-    paid: dict[str, tuple[Decimal, Decimal]] = {}
-    failures: dict[str, str] = {}
-    for payout in scalars_in(db, select(Payout).order_by(Payout.id), Payout.session_ref, refs):
-        if payout.status in ACTIVE:
-            ht, vat = paid.get(payout.session_ref, (ZERO, ZERO))
-            paid[payout.session_ref] = (ht + payout.amount_ht, vat + payout.vat)
-        elif payout.status == "failed":
-            failures[payout.session_ref] = (f"virement {payout.id} rejeté par la banque "
-                                            f"({payout.failure}) : à relancer (retry-payout)")
     facts = {}
     for session_ref, rows in by_session.items():
         session = sessions[session_ref]
@@ -214,21 +206,36 @@ def load_payout_facts(db: OrmSession) -> dict[str, rules.SessionPayoutFacts]:
     return facts
 
 
-def paid_out(db: OrmSession) -> set[str]:
-    """The sessions whose payouts being paid or paid (`ACTIVE`) reach the trainer's fee, HT,
-    with no failed transfer left: whatever the funders pay or credit later, nothing more is owed
-    (`rules.decide_payout`). Three columns of each payout, added up in Decimal."""
-    paid: dict[str, Decimal] = defaultdict(lambda: ZERO)
-    failed: set[str] = set()
-    for session_ref, amount_ht, status in db.execute(
-            select(Payout.session_ref, Payout.amount_ht, Payout.status)):
+def _payouts_so_far(db: OrmSession) -> tuple[dict[str, tuple[Decimal, Decimal]], dict[str, str]]:
+    """Per session, what its payouts being paid or paid (`ACTIVE`) add up to (HT, VAT), and the
+    failed transfer it must retry: one light row per payout, added up in Decimal."""
+    paid: dict[str, tuple[Decimal, Decimal]] = {}
+    failures: dict[str, str] = {}
+    for session_ref, payout_id, amount_ht, vat, status, failure in db.execute(
+            select(Payout.session_ref, Payout.id, Payout.amount_ht, Payout.vat, Payout.status,
+                   Payout.failure).order_by(Payout.id)):
         if status in ACTIVE:
-            paid[session_ref] += amount_ht
+            ht, tax = paid.get(session_ref, (ZERO, ZERO))
+            paid[session_ref] = (ht + amount_ht, tax + vat)
         elif status == "failed":
-            failed.add(session_ref)
+            failures[session_ref] = (f"virement {payout_id} rejeté par la banque "
+                                     f"({failure}) : à relancer (retry-payout)")
+    return paid, failures
+
+
+def paid_out(db: OrmSession) -> set[str]:
+    """The sessions whose payouts being paid or paid reach the trainer's fee, HT, with no
+    failed transfer left: whatever the funders pay or credit later, nothing more is owed
+    (`rules.decide_payout`)."""
+    return _paid_out(db, *_payouts_so_far(db))
+
+
+def _paid_out(db: OrmSession, paid: dict[str, tuple[Decimal, Decimal]],
+              failures: dict[str, str]) -> set[str]:
     fees = db.execute(select(Session.session_ref, Session.trainer_fee_ht).where(
         Session.session_ref.in_(select(Payout.session_ref))))
-    return {ref for ref, fee in fees if paid[ref] >= fee > 0 and ref not in failed}
+    return {ref for ref, fee in fees
+            if ref in paid and paid[ref][0] >= fee > 0 and ref not in failures}
 
 
 def _trainer_facts(trainer: Trainer) -> rules.TrainerFacts:
