@@ -32,6 +32,12 @@ class ReviewKind(StrEnum):
     reversal = "reversal"  # a funder's payment reversed or returned by the bank: its invoices reopened
 
 
+# The kinds an operator closes with the flow `close-review-item` once the action is done: no
+# later run can see it done. The others are resolved by their own flow or by the next run.
+CLOSED_BY_OPERATOR = frozenset({ReviewKind.late_documents, ReviewKind.dunning,
+                                ReviewKind.statement, ReviewKind.reversal})
+
+
 def open_item(db: OrmSession, key: str, *, kind: ReviewKind, subject: str, reasons: list[str],
               proposals: list[dict[str, Any]], now: datetime) -> bool:
     """Open the item (or update its reasons); True when it was not open before."""
@@ -72,22 +78,23 @@ NEXT_STEP = {
                  "suivant produit les documents",
     ReviewKind.late_documents: "régulariser avec le client et le formateur (documents signés "
                  "avant le début, ou signalement à l'OPCO) : le pipeline n'envoie rien de daté "
-                 "d'après le début",
+                 "d'après le début ; puis flow `close-review-item` (clé, ce qui a été fait)",
     ReviewKind.evidence: "obtenir du formateur ou de la plateforme la preuve de ces demi-journées "
                  "(signatures, connexions) et la faire figurer dans l'export : le traitement "
                  "suivant les compte ; sans preuve, elles ne sont pas facturées à l'OPCO",
     ReviewKind.opco: "renseigner l'OPCO ou l'IDCC du client dans la plateforme : le traitement suivant "
             "reprend seul",
     ReviewKind.dunning: "relancer le financeur sur son portail (message au gestionnaire du "
-               "dossier) ou par téléphone, puis résoudre cet élément",
+               "dossier) ou par téléphone, puis flow `close-review-item` (clé, ce qui a été "
+               "fait)",
     ReviewKind.deposit: "déposer les fichiers du dossier indiqué sur le portail du financeur, "
                "puis flow `record-deposit` (numéro, date du dépôt)",
     ReviewKind.statement: "vérifier le relevé auprès de la banque (écritures manquantes, soldes) ; "
                  "compte inconnu : l'ajouter aux comptes d'encaissement "
                  "(BACKOFFICE_COLLECTION_ACCOUNTS) ou aux autres comptes (BACKOFFICE_OTHER_ACCOUNTS) : "
-                 "ses lignes déjà importées suivent ce réglage",
+                 "ses lignes déjà importées suivent ce réglage ; puis flow `close-review-item`",
     ReviewKind.reversal: "paiement annulé par la banque : la facture est rouverte et sera relancée ; "
-                "contacter le financeur",
+                "contacter le financeur, puis flow `close-review-item`",
     ReviewKind.invoice: "compléter l'identité du payeur (OPCO : data/opcos.csv ; client : la "
                "plateforme) : le traitement suivant émet la facture",
 }
@@ -96,11 +103,14 @@ NEXT_STEP = {
 def open_items(db: OrmSession, today: date | None = None) -> list[dict[str, str]]:
     """The open review queue with what to do about each item: those opened on `today` (a Paris
     date) first, then the others, oldest first."""
-    items = [{"clé": item.key, "objet": item.subject, "raisons": " ; ".join(item.reasons),
-              "depuis": business_date(item.created_at).isoformat(),
-              "que faire": NEXT_STEP.get(item.kind, "voir docs/operators.md")}
-             for item in db.scalars(select(ReviewItem).where(ReviewItem.status == "open")
-                                    .order_by(ReviewItem.created_at, ReviewItem.key))]
+    rows = db.execute(select(ReviewItem.key, ReviewItem.subject, ReviewItem.reasons,
+                             ReviewItem.created_at, ReviewItem.kind)  # rows, not ORM objects
+                      .where(ReviewItem.status == "open")
+                      .order_by(ReviewItem.created_at, ReviewItem.key))
+    items = [{"clé": key, "objet": subject, "raisons": " ; ".join(reasons),
+              "depuis": business_date(created_at).isoformat(),
+              "que faire": NEXT_STEP.get(kind, "voir docs/operators.md")}
+             for key, subject, reasons, created_at, kind in rows]
     if today is not None:
         items.sort(key=lambda item: item["depuis"] != today.isoformat())  # stable: oldest first
     return items
