@@ -146,3 +146,21 @@ def test_the_receivables_are_one_line_a_table_per_funder_and_what_to_chase_first
     assert text.index("facture FA-2026-000001") < text.index("facture FA-2026-000002")
     assert "Relancer OPCO ATLAS : facture FA-2026-000001, 1\u202f200,50\u00a0€ dus, échue le " \
            "1er octobre 2026 (97 jours de retard)" in text
+
+
+def test_prefect_passes_the_review_queue_whole_not_item_by_item():
+    """Prefect walks every list, dict and dataclass a task receives or a flow returns: 10,000
+    open items cost 2 to 4 s a night that way (issue 20). The queue is one object to it."""
+    from prefect.utilities.collections import visit_collection
+
+    from tasks.summary import ReviewQueue
+
+    queue = ReviewQueue(item(f"pec:PEC-{n}", TODAY) for n in range(1_000))
+    summary = RunSummary("Traitement de nuit", today=TODAY, review=queue)
+    visited: list[object] = []
+
+    visit_collection(summary, visit_fn=lambda expr: visited.append(expr), return_data=False)
+
+    assert len(visited) < 30
+    assert queue in visited and len(queue) == 1_000 and queue[999]["clé"] == "pec:PEC-999"
+    assert queue[:2] == [item("pec:PEC-0", TODAY), item("pec:PEC-1", TODAY)]
