@@ -8,6 +8,7 @@ best candidate proposed. A PEC the client attached to nothing is attached to its
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -38,6 +39,14 @@ def fit(pec: PecFacts, session: SessionFacts) -> int:
     return score
 
 
+def by_client(sessions: Mapping[str, SessionFacts]) -> dict[str, dict[str, SessionFacts]]:
+    """The sessions by their client's SIRET: a PEC is scored against its client's only."""
+    grouped: dict[str, dict[str, SessionFacts]] = defaultdict(dict)
+    for ref, session in sessions.items():
+        grouped[session.client_siret][ref] = session
+    return dict(grouped)
+
+
 def _candidates(pec: PecFacts, sessions: Mapping[str, SessionFacts]) -> list[tuple[int, str]]:
     scored = [(fit(pec, s), ref) for ref, s in sessions.items()
               if s.client_siret == pec.client_siret and not s.cancelled]
@@ -45,8 +54,12 @@ def _candidates(pec: PecFacts, sessions: Mapping[str, SessionFacts]) -> list[tup
                   key=lambda item: (-item[0], item[1]))
 
 
-def locate_session(pec: PecFacts, sessions: Mapping[str, SessionFacts]) -> Attachment:
-    candidates = _candidates(pec, sessions)
+def locate_session(pec: PecFacts, sessions: Mapping[str, SessionFacts],
+                   client_sessions: Mapping[str, SessionFacts] | None = None) -> Attachment:
+    """The session `pec` belongs to, among `sessions`. `client_sessions`: those of its client
+    (`by_client`), when a caller locating many PECs grouped them once; otherwise every session
+    is scored, which costs PECs × sessions."""
+    candidates = _candidates(pec, sessions if client_sessions is None else client_sessions)
     proposed = tuple(ref for _, ref in candidates[:3])
     named = sessions.get(pec.session_ref) if pec.session_ref else None
     if named is not None:

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
-from backoffice.pec_attach import locate_session
+from backoffice.pec_attach import by_client, locate_session
 from backoffice.pec_check import PecFacts, Problem, SessionFacts, check_pec, reste_a_charge
 
 VALIDATED = "validated"  # passed every rule: the green light
@@ -39,16 +39,19 @@ class PecDecision:
 def decide_pecs(pecs: Iterable[PecFacts], sessions: Mapping[str, SessionFacts],
                 previous: Mapping[str, PecDecision]) -> dict[str, PecDecision]:
     by_ref = {pec.pec_ref: pec for pec in pecs}
-    decisions = {ref: _decide(pec, sessions, previous.get(ref)) for ref, pec in by_ref.items()}
+    clients = by_client(sessions)  # each PEC scored against its client's sessions, not all
+    decisions = {ref: _decide(pec, sessions, clients.get(pec.client_siret, {}), previous.get(ref))
+                 for ref, pec in by_ref.items()}
     return _supersede(decisions, by_ref)
 
 
 def _decide(pec: PecFacts, sessions: Mapping[str, SessionFacts],
-            previous: PecDecision | None) -> PecDecision:
+            client_sessions: Mapping[str, SessionFacts], previous: PecDecision | None
+            ) -> PecDecision:
     if previous is not None and previous.status in OPERATOR_DECISIONS:
         return PecDecision(pec.pec_ref, previous.status, previous.session_ref, previous.problems,
                            previous.proposals, previous.automatic, previous.reste_a_charge)
-    attachment = locate_session(pec, sessions)
+    attachment = locate_session(pec, sessions, client_sessions)
     if attachment.session_ref is None:
         return PecDecision(pec.pec_ref, REVIEW, None, (attachment.problem,),  # type: ignore[arg-type]
                            attachment.proposed)

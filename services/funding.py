@@ -10,7 +10,7 @@ documents and invoicing steps in that same transaction.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -19,7 +19,7 @@ from sqlalchemy import Engine, or_, select
 from sqlalchemy.orm import Session as OrmSession
 
 from adapters.audit import record_decision
-from adapters.database import scalars_in, unit_of_work
+from adapters.database import in_chunks, scalars_in, unit_of_work
 from adapters.email_templates import record_email
 from adapters.models import (
     Client,
@@ -58,6 +58,7 @@ from backoffice.pec_followup import (
     pec_followups,
 )
 from backoffice.pec_reconciliation import (
+    GREEN_LIGHT,
     REVIEW,
     PecDecision,
     decide_pecs,
@@ -120,7 +121,7 @@ def reconcile_funding(engine: Engine, *, as_of: date, now: datetime, reference: 
             [world.pecs[ref] for ref in scope.pecs], world.sessions, world.previous)
         _save_decisions(run, world, decisions)
         funded = funded_sessions(decisions)
-        _confirm_client_opcos(run, world, decisions,  # a client's sessions all in scope
+        _confirm_client_opcos(run, world, scope.pecs,
                               {ref: pec for ref, pec in funded.items() if ref in scope.sessions})
         _update_session_funding(run, world, decisions, funded, reference)
         _follow_up(run, world, funded, _sessions_in_review(decisions), reminder_days)
@@ -154,9 +155,12 @@ def funding_scope(db: OrmSession, marked: Iterable[str], as_of: date) -> Funding
     """The sessions and PECs a night must look at, never the whole history.
 
     Decided in full: the sessions whose facts changed (`marked`) and the PECs never decided;
-    then, until nothing is added, everything a decision among them reads: every session of a
-    client (SIRET) in scope (a PEC is matched among them), every PEC of those SIRETs or naming
-    or attached to a session in scope, every session such a PEC names or is attached to.
+    then, until nothing is added, everything a decision among them reads: the PECs of a
+    session's client (SIRET) whose dates meet the session's (it may be a better match for
+    them), those naming it or attached to it; the sessions of a PEC's client whose dates meet
+    the PEC's (its candidates: `pec_attach.fit` scores 0 a session whose dates do not meet
+    it), those it names or is attached to. A client's PECs and sessions of other dates keep
+    their decisions: nothing they read has changed.
 
     Then what time alone makes due: the other OPCO-funded sessions not started yet or still
     waiting for their PEC (reminders, the day-1 switch, the estimate), with the decisions of
@@ -176,16 +180,63 @@ def funding_scope(db: OrmSession, marked: Iterable[str], as_of: date) -> Funding
     return FundingScope(sessions, pecs, waiting, kept)
 
 
+@dataclass(frozen=True, slots=True)
+class _Dates:
+    """A session's or a PEC's client SIRET and dates: what says whether they may match."""
+
+    ref: str
+    siret: str
+    start: date
+    end: date
+
+    def meet(self, other: _Dates) -> bool:
+        return self.siret == other.siret and not (
+            self.start > other.end or self.end < other.start)
+
+
+@dataclass(slots=True)
+class _ClientDates:
+    """The dates of every session and PEC of the SIRETs read so far (three columns a row)."""
+
+    sessions: dict[str, _Dates] = field(default_factory=dict)
+    pecs: dict[str, _Dates] = field(default_factory=dict)
+    by_siret: dict[str, list[_Dates]] = field(default_factory=lambda: defaultdict(list))
+    sirets: set[str] = field(default_factory=set)
+
+    def read(self, db: OrmSession, sirets: set[str]) -> None:
+        new = sirets - self.sirets
+        self.sirets |= new
+        for ref, siret, start, end in _rows_in(db, select(
+                SessionRow.session_ref, Client.siret, SessionRow.start_date, SessionRow.end_date)
+                .join(Client, SessionRow.client_ref == Client.client_ref), Client.siret, new):
+            self.sessions[ref] = _Dates(ref, siret, start, end)
+            self.by_siret[siret].append(self.sessions[ref])
+        for ref, siret, start, end in _rows_in(db, select(
+                Pec.pec_ref, Pec.client_siret, Pec.start_date, Pec.end_date),
+                Pec.client_siret, new):
+            self.pecs[ref] = _Dates(ref, siret, start, end)
+            self.by_siret[siret].append(self.pecs[ref])
+
+    def meeting(self, dates: Iterable[_Dates], among: dict[str, _Dates]) -> set[str]:
+        """The refs of `among` (sessions or PECs) of the same client whose dates meet one of
+        `dates`."""
+        return {other.ref for own in dates for other in self.by_siret[own.siret]
+                if other.ref in among and other.meet(own)}
+
+
 def _closed(db: OrmSession, sessions: set[str], pecs: set[str]) -> tuple[set[str], set[str]]:
-    sirets: set[str] = set()
+    known = _ClientDates()
     new_sessions, new_pecs = set(sessions), set(pecs)
     while new_sessions or new_pecs:
-        new_sirets = (set(scalars_in(db, _SIRET_OF_SESSION, SessionRow.session_ref, new_sessions))
-                      | set(scalars_in(db, select(Pec.client_siret), Pec.pec_ref, new_pecs))
-                      ) - sirets
-        sirets |= new_sirets
-        more_sessions = _existing(db, sessions_a_pec_may_match(db, new_sirets, new_pecs)) - sessions
-        more_pecs = _pecs_of(db, new_sirets, new_sessions) - pecs
+        known.read(db, set(scalars_in(db, _SIRET_OF_SESSION, SessionRow.session_ref,
+                                      new_sessions))
+                   | set(scalars_in(db, select(Pec.client_siret), Pec.pec_ref, new_pecs)))
+        more_sessions = (known.meeting((known.pecs[p] for p in new_pecs if p in known.pecs),
+                                       known.sessions)
+                         | _existing(db, sessions_named_by(db, new_pecs))) - sessions
+        more_pecs = (known.meeting((known.sessions[s] for s in new_sessions
+                                    if s in known.sessions), known.pecs)
+                     | _pecs_naming(db, new_sessions)) - pecs
         sessions |= more_sessions
         pecs |= more_pecs
         new_sessions, new_pecs = more_sessions, more_pecs
@@ -195,15 +246,26 @@ def _closed(db: OrmSession, sessions: set[str], pecs: set[str]) -> tuple[set[str
 _SIRET_OF_SESSION = select(Client.siret).join(SessionRow, SessionRow.client_ref == Client.client_ref)
 
 
-def sessions_a_pec_may_match(db: OrmSession, sirets: Iterable[str], pec_refs: Iterable[str]
-                             ) -> set[str]:
-    """The sessions of the clients with those SIRETs (a PEC is matched among them), and those
-    the PECs name or are attached to: a PEC may name a session that does not exist."""
+def _rows_in(db: OrmSession, statement: Any, column: Any, values: Iterable[Any]) -> Iterator[Any]:
+    for chunk in in_chunks(values):
+        yield from db.execute(statement.where(column.in_(chunk)))
+
+
+def sessions_a_pec_may_match(db: OrmSession, pec_refs: Iterable[str]) -> set[str]:
+    """The sessions the PECs may be matched with: those of their client whose dates meet theirs,
+    and those they name (existing or not: the client's claim) or are attached to."""
+    pec_refs = set(pec_refs)
+    known = _ClientDates()
+    known.read(db, set(scalars_in(db, select(Pec.client_siret), Pec.pec_ref, pec_refs)))
+    return (known.meeting((known.pecs[p] for p in pec_refs if p in known.pecs), known.sessions)
+            | sessions_named_by(db, pec_refs))
+
+
+def sessions_named_by(db: OrmSession, pec_refs: Iterable[str]) -> set[str]:
+    """The sessions the PECs name or are attached to (a PEC may name one that does not exist)."""
     pec_refs = list(pec_refs)
-    return (set(scalars_in(db, select(SessionRow.session_ref).join(
-                Client, SessionRow.client_ref == Client.client_ref), Client.siret, sirets))
-            | {ref for ref in scalars_in(db, select(Pec.session_ref), Pec.pec_ref, pec_refs)
-               if ref is not None}
+    return ({ref for ref in scalars_in(db, select(Pec.session_ref), Pec.pec_ref, pec_refs)
+             if ref is not None}
             | {ref for ref in scalars_in(db, select(PecState.session_ref), PecState.pec_ref,
                                          pec_refs) if ref is not None})
 
@@ -213,10 +275,9 @@ def _existing(db: OrmSession, session_refs: Iterable[str]) -> set[str]:
                           session_refs))
 
 
-def _pecs_of(db: OrmSession, sirets: set[str], sessions: set[str]) -> set[str]:
-    """The PECs of those SIRETs, and those naming or attached to the sessions."""
-    return (set(scalars_in(db, select(Pec.pec_ref), Pec.client_siret, sirets))
-            | set(scalars_in(db, select(Pec.pec_ref), Pec.session_ref, sessions))
+def _pecs_naming(db: OrmSession, sessions: set[str]) -> set[str]:
+    """The PECs naming the sessions or attached to them."""
+    return (set(scalars_in(db, select(Pec.pec_ref), Pec.session_ref, sessions))
             | set(scalars_in(db, select(PecState.pec_ref), PecState.session_ref, sessions)))
 
 
@@ -333,29 +394,41 @@ def _open_or_resolve(run: _Run, key: str, kind: ReviewKind, subject: str,
 
 # --- the OPCO a PEC confirms ---------------------------------------------------------------------
 
-def _confirm_client_opcos(run: _Run, world: _World, decisions: dict[str, PecDecision],
+def _confirm_client_opcos(run: _Run, world: _World, decided: set[str],
                           funded: dict[str, str]) -> None:
-    latest: dict[str, PecFacts] = {}
+    """A client's OPCO is the one its latest PEC giving a green light names, among the night's
+    (`funded`: session → PEC, `decided`: the PECs decided tonight) and those its other sessions
+    keep (read apart: a night decides a client's sessions of some dates only)."""
+    latest: dict[str, tuple[date, str, str]] = {}  # client → (received on, PEC, OPCO)
+
+    def consider(client: str, received_on: date, pec_ref: str, opco: str) -> None:
+        if client not in latest or (received_on, pec_ref) > latest[client][:2]:
+            latest[client] = (received_on, pec_ref, opco)
+
     for session_ref, pec_ref in funded.items():
-        client = world.sessions[session_ref].client_ref
         pec = world.pecs[pec_ref]
-        if client not in latest or (pec.received_on, pec.pec_ref) > (
-                latest[client].received_on, latest[client].pec_ref):
-            latest[client] = pec
-    for client_ref, pec in sorted(latest.items()):
+        consider(world.sessions[session_ref].client_ref, pec.received_on, pec.pec_ref, pec.opco)
+    for pec_ref, opco, received_at, client in _rows_in(run.db, select(
+            Pec.pec_ref, Pec.opco, Pec.received_at, SessionRow.client_ref)
+            .join(PecState, PecState.pec_ref == Pec.pec_ref)
+            .join(SessionRow, SessionRow.session_ref == PecState.session_ref)
+            .where(PecState.status.in_(GREEN_LIGHT)), SessionRow.client_ref, set(latest)):
+        if pec_ref not in decided:
+            consider(client, business_date(received_at), pec_ref, opco)
+    for client_ref, (_, pec_ref, opco) in sorted(latest.items()):
         row = run.db.get(ClientOpco, client_ref)
-        if row is not None and row.opco == pec.opco:
+        if row is not None and row.opco == opco:
             continue
         before = world.opcos[client_ref]
-        run.db.merge(ClientOpco(client_ref=client_ref, opco=pec.opco, pec_ref=pec.pec_ref,
+        run.db.merge(ClientOpco(client_ref=client_ref, opco=opco, pec_ref=pec_ref,
                                 confirmed_on=run.as_of))
         record_decision(run.db, actor=ACTOR, action="client.opco_confirmed", subject=client_ref,
-                        reason=f"OPCO {pec.opco} nommé par la PEC {pec.pec_ref}", at=run.now,
+                        reason=f"OPCO {opco} nommé par la PEC {pec_ref}", at=run.now,
                         inputs={"before": before.opco, "source_before": before.source,
-                                "pec_ref": pec.pec_ref})
-        world.opcos[client_ref] = OpcoResolution(pec.opco, "pec", "OPCO de la dernière PEC validée")
-        run.changed.update(ref for ref, session in world.sessions.items()  # their PECs' scores
-                           if session.client_ref == client_ref)
+                                "pec_ref": pec_ref})
+        world.opcos[client_ref] = OpcoResolution(opco, "pec", "OPCO de la dernière PEC validée")
+        run.changed.update(run.db.scalars(  # every session of the client: its PECs' scores
+            select(SessionRow.session_ref).where(SessionRow.client_ref == client_ref)))
 
 
 # --- the sessions' funding ---------------------------------------------------------------------
@@ -502,12 +575,15 @@ def _email(run: _Run, key: str, to: list[str], cc: list[str], template: str,
 # --- clients whose OPCO nobody knows -----------------------------------------------------------
 
 def _flag_unknown_opcos(run: _Run, world: _World, clients: set[str]) -> None:
-    """The clients whose OPCO nobody knows, among `clients` (those whose sessions are all in
-    the world): an item listing their sessions waiting for a PEC; resolved once it is known."""
+    """The clients whose OPCO nobody knows, among `clients`: an item listing their sessions
+    that need a PEC (read apart: the night's world holds some of them only); resolved once the
+    OPCO is known."""
     waiting = defaultdict(list)
-    for session in world.sessions.values():
-        if needs_pec(session):
-            waiting[session.client_ref].append(session.session_ref)
+    for client_ref, session_ref in _rows_in(run.db, select(
+            SessionRow.client_ref, SessionRow.session_ref)
+            .where(SessionRow.validated_at.is_not(None), SessionRow.cancelled_at.is_(None),
+                   SessionRow.funding.in_(OPCO_FUNDINGS)), SessionRow.client_ref, clients):
+        waiting[client_ref].append(session_ref)  # needs_pec, in SQL
     for client_ref, client in sorted(world.clients.items()):
         if client_ref not in clients:
             continue

@@ -99,8 +99,7 @@ def ingest_export(engine: Engine, folder: Path, *, now: datetime,
             inserted, updated = _upsert(db, parsed, str(folder / spec.name), now)
             if spec.entity == "pec":  # the documents and invoices read its decision only
                 pec_sessions |= sessions_a_pec_may_match(  # a PEC never decided is seen anyway
-                    db, {str(row["client_siret"]) for row in inserted + updated},
-                    {str(row["pec_ref"]) for row in inserted + updated})
+                    db, {str(row["pec_ref"]) for row in inserted + updated})
             else:
                 changed_sessions |= _sessions_concerned(db, spec, inserted + updated)
             unchanged = len(parsed.records) - len(inserted) - len(updated)

@@ -338,3 +338,29 @@ def test_a_pec_naming_a_session_that_does_not_exist_is_decided_without_it(engine
                                marketplace=MARKETPLACE)
     assert [(d.pec_ref, d.session_ref) for d in report.discrepancies] == [("PEC-1", "")]
     assert "S-404" not in marked(engine, Step.funding)
+
+
+MARCH = ("S-003,PR-EXCEL,TR-01,CL-01,2026-03-09,2026-03-10,14,presentiel,\"18 avenue de "
+         "l'Opéra, 75001 Paris\",2450.00,1500.00,opco_subrogation,2026-02-02T10:12:00+01:00,\n")
+MARCH_PEC = ("PEC-3,S-003,ATLAS,AT-2026-000333,35600000049837,Excel avancé,2026-03-09,"
+             "2026-03-10,14,2100.00,yes,,2026-02-20T14:00:00+01:00,pec-3.pdf\n")
+
+
+def test_a_changed_session_brings_in_its_clients_pecs_of_its_dates_not_its_whole_history(
+        engine, tmp_path):
+    """Issue 20: a session or PEC that changes is decided again with what may match it (the
+    client's PECs and sessions whose dates meet its own), not with every session and PEC its
+    client ever had: PEC-3 (March) cannot be matched with S-001 (December)."""
+    from services.funding import funding_scope, sessions_a_pec_may_match
+
+    ingest(engine, tmp_path / "export", sessions_csv=SMALL_EXPORT["sessions.csv"] + MARCH,
+           pecs_csv=SMALL_EXPORT["pecs.csv"] + MARCH_PEC)
+    reconcile_funding(engine, as_of=AS_OF, now=NOW, reference=reference_data(),
+                      marketplace=MARKETPLACE)
+
+    with unit_of_work(engine) as db:
+        scope = funding_scope(db, {"S-001"}, AS_OF)
+        assert (scope.sessions, scope.pecs) == ({"S-001"}, {"PEC-1"})
+        assert sessions_a_pec_may_match(db, {"PEC-1"}) == {"S-001"}
+        assert sessions_a_pec_may_match(db, {"PEC-3"}) == {"S-003"}
+        assert db.get(ClientOpco, "CL-01").pec_ref == "PEC-1"  # the latest of the client's
