@@ -236,8 +236,10 @@ def _task_times(flow_run_id: Any) -> dict[str, float]:
     return dict(times.most_common())
 
 
-def measured_child(target: Target, label: str, day: date, bare_sample: int = 0) -> Figures:
-    """One night through the real flow, counted; then the bare cost of the same work."""
+def measured_child(target: Target, label: str, day: date, bare_sample: int | None = 0
+                   ) -> Figures:
+    """One night through the real flow, counted; then the bare cost of the same work (all of
+    it, a sample of `bare_sample` PDFs, or none with None)."""
     _environment(target)
     from sqlalchemy import Engine, event
 
@@ -303,6 +305,9 @@ def measured_child(target: Target, label: str, day: date, bare_sample: int = 0) 
     except Exception as exc:  # the figures stay, without the steps
         print(f"steps of {label} not read: {exc}", file=sys.stderr)
 
+    if bare_sample is None:
+        shutil.rmtree(kept, ignore_errors=True)
+        return figures
     sample = htmls[::max(1, -(-len(htmls) // bare_sample))] if bare_sample else htmls
     figures.bare_render, figures.bare_csv = _bare(sample, csvs)
     if sample and len(sample) < len(htmls):  # a sample of the PDFs, scaled to all of them
@@ -380,6 +385,9 @@ def main() -> None:
     parser.add_argument("--steps", action="store_true", help="print each task's time")
     parser.add_argument("--no-three-years", action="store_true")
     parser.add_argument("--keep", type=Path, help="keep the data folders here")
+    parser.add_argument("--snapshots", action="store_true",
+                        help="with --keep (SQLite): copy each world's data folder before its "
+                        "busy Monday into DIR/before/ (benchmarks/replay_night.py replays them)")
     parser.add_argument("--postgres", metavar="URL",
                         help="run on this PostgreSQL server (e.g. postgresql://postgres@"
                         "127.0.0.1:5432): each world in a database of its own, bench_one_year "
@@ -463,6 +471,10 @@ def _scenario(args: argparse.Namespace, sizes: Sizes, root: Path, api: str
 
     def night(label: str, day: date, target: Target, world: World) -> None:
         write_export(world, target.data_dir / "inbox" / "platform-export", day)
+        if args.snapshots and args.keep and not args.postgres and label.startswith(
+                "busy Monday") and "re-run" not in label:
+            shutil.copytree(target.data_dir, root / "before" / target.data_dir.name,
+                            dirs_exist_ok=True)
         figures = _in_child(measured_child, target, label, day, args.bare_sample)
         rows.append(figures)
         print(f"  {label} ({day}): {figures.wall:.1f} s, CPU {figures.cpu:.1f} s, "

@@ -162,24 +162,3 @@ def test_deciding_twice_gives_the_same_decisions():
     first = decide_pecs(pecs, SESSIONS, {})
     assert decide_pecs(pecs, SESSIONS, first) == first
 
-
-def test_a_day_scores_each_pec_against_its_own_clients_sessions_only(monkeypatch):
-    """Issue 20: scoring every PEC against every session of the night cost PECs x sessions,
-    which grows as the square of the history; a client's sessions are a handful."""
-    import backoffice.pec_attach
-
-    sirets = [f"{n:014d}" for n in range(20)]
-    sessions = {f"S-{c}-{n}": session(session_ref=f"S-{c}-{n}", client_siret=siret)
-                for c, siret in enumerate(sirets) for n in range(5)}
-    pecs = [pec(pec_ref=f"PEC-{c}", session_ref=None, client_siret=siret)
-            for c, siret in enumerate(sirets)]
-    scored = []
-    real_fit = backoffice.pec_attach.fit
-    monkeypatch.setattr(backoffice.pec_attach, "fit",
-                        lambda p, s: scored.append(s.session_ref) or real_fit(p, s))
-
-    decisions = decide_pecs(pecs, sessions, {})
-
-    assert len(scored) == 20 * 5  # not 20 x 100
-    assert {d.status for d in decisions.values()} == {REVIEW}  # five equal sessions: ambiguous
-    assert decisions["PEC-3"].proposals == ("S-3-0", "S-3-1", "S-3-2")
