@@ -12,6 +12,9 @@ with three years of history. Between two measured nights the history is built by
 nightly flow on anchor nights (one every `--step` days, and always the night before), with the
 PDF rendering replaced by a fixed PDF (the database holds what those nights did; their files
 are placeholders) and the heartbeat off: replaying 365 nights with their PDFs would take hours.
+After each history night the operators do what no run does for them (they record the OPCO
+invoices deposited on the portals and close the late-documents items, `operators_work`); the
+bank books the funders' payments and the debit of each batch of trainer transfers.
 
 Per measured night: wall and CPU seconds (the render worker processes included), peak RSS,
 database queries, PDFs rendered, e-mails written; and, in the same process right after, the
@@ -48,6 +51,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.year_export import (
+    ExportedBatch,
     IssuedInvoice,
     Sizes,
     World,
@@ -136,7 +140,7 @@ def _write_bank_statement(day: date) -> int:
     from sqlalchemy import select
 
     from adapters.database import unit_of_work
-    from adapters.models import Invoice
+    from adapters.models import Invoice, PayoutBatch
     from tasks import context
 
     settings = context.settings()
@@ -155,7 +159,9 @@ def _write_bank_statement(day: date) -> int:
                     for i in db.scalars(select(Invoice).where(Invoice.kind == "invoice",
                                                               Invoice.issue_date >= first
                                                               - timedelta(days=60)))]
-    lines = statement_lines(invoices, first, until, BANK_LINES_PER_DAY)
+        batches = [ExportedBatch(b.id, b.execution_date, b.total) for b in db.scalars(
+            select(PayoutBatch).where(PayoutBatch.execution_date.between(first, until)))]
+    lines = statement_lines(invoices, first, until, BANK_LINES_PER_DAY, batches)
     if lines:
         write_statement(settings.bank_inbox, lines, first, until)
     return len(lines)
@@ -202,17 +208,50 @@ def history_child(target: Target, years: list[int], sizes: Sizes, seed: int,
     started = time.perf_counter()
     states = Counter[str]()
     steps = Counter[str]()
+    operated = 0
     with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
         for day in days:
             write_export(world, context.settings().export_inbox, day)
             _write_bank_statement(day)
             with use_clock(night_of(day)):
                 state = nightly.with_options(retries=0)(as_of=day, return_state=True)
+                operated += operators_work(day)
             states[state.name] += 1
             steps.update(_task_times(state.state_details.flow_run_id))
     busiest = ", ".join(f"{name} {seconds:.0f} s" for name, seconds in steps.most_common(4))
     return time.perf_counter() - started, (", ".join(f"{n} {s}" for s, n in states.items())
-                                           + f"; {busiest}")
+                                           + f"; {busiest}; {operated} items done by operators")
+
+
+def operators_work(day: date) -> int:
+    """What the marketplace's operators do after a history night, which no run does for them:
+    deposit the OPCO invoices on their portals (`record-deposit`) and regularise the documents
+    of sessions that started without them (`close-review-item`; a history night comes every
+    few weeks, so sessions start between two nights: with a nightly every night they would
+    not). Without it the review queue would only grow (18,000 open items after three years),
+    which no marketplace lets it do. The number of items done."""
+    from sqlalchemy import select
+
+    from adapters.database import unit_of_work
+    from adapters.models import InvoiceDeposit, ReviewItem
+    from adapters.review import ReviewKind
+    from services.invoicing import record_deposit
+    from services.review import close_item
+    from tasks import context
+
+    engine, now, operator = context.engine(), context.now(), "operator:benchmark"
+    with unit_of_work(engine) as db:
+        deposits = list(db.scalars(select(InvoiceDeposit.number).where(
+            InvoiceDeposit.deposited_on.is_(None))))
+        late = list(db.scalars(select(ReviewItem.key).where(
+            ReviewItem.kind == ReviewKind.late_documents, ReviewItem.status == "open")))
+    for number in deposits:
+        record_deposit(engine, number=number, deposited_on=day, note="", operator=operator,
+                       now=now)
+    for key in late:
+        close_item(engine, key=key, note="documents régularisés avec le client", operator=operator,
+                   now=now)
+    return len(deposits) + len(late)
 
 
 def _cpu() -> float:

@@ -18,6 +18,7 @@ import csv
 import random
 import shutil
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
@@ -300,11 +301,25 @@ def pay_day(invoice: IssuedInvoice) -> date | None:
     return day + timedelta(days=max(0, 7 - day.weekday()) if day.weekday() >= 5 else 0)
 
 
+@dataclass(frozen=True)
+class ExportedBatch:
+    """A SEPA file of trainer transfers handed to the bank: one debit on its execution date."""
+
+    msg_id: str
+    execution_date: date
+    total: Decimal
+
+
 def statement_lines(invoices: list[IssuedInvoice], first: date, last: date,
-                    other_lines_per_day: int) -> list[str]:
-    """The lines booked from `first` to `last`: a transfer quoting each invoice paid then, and
-    the bank's own debits (fees, direct debits, card payments) on business days."""
-    lines = []
+                    other_lines_per_day: int, batches: Sequence[ExportedBatch] = ()
+                    ) -> list[str]:
+    """The lines booked from `first` to `last`: a transfer quoting each invoice paid then, the
+    debit of each batch of trainer transfers executed then (batch booking: one line quoting
+    its MsgId), and the bank's own debits (fees, direct debits, card payments) on business
+    days."""
+    lines = [f"{batch.execution_date:%d/%m/%Y};VIR SEPA EMIS;VIR SEPA EMIS {batch.msg_id};"
+             f"{_amount(-batch.total)};EUR"
+             for batch in batches if first <= batch.execution_date <= last]
     for invoice in invoices:
         paid = pay_day(invoice)
         if paid is not None and first <= paid <= last:
