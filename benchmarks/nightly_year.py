@@ -521,10 +521,9 @@ def _scenario(args: argparse.Namespace, sizes: Sizes, root: Path, api: str
               + ", ".join(f"{name} {seconds:.1f}" for name, seconds in figures.steps.items()),
               file=sys.stderr, flush=True)
 
-    def build_history(target: Target, years: list[int], after: date, before: date) -> None:
-        early = _anchors(after, min(before, date(YEAR, 1, 1)), args.early_step) if (
-            after < date(YEAR - 1, 12, 31)) else []
-        days = early + _anchors(max(after, early[-1] if early else after), before, args.step)
+    nights_of_the_year: list[date] = []  # the one-year world's, measured or not
+
+    def build_history(target: Target, years: list[int], days: list[date]) -> None:
         seconds, states = _in_child(history_child, target, years, sizes, args.seed, days)
         history.append(f"{target.data_dir.name}: {len(days)} nights from {days[0]} to "
                        f"{days[-1]} in {seconds:.0f} s ({states})")
@@ -534,15 +533,22 @@ def _scenario(args: argparse.Namespace, sizes: Sizes, root: Path, api: str
                        ("ordinary day", ORDINARY_DAY), ("busy Monday", busy),
                        ("busy Monday, re-run", busy), ("last day of the year", LAST_DAY)):
         if previous is not None and day != previous:
-            build_history(one, [YEAR], previous, day)
+            days = _anchors(previous, day, args.step)
+            build_history(one, [YEAR], days)
+            nights_of_the_year.extend(days)
         night(label, day, one, world)
+        nights_of_the_year.append(day)
         previous = day
     totals = _in_child(year_totals, one)
     if not args.no_three_years:
         three = _target(args, root, api, "three-years")
         years = [YEAR - 2, YEAR - 1, YEAR]
         world3 = build_world(years, sizes, args.seed)
-        build_history(three, years, date(YEAR - 2, 1, 1), busy)
+        # the years before, then the very nights the one-year world had before its busy Monday:
+        # the same 2026, in the same phase (its batches executed, its statements cut, the same)
+        build_history(three, years, _anchors(date(YEAR - 2, 1, 1), date(YEAR, 1, 1),
+                                             args.early_step)
+                      + sorted({d for d in nights_of_the_year if d < busy}))
         night("busy Monday, 3 years of history", busy, three, world3)
     return rows, history, totals
 
