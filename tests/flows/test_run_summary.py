@@ -149,8 +149,8 @@ def test_the_receivables_are_one_line_a_table_per_funder_and_what_to_chase_first
 
 
 def test_prefect_passes_the_review_queue_whole_not_item_by_item():
-    """Prefect walks every list, dict and dataclass a task receives or a flow returns: 10,000
-    open items cost 2 to 4 s a night that way (issue 20). The queue is one object to it."""
+    """Prefect walks every list, dict and dataclass a task receives or a flow returns: 18,000
+    open items cost 3 to 4 s a night that way (issue 20). The queue is one object to it."""
     from prefect.utilities.collections import visit_collection
 
     from tasks.summary import ReviewQueue
