@@ -23,7 +23,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session as OrmSession
 
 from adapters.audit import record_decision
-from adapters.database import in_chunks, unit_of_work
+from adapters.database import in_chunks, scalars_in, unit_of_work
 from adapters.email_templates import record_email
 from adapters.facturx import FacturXError
 from adapters.files import write_atomically
@@ -458,19 +458,21 @@ def remind_unpaid(engine: Engine, *, as_of: date, now: datetime, marketplace: Ma
     date), once: an e-mail to its funder, or a review item when the funder has no billing
     e-mail (a person chases it; resolved by an operator, it is not opened again for that stage).
     A stage already recorded costs a set lookup, not a rendering: the unpaid invoices of the
-    years before are read every night, their reminders made once."""
+    years before are read every night, their reminders made once; the deposits and the
+    reminders made are looked up for those invoices only, not read whole (every e-mail ever
+    sent is an effect)."""
     reminders = []
     with unit_of_work(engine) as db:
-        deposits = {number: deposited_on for number, deposited_on in db.execute(
-            select(InvoiceDeposit.number, InvoiceDeposit.deposited_on))}
-        made = set(db.scalars(select(Effect.idempotency_key).where(
-            Effect.idempotency_key.like("email:invoice-reminder:%")))) | set(db.scalars(
-                select(ReviewItem.key).where(ReviewItem.key.like("dunning:%"))))
         unpaid = db.execute(select(Invoice.id, Invoice.number, Invoice.due_date,
                                    Invoice.billing_email)
                             .where(Invoice.kind == "invoice",
                                    Invoice.status.in_(("issued", "partly_paid")))
                             .order_by(Invoice.number)).all()
+        deposits = {number: deposited_on for chunk in in_chunks(row[1] for row in unpaid)
+                    for number, deposited_on in db.execute(
+                        select(InvoiceDeposit.number, InvoiceDeposit.deposited_on)
+                        .where(InvoiceDeposit.number.in_(chunk)))}
+        due_now = []  # (invoice id, its stage's key, stage, due date, billing e-mail)
         for invoice_id, number, due_date, billing_email in unpaid:
             due = dunning_due_date(due_date, payment_days,
                                    deposit_awaited=number in deposits,
@@ -482,6 +484,11 @@ def remind_unpaid(engine: Engine, *, as_of: date, now: datetime, marketplace: Ma
                 continue
             key = (f"email:invoice-reminder:{number}:J+{stage}" if billing_email
                    else f"dunning:{number}:J+{stage}")
+            due_now.append((invoice_id, key, stage, due, billing_email))
+        keys = [key for _, key, _, _, _ in due_now]
+        made = set(scalars_in(db, select(Effect.idempotency_key), Effect.idempotency_key, keys)
+                   ) | set(scalars_in(db, select(ReviewItem.key), ReviewItem.key, keys))
+        for invoice_id, key, stage, due, billing_email in due_now:
             if key in made:
                 continue
             invoice = db.get_one(Invoice, invoice_id)

@@ -328,6 +328,31 @@ def test_unpaid_invoices_are_chased_once_at_each_stage(engine, tmp_path):
             ReviewItem.key == f"dunning:{opco}:J+30")) == "resolved"
 
 
+
+def test_dunning_looks_up_the_reminders_of_the_unpaid_invoices_not_every_email_sent(
+        engine, tmp_path):
+    """Issue 20: the reminders made were found by reading every e-mail effect and review item
+    with a LIKE each night, all the years' e-mails; they are looked up by the keys due."""
+    from sqlalchemy import event
+
+    prepare(engine, tmp_path, **S001_DONE)
+    issue(engine)
+    statements: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args) -> None:
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        reminded = remind_unpaid(engine, as_of=date(2027, 1, 16), now=NOW,
+                                 marketplace=MARKETPLACE, reminder_days=(7, 30))
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+    assert len(reminded) == 3  # the three invoices issued, at J+7
+    assert not [s for s in statements if "LIKE" in s.upper()], statements
+
+
 def test_an_invoice_to_a_payer_not_fully_identified_waits_without_a_number(engine, tmp_path):
     import dataclasses
 
