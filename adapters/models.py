@@ -431,7 +431,7 @@ class Invoice(Base):
     total_vat: Mapped[Decimal] = mapped_column(Money)
     total_ttc: Mapped[Decimal] = mapped_column(Money)
     document: Mapped[dict[str, Any]] = mapped_column(JSON)  # what the PDF and Factur-X say
-    credit_note_of: Mapped[str | None] = mapped_column(String(32))
+    credit_note_of: Mapped[str | None] = mapped_column(String(32), index=True)
     status: Mapped[str] = mapped_column(String(16), default="issued")  # issued|cancelled|paid…
     paid_amount: Mapped[Decimal] = mapped_column(Money, default=Decimal("0.00"))
     pdf_path: Mapped[str | None] = mapped_column(Text)
