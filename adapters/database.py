@@ -111,6 +111,7 @@ def in_chunks(values: Iterable[Any]) -> Iterator[list[Any]]:
 
 
 _T = TypeVar("_T")
+_Ts = TypeVarTuple("_Ts")  # the types of a select's columns, those of its rows
 
 
 def scalars_in(db: OrmSession, statement: Select[_T], column: QueryableAttribute[Any],
@@ -118,6 +119,14 @@ def scalars_in(db: OrmSession, statement: Select[_T], column: QueryableAttribute
     """The scalars of `statement` where `column` is one of `values`, one IN (...) per chunk."""
     for chunk in in_chunks(values):
         yield from db.scalars(statement.where(column.in_(chunk)))
+
+
+def rows_in(db: OrmSession, statement: Select[*_Ts], column: QueryableAttribute[Any],
+            values: Iterable[Any]) -> Iterator[Row[*_Ts]]:
+    """The rows of `statement` (a select of columns) where `column` is one of `values`, one
+    IN (...) per chunk."""
+    for chunk in in_chunks(values):
+        yield from db.execute(statement.where(column.in_(chunk)))
 
 
 # --- batched writes -----------------------------------------------------------------------------
@@ -130,7 +139,6 @@ def scalars_in(db: OrmSession, statement: Select[_T], column: QueryableAttribute
 
 _WRITE_CACHE_KIB = -256 * 1024  # negative: in KiB (256 MiB at most, used only as pages are read)
 _LARGE_WRITE = 10_000  # rows
-_Ts = TypeVarTuple("_Ts")  # the types of a select's columns, those of its rows
 
 
 def read_rows(db: OrmSession, statement: Select[*_Ts]) -> Sequence[Row[*_Ts]]:

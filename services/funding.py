@@ -10,7 +10,7 @@ documents and invoicing steps in that same transaction.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -19,7 +19,7 @@ from sqlalchemy import Engine, or_, select
 from sqlalchemy.orm import Session as OrmSession
 
 from adapters.audit import record_decision
-from adapters.database import in_chunks, scalars_in, unit_of_work
+from adapters.database import rows_in, scalars_in, unit_of_work
 from adapters.email_templates import record_email
 from adapters.models import (
     Client,
@@ -49,6 +49,7 @@ from backoffice.outcomes import (
     SwitchedToCompanyBilling,
     UnknownOpco,
 )
+from backoffice.pec_attach import dates_meet
 from backoffice.pec_check import OPCO_FUNDINGS, PecFacts, Problem, SessionFacts
 from backoffice.pec_followup import (
     DEFAULT_REMINDER_DAYS,
@@ -190,8 +191,8 @@ class _Dates:
     end: date
 
     def meet(self, other: _Dates) -> bool:
-        return self.siret == other.siret and not (
-            self.start > other.end or self.end < other.start)
+        return self.siret == other.siret and dates_meet(self.start, self.end, other.start,
+                                                        other.end)
 
 
 @dataclass(slots=True)
@@ -206,12 +207,12 @@ class _ClientDates:
     def read(self, db: OrmSession, sirets: set[str]) -> None:
         new = sirets - self.sirets
         self.sirets |= new
-        for ref, siret, start, end in _rows_in(db, select(
+        for ref, siret, start, end in rows_in(db, select(
                 SessionRow.session_ref, Client.siret, SessionRow.start_date, SessionRow.end_date)
                 .join(Client, SessionRow.client_ref == Client.client_ref), Client.siret, new):
             self.sessions[ref] = _Dates(ref, siret, start, end)
             self.by_siret[siret].append(self.sessions[ref])
-        for ref, siret, start, end in _rows_in(db, select(
+        for ref, siret, start, end in rows_in(db, select(
                 Pec.pec_ref, Pec.client_siret, Pec.start_date, Pec.end_date),
                 Pec.client_siret, new):
             self.pecs[ref] = _Dates(ref, siret, start, end)
@@ -244,11 +245,6 @@ def _closed(db: OrmSession, sessions: set[str], pecs: set[str]) -> tuple[set[str
 
 
 _SIRET_OF_SESSION = select(Client.siret).join(SessionRow, SessionRow.client_ref == Client.client_ref)
-
-
-def _rows_in(db: OrmSession, statement: Any, column: Any, values: Iterable[Any]) -> Iterator[Any]:
-    for chunk in in_chunks(values):
-        yield from db.execute(statement.where(column.in_(chunk)))
 
 
 def sessions_a_pec_may_match(db: OrmSession, pec_refs: Iterable[str]) -> set[str]:
@@ -408,7 +404,7 @@ def _confirm_client_opcos(run: _Run, world: _World, decided: set[str],
     for session_ref, pec_ref in funded.items():
         pec = world.pecs[pec_ref]
         consider(world.sessions[session_ref].client_ref, pec.received_on, pec.pec_ref, pec.opco)
-    for pec_ref, opco, received_at, client in _rows_in(run.db, select(
+    for pec_ref, opco, received_at, client in rows_in(run.db, select(
             Pec.pec_ref, Pec.opco, Pec.received_at, SessionRow.client_ref)
             .join(PecState, PecState.pec_ref == Pec.pec_ref)
             .join(SessionRow, SessionRow.session_ref == PecState.session_ref)
@@ -579,7 +575,7 @@ def _flag_unknown_opcos(run: _Run, world: _World, clients: set[str]) -> None:
     that need a PEC (read apart: the night's world holds some of them only); resolved once the
     OPCO is known."""
     waiting = defaultdict(list)
-    for client_ref, session_ref in _rows_in(run.db, select(
+    for client_ref, session_ref in rows_in(run.db, select(
             SessionRow.client_ref, SessionRow.session_ref)
             .where(SessionRow.validated_at.is_not(None), SessionRow.cancelled_at.is_(None),
                    SessionRow.funding.in_(OPCO_FUNDINGS)), SessionRow.client_ref, clients):

@@ -23,7 +23,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session as OrmSession
 
 from adapters.audit import record_decision
-from adapters.database import in_chunks, scalars_in, unit_of_work
+from adapters.database import in_chunks, rows_in, scalars_in, unit_of_work
 from adapters.email_templates import record_email
 from adapters.facturx import FacturXError
 from adapters.files import write_atomically
@@ -468,10 +468,9 @@ def remind_unpaid(engine: Engine, *, as_of: date, now: datetime, marketplace: Ma
                             .where(Invoice.kind == "invoice",
                                    Invoice.status.in_(("issued", "partly_paid")))
                             .order_by(Invoice.number)).all()
-        deposits = {number: deposited_on for chunk in in_chunks(row[1] for row in unpaid)
-                    for number, deposited_on in db.execute(
-                        select(InvoiceDeposit.number, InvoiceDeposit.deposited_on)
-                        .where(InvoiceDeposit.number.in_(chunk)))}
+        deposits = {number: deposited_on for number, deposited_on in rows_in(
+            db, select(InvoiceDeposit.number, InvoiceDeposit.deposited_on),
+            InvoiceDeposit.number, (row[1] for row in unpaid))}
         due_now = []  # (invoice id, its stage's key, stage, due date, billing e-mail)
         for invoice_id, number, due_date, billing_email in unpaid:
             due = dunning_due_date(due_date, payment_days,

@@ -30,7 +30,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session as OrmSession
 
 from adapters.audit import record_decision
-from adapters.database import in_chunks, scalars_in, unit_of_work
+from adapters.database import rows_in, scalars_in, unit_of_work
 from adapters.email_templates import record_email
 from adapters.facturx import FacturXError
 from adapters.files import write_atomically
@@ -175,10 +175,9 @@ def load_payout_facts(db: OrmSession) -> dict[str, rules.SessionPayoutFacts]:
         by_session[invoice.session_ref].append(invoice)
     # added up here, not by SQL: SQLite's SUM of the amounts (stored as text) goes through floats
     credited: dict[str | None, Decimal] = defaultdict(lambda: ZERO)
-    for chunk in in_chunks(refs):
-        for number, amount in db.execute(select(Invoice.credit_note_of, Invoice.total_ttc).where(
-                Invoice.kind == "credit_note", Invoice.session_ref.in_(chunk))):
-            credited[number] += amount
+    for number, amount in rows_in(db, select(Invoice.credit_note_of, Invoice.total_ttc).where(
+            Invoice.kind == "credit_note"), Invoice.session_ref, refs):
+        credited[number] += amount
     sessions = {s.session_ref: s for s in scalars_in(db, select(Session), Session.session_ref,
                                                      refs)}
     trainers = {t.trainer_ref: _trainer_facts(t) for t in scalars_in(
