@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 
 from backoffice.names import titles_close, unmatched_names
 from backoffice.pec_check import PecFacts, Problem, SessionFacts
@@ -24,9 +25,14 @@ class Attachment:
     automatic: bool = False  # attached by the pipeline, the client named no session
 
 
+def dates_meet(start: date, end: date, other_start: date, other_end: date) -> bool:
+    """Whether two periods share a day: a PEC is scored against a session only then."""
+    return not (start > other_end or end < other_start)
+
+
 def fit(pec: PecFacts, session: SessionFacts) -> int:
     """How well a PEC describes a session; 0 when the dates do not even overlap."""
-    if pec.start_date > session.end_date or pec.end_date < session.start_date:
+    if not dates_meet(pec.start_date, pec.end_date, session.start_date, session.end_date):
         return 0
     score = 1
     score += 3 if (pec.start_date, pec.end_date) == (session.start_date, session.end_date) else 0
