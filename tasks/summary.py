@@ -52,8 +52,8 @@ class ReviewQueue(Sequence[dict[str, str]]):
 
     Prefect walks every list, dict and dataclass that a task receives or a flow returns, item by
     item, looking for futures: a summary carrying 18,000 open items (216,000 visits) cost 3 to 4
-    seconds of a 13-second night that way (issue 20). It does not walk other objects: the queue goes through
-    whole."""
+    seconds of a 13-second night that way (issue 20). It does not walk other objects: the queue
+    goes through whole."""
 
     __slots__ = ("_items",)
 
