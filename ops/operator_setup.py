@@ -8,8 +8,9 @@
 - every deployment of prefect.yaml (`prefect --no-prompt deploy --all`);
 - a worker on the pool.
 The process ids go to `<data dir>/prefect/pids.json`, the logs next to it. Running `start` again
-starts nothing that is running already: it deploys again, recreates what is missing (the pool,
-a limit, a dead worker) and prints the address. `stop` stops the worker then the server by
+starts nothing that is running already: it deploys again when what the deployments are made of
+changed since the last deploy (`deployed_digest`) or a deployment is missing, recreates what is
+missing (the pool, a limit, a dead worker) and prints the address. `stop` stops the worker then the server by
 their process ids (each in its own process group) and removes the file.
 
     python -m ops.operator_setup start [--host 127.0.0.1] [--port 4200]
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import hashlib
 import json
 import os
 import signal
@@ -69,10 +71,35 @@ def concurrency_limits() -> dict[str, int]:
     return {MONEY_MOVING_LIMIT: 1}
 
 
+def _prefect_yaml() -> dict:
+    return yaml.safe_load((PROJECT_ROOT / "prefect.yaml").read_text(encoding="utf-8"))
+
+
 def work_pool_name() -> str:
     """The work pool every deployment of prefect.yaml uses (one place: prefect.yaml)."""
-    config = yaml.safe_load((PROJECT_ROOT / "prefect.yaml").read_text(encoding="utf-8"))
-    return config["definitions"]["work_pool"]["name"]
+    return _prefect_yaml()["definitions"]["work_pool"]["name"]
+
+
+def deployments_of_prefect_yaml() -> set[str]:
+    return {deployment["name"] for deployment in _prefect_yaml()["deployments"]}
+
+
+# What `prefect deploy --all` makes the deployments of: prefect.yaml, prefect.toml (the runs'
+# settings), the checkout's place (the pull step) and the code the flows and their forms come
+# from (a parameter's type may live in any layer).
+DEPLOYED_FILES = ("prefect.yaml", "prefect.toml")
+DEPLOYED_CODE = ("backoffice", "adapters", "services", "tasks", "flows", "ops")
+
+
+def deployed_digest() -> str:
+    """A digest of what the deployments are made of: equal digests, nothing to deploy again."""
+    digest = hashlib.sha256(str(PROJECT_ROOT).encode())
+    paths = [PROJECT_ROOT / name for name in DEPLOYED_FILES]
+    paths += sorted(path for folder in DEPLOYED_CODE for path in (PROJECT_ROOT / folder).rglob("*.py"))
+    for path in paths:
+        digest.update(b"\0" + path.relative_to(PROJECT_ROOT).as_posix().encode() + b"\0")
+        digest.update(path.read_bytes() if path.is_file() else b"")
+    return digest.hexdigest()
 
 
 # ------------------------------------------------------------------ processes (by id, Linux /proc)
@@ -260,9 +287,18 @@ def deploy(env: dict[str, str], log: Path) -> None:
 
 
 def deployment_names(api_url: str) -> list[str]:
+    """The server's deployments, as `flow/deployment`."""
     with _client(api_url) as api:
         flows = {f.id: f.name for f in api.read_flows()}
         return sorted(f"{flows.get(d.flow_id, '?')}/{d.name}" for d in api.read_deployments())
+
+
+def deployments_up_to_date(state: dict, digest: str, on_server: list[str]) -> bool:
+    """Deployed from this very checkout and code (`digest`), and none of prefect.yaml's missing
+    from the server's `flow/deployment` names (an operator may have deleted one in the UI)."""
+    if state.get("deployed") != digest:
+        return False
+    return deployments_of_prefect_yaml() <= {name.partition("/")[2] for name in on_server}
 
 
 def wait_for_worker(api_url: str, pool: str, pid: int, log: Path, since: float,
@@ -317,8 +353,14 @@ def start(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, data_dir: Path | N
         wait_for_health(api_url, state["server"]["pid"], where.log("server"))
         for line in ensure_pool_and_limits(api_url, pool):
             say(f"  {line}")
-        say("Déploiement de prefect.yaml…")
-        deploy(env, where.log("deploy"))
+        digest = deployed_digest()
+        if deployments_up_to_date(state, digest, deployment_names(api_url)):
+            say("Déploiements à jour (prefect.yaml et le code n'ont pas changé)")
+        else:
+            say("Déploiement de prefect.yaml…")
+            deploy(env, where.log("deploy"))
+            state["deployed"] = digest
+            write_state(where, state)
         worker = state.get("worker")
         if worker and ours(worker["pid"], "worker"):
             say(f"Worker déjà démarré (pid {worker['pid']})")

@@ -92,9 +92,12 @@ def test_make_ui_starts_deploys_runs_and_stops_by_process_id(tmp_path):
         assert Path(state["home"]) == data / "prefect" / "home"
         assert (data / "prefect" / "home" / "prefect.db").is_file()  # SQLite: no URL was set
 
+        deploy_log = (data / "prefect" / "deploy.log").read_bytes()
         again = setup_command("start", env, "--port", str(port))  # starts nothing new
         assert again.returncode == 0, again.stdout + again.stderr
         assert "Serveur Prefect déjà démarré" in again.stdout and "Worker déjà démarré" in again.stdout
+        assert "Déploiements à jour" in again.stdout  # same checkout, same code: not deployed again
+        assert (data / "prefect" / "deploy.log").read_bytes() == deploy_log
         assert json.loads(pid_file.read_text(encoding="utf-8")) == state
 
         folder = write_export(tmp_path / "export", trainers_csv=SMALL_EXPORT["trainers.csv"]

@@ -11,8 +11,13 @@ import sys
 import time
 from pathlib import Path
 
+import yaml
+
+import ops.operator_setup
 from ops.operator_setup import (
     alive,
+    deployed_digest,
+    deployments_up_to_date,
     group_members,
     place,
     port_is_free,
@@ -33,6 +38,47 @@ def test_prefect_toml_reaches_the_worker_as_environment_with_absolute_paths():
     assert env["PREFECT_SERVER_ANALYTICS_ENABLED"] == "false"
     assert env["PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW"] == "ignore"
     assert work_pool_name() == "backoffice-process"
+
+
+def test_what_the_deployments_are_made_of_changes_the_digest(tmp_path, monkeypatch):
+    """`make ui` run again deploys only when the digest changed: prefect.yaml, prefect.toml,
+    the code of any layer (a form's type may live there) or the checkout's place."""
+    checkout = tmp_path / "checkout"
+    for name in ("prefect.yaml", "prefect.toml", "flows/nightly.py", "services/funding.py"):
+        (checkout / name).parent.mkdir(parents=True, exist_ok=True)
+        (checkout / name).write_text(f"# {name}\n", encoding="utf-8")
+    (checkout / "docs").mkdir()
+    monkeypatch.setattr(ops.operator_setup, "PROJECT_ROOT", checkout)
+    seen = {deployed_digest()}
+    assert deployed_digest() in seen  # the same checkout: the same digest
+
+    (checkout / "docs" / "operators.md").write_text("not deployed", encoding="utf-8")
+    assert deployed_digest() in seen
+    for name in ("prefect.yaml", "prefect.toml", "flows/nightly.py", "services/funding.py"):
+        with (checkout / name).open("a", encoding="utf-8") as changed:
+            changed.write("# changed\n")
+        assert deployed_digest() not in seen, name
+        seen.add(deployed_digest())
+    (checkout / "tasks").mkdir()
+    (checkout / "tasks" / "new.py").write_text("", encoding="utf-8")  # a module added
+    assert deployed_digest() not in seen
+    seen.add(deployed_digest())
+    moved = tmp_path / "moved"
+    checkout.rename(moved)
+    monkeypatch.setattr(ops.operator_setup, "PROJECT_ROOT", moved)
+    assert deployed_digest() not in seen  # the pull step's directory changes
+
+
+def test_deployed_again_when_the_code_changed_or_a_deployment_is_missing():
+    config = yaml.safe_load((ROOT / "prefect.yaml").read_text(encoding="utf-8"))
+    on_server = [f"flow-of-{d['name']}/{d['name']}" for d in config["deployments"]]
+    state = {"deployed": "digest-of-the-last-deploy"}
+    assert deployments_up_to_date(state, "digest-of-the-last-deploy", on_server)
+    assert deployments_up_to_date(state, "digest-of-the-last-deploy", [*on_server, "old/other"])
+    assert not deployments_up_to_date(state, "digest-now", on_server)  # the code changed
+    assert not deployments_up_to_date({}, "digest-of-the-last-deploy", on_server)  # new server
+    nightly_deleted = [name for name in on_server if not name.endswith("/nightly")]
+    assert not deployments_up_to_date(state, "digest-of-the-last-deploy", nightly_deleted)
 
 
 def test_make_ui_stop_never_loads_prefect(tmp_path):
