@@ -35,7 +35,7 @@ from adapters.session_changes import Step, mark_changed, marked_sessions
 from adapters.settings import Marketplace
 from demo.generator import DEMO_AS_OF, write_demo_export
 from services.documents import generate_due_documents, plan_due_documents
-from services.funding import reconcile_funding
+from services.funding import reconcile_funding, record_operator_decision
 from services.ingest import ingest_export
 from services.invoicing import InvoicingTerms, issue_due_invoices
 from tests.conftest import POSTGRES_SERVER_URL
@@ -364,3 +364,37 @@ def test_a_changed_session_brings_in_its_clients_pecs_of_its_dates_not_its_whole
         assert sessions_a_pec_may_match(db, {"PEC-1"}) == {"S-001"}
         assert sessions_a_pec_may_match(db, {"PEC-3"}) == {"S-003"}
         assert db.get(ClientOpco, "CL-01").pec_ref == "PEC-1"  # the latest of the client's
+
+
+def test_a_night_deciding_an_older_pec_again_keeps_the_client_on_its_latest_opco(engine, tmp_path):
+    """The client's OPCO is the one its latest green-lit PEC names. A night that decides only an
+    older PEC of the client (an operator accepted it, or its session changed; the latest PEC's
+    dates do not meet it, so it is not in the night's scope) must still see the latest one, kept
+    from an earlier night: the client does not go back to its former OPCO (it did, before the
+    kept green lights were read apart: services/funding.py, `_confirm_client_opcos`)."""
+    from services.funding import funding_scope
+
+    former_opco = MARCH_PEC.replace(",ATLAS,AT-2026-000333,", ",AKTO,AK-2026-000333,")
+    ingest(engine, tmp_path / "export", sessions_csv=SMALL_EXPORT["sessions.csv"] + MARCH,
+           pecs_csv=SMALL_EXPORT["pecs.csv"] + former_opco)
+    fund(engine)
+    with unit_of_work(engine) as db:  # another OPCO than the client's: an operator decides
+        assert db.get(PecState, "PEC-1").status == "validated"
+        assert db.get(PecState, "PEC-3").status == "review"
+    record_operator_decision(engine, pec_ref="PEC-3", accept=True, note="changement d'OPCO du "
+                             "client vérifié", session_ref="S-003", operator="ops", as_of=AS_OF,
+                             now=NOW)
+    fund(engine)
+    with unit_of_work(engine) as db:
+        assert db.get(PecState, "PEC-3").status == "accepted"
+        assert (db.get(ClientOpco, "CL-01").opco, db.get(ClientOpco, "CL-01").pec_ref) == (
+            "ATLAS", "PEC-1")  # PEC-1, received in November, is the latest
+
+    with unit_of_work(engine) as db:  # the March session changes: PEC-3 is decided again alone
+        mark_changed(db, {"S-003"}, NOW, [Step.funding])
+        scope = funding_scope(db, {"S-003"}, AS_OF)
+        assert (scope.sessions, scope.pecs) == ({"S-003"}, {"PEC-3"})
+    fund(engine)
+    with unit_of_work(engine) as db:
+        assert (db.get(ClientOpco, "CL-01").opco, db.get(ClientOpco, "CL-01").pec_ref) == (
+            "ATLAS", "PEC-1")
