@@ -478,6 +478,8 @@ class BankLine(Base):
     # camt: a reversal (RvslInd) or return (RtrInf) of an earlier movement; its charges (Chrgs)
     reversal: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     charges: Mapped[Decimal | None] = mapped_column(Money)
+    # when the payouts' tracking read it (own transfers and returns: services/payouts.py)
+    payouts_tracked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
 
 
 class Allocation(Base):

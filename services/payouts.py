@@ -21,8 +21,9 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -448,33 +449,51 @@ def write_batch_files(engine: Engine, output_dir: Path) -> list[Path]:
 
 def track_executions(engine: Engine, *, now: datetime, marketplace: Marketplace,
                      report: PayoutReport | None = None) -> PayoutReport:
-    """Mark payouts executed (or failed) from the statement lines that show them."""
+    """Mark payouts executed (or failed) from the statement lines that show them.
+
+    Each of our transfers (a debit quoting a payout or batch id is an own_transfer) and each
+    return (other_credit) is read once, the first night after its import, then marked
+    (`payouts_tracked_at`): the night reads its new lines and the payouts they may show, not the
+    history (a return coming back months later is a new line quoting its payout).
+    """
     report = report if report is not None else PayoutReport()
     with unit_of_work(engine) as db:
         lock_series(db, rules.PAYOUT_SERIES, business_date(now))
-        pending = {p.id: p for p in db.scalars(select(Payout).where(
-            Payout.status.in_(("exported", "executed"))))}
-        if not pending:
-            return report
-        # a bank may book a transfer before the requested date: a week of margin
-        since = min(p.execution_date for p in pending.values()) - timedelta(days=7)
-        seen = set(db.scalars(select(Payout.executed_line_id).where(
-            Payout.executed_line_id.is_not(None)))) | set(db.scalars(select(
-                Payout.returned_line_id).where(Payout.returned_line_id.is_not(None))))
-        # our transfers (a debit quoting a payout or batch id is an own_transfer) and the
-        # returns (other_credit)
-        lines = db.scalars(select(BankLine).where(
+        lines = list(db.scalars(select(BankLine).where(
             BankLine.classification.in_((OWN_TRANSFER, OTHER_CREDIT)),
-            BankLine.booking_date >= since).order_by(BankLine.booking_date, BankLine.id))
+            BankLine.payouts_tracked_at.is_(None)).order_by(BankLine.booking_date, BankLine.id)))
+        texts = {line.id: " ".join((line.reference, line.label, line.bank_id)) for line in lines}
+        pending = _payouts_shown(db, texts.values())
+        counted = _lines_counted(db, texts)
         for line in lines:
-            if line.id in seen:
+            line.payouts_tracked_at = now
+            if line.id in counted:
                 continue
-            text = " ".join((line.reference, line.label, line.bank_id))
             if line.amount < 0:
-                _debit(db, line, text, pending, now=now, marketplace=marketplace, report=report)
+                _debit(db, line, texts[line.id], pending, now=now, marketplace=marketplace,
+                       report=report)
             else:
-                _return(db, line, text, pending, now=now, report=report)
+                _return(db, line, texts[line.id], pending, now=now, report=report)
     return report
+
+
+def _payouts_shown(db: OrmSession, texts: Iterable[str]) -> dict[str, Payout]:
+    """The payouts the lines may show: those they quote by id, exported or executed (a return
+    follows the execution), and every payout still exported (a batch-booked debit quotes its
+    batch: in flight, a few)."""
+    quoted = {payout_id for text in texts for payout_id in rules.payout_ids_in(text)}
+    pending = {p.id: p for p in scalars_in(db, select(Payout).where(
+        Payout.status.in_(("exported", "executed"))), Payout.id, quoted)}
+    pending.update((p.id, p) for p in db.scalars(select(Payout).where(Payout.status == "exported")))
+    return pending
+
+
+def _lines_counted(db: OrmSession, line_ids: Iterable[int]) -> set[int]:
+    """Those of the lines a payout already counts (lines read before they were marked)."""
+    ids = list(line_ids)
+    counted = (*scalars_in(db, select(Payout.executed_line_id), Payout.executed_line_id, ids),
+               *scalars_in(db, select(Payout.returned_line_id), Payout.returned_line_id, ids))
+    return {line_id for line_id in counted if line_id is not None}
 
 
 def _debit(db: OrmSession, line: BankLine, text: str, pending: dict[str, Payout], *,

@@ -3,22 +3,33 @@ on a statement, e-mail the trainer once; returns, retries, self-billing, mismatc
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pypdf
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from adapters.database import unit_of_work
 from adapters.facturx import read_facturx_xml
-from adapters.models import Effect, Payout, PayoutBatch, ReviewItem, SelfBilledInvoice
+from adapters.models import (
+    BankLine,
+    Effect,
+    Payout,
+    PayoutBatch,
+    ReviewItem,
+    SelfBilledInvoice,
+)
 from adapters.sepa import validate_pain001
+from backoffice.matching import OWN_TRANSFER
 from backoffice.payouts import NdaPolicy, PayoutMode
 from demo.statements import DemoTransfer, camt_payout_statement
 from services.payouts import (
     PayoutError,
+    PayoutReport,
     export_batches,
     render_self_billed_invoices,
     retry_payout,
@@ -414,3 +425,51 @@ def test_a_night_reads_only_the_sessions_it_may_still_pay(engine, tmp_path):
     with unit_of_work(engine) as db:
         assert paid_out(db) == set() and sorted(load_payout_facts(db)) == ["S-001", "S-002"]
     assert run(engine, tmp_path).review[0].session_ref == "S-002"
+
+
+@contextmanager
+def payouts_loaded() -> Iterator[list[str]]:
+    """The ids of the payouts the block loads from the database."""
+    loaded: list[str] = []
+
+    def record(payout: Payout, _context) -> None:
+        loaded.append(payout.id)
+
+    event.listen(Payout, "load", record)
+    try:
+        yield loaded
+    finally:
+        event.remove(Payout, "load", record)
+
+
+def test_the_tracking_reads_each_line_once_and_only_the_payouts_the_new_lines_quote(
+        engine, tmp_path):
+    """Issue 20: the history's executed payouts and lines are not read again each night; a
+    return coming back months later is a new line, quoting its payout, and is still seen."""
+    invoices = setup_invoices(engine, tmp_path)
+    pay(engine, tmp_path, "sg1.csv", [invoices["s2"]])
+    run(engine, tmp_path)
+    load(engine, tmp_path, statement(tmp_path / "in", "sg2.csv", [
+        "06/01/2027;VIR SEPA EMIS;VIR SEPA EMIS PO-2027-000001;-1 320,00;EUR"]))
+    with payouts_loaded() as loaded:
+        tracked = track_executions(engine, now=NOW, marketplace=MARKETPLACE)
+    assert [e.payout_id for e in tracked.executed] == ["PO-2027-000001"]
+    assert loaded == ["PO-2027-000001"]
+    with unit_of_work(engine) as db:
+        own = db.scalars(select(BankLine).where(BankLine.classification == OWN_TRANSFER)).all()
+    assert [line.payouts_tracked_at for line in own] == [NOW]
+
+    later = NOW + timedelta(days=1)
+    with payouts_loaded() as loaded:  # nothing new on the statements: nothing read
+        assert track_executions(engine, now=later, marketplace=MARKETPLACE) == PayoutReport()
+    assert loaded == []
+
+    load(engine, tmp_path, statement(tmp_path / "in", "sg3.csv", [  # three months later
+        "07/04/2027;RETOUR VIR;RETOUR VIR SEPA PO-2027-000001 RAPPEL DU DONNEUR D'ORDRE;"
+        "1 320,00;EUR"]))
+    with payouts_loaded() as loaded:
+        tracked = track_executions(engine, now=later, marketplace=MARKETPLACE)
+    assert [f.payout_id for f in tracked.failed] == ["PO-2027-000001"]
+    assert loaded == ["PO-2027-000001"]
+    assert payouts(engine)["PO-2027-000001"].status == "failed"
+    assert track_executions(engine, now=later, marketplace=MARKETPLACE).failed == []
