@@ -18,7 +18,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import Engine, Table, select
+from sqlalchemy import Engine, String, Table, cast, exists, literal, select
 from sqlalchemy.orm import Session as OrmSession
 
 from adapters.audit import audit_entry, record_decision, record_decisions
@@ -351,20 +351,23 @@ def _unapply(db: OrmSession, ledger: Ledger, original: int, reversal: int, now: 
 
 def _undecided_credits(db: OrmSession, accounts: Collection[str] | None = None) -> dict[str, Credit]:
     """The funder payments with no allocation and no review item yet, by line id, in statement
-    order (read as plain rows: a statement can hold 100,000 of them)."""
-    decided = {line_id for line_id, in read_rows(db, select(Allocation.line_id).distinct())} | {
-        int(key.removeprefix("payment:")) for key, in read_rows(
-            db, select(ReviewItem.key).where(ReviewItem.kind == ReviewKind.payment))} | {
-        line for item in db.scalars(select(ReviewItem).where(
-            ReviewItem.kind == ReviewKind.unmatched)) for line in _unexplained_lines(item)}
+    order (read as plain rows: a statement can hold 100,000 of them). The decided lines are left
+    out by the database (an allocation, or the line's own review item, each found by an index):
+    a night reads its new lines, not every payment received since the first."""
+    listed = {line for item in db.scalars(select(ReviewItem).where(
+        ReviewItem.kind == ReviewKind.unmatched)) for line in _unexplained_lines(item)}
+    its_item = literal("payment:", String) + cast(BankLine.id, String)
     query = (select(BankLine.id, BankLine.booking_date, BankLine.amount, BankLine.label,
                     BankLine.counterparty, BankLine.counterparty_iban, BankLine.reference)
-             .where(BankLine.classification == "funder_payment", BankLine.duplicate_of.is_(None)))
+             .where(BankLine.classification == "funder_payment", BankLine.duplicate_of.is_(None),
+                    ~exists().where(Allocation.line_id == BankLine.id),
+                    ~exists().where(ReviewItem.key == its_item,
+                                    ReviewItem.kind == ReviewKind.payment)))
     if accounts is not None:
         query = query.where(BankLine.account.in_(accounts))
     rows = read_rows(db, query.order_by(BankLine.booking_date, BankLine.id))
     return {str(line_id): Credit(str(line_id), day, amount, label, counterparty, iban, reference)
-            for line_id, day, amount, label, counterparty, iban, reference in rows if line_id not in decided}
+            for line_id, day, amount, label, counterparty, iban, reference in rows if line_id not in listed}
 
 
 def _outcome(kind: type[Decided], decision: MatchDecision) -> Decided:

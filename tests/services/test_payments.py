@@ -439,3 +439,37 @@ def test_near_miss_an_automatic_or_rejected_decision_teaches_no_name(engine, tmp
     decide_payment(engine, line_id=line_id, accept=False, invoices=None, note="pas pour nous",
                    operator="op:claire", now=NOW)
     assert learned_names(engine) == {}
+
+
+def test_a_night_reads_its_new_credits_not_every_payment_received(engine, tmp_path, monkeypatch):
+    """Issue 20: the credits an earlier night settled or sent to review on their own are left
+    out by the database, through the indexes of allocations and review items; the matching does
+    not read every payment received since the first. (A credit nothing explains is listed in its
+    payer's item, read apart: those are still read, and left out after.)"""
+    import services.payments
+
+    invoices = setup_invoices(engine, tmp_path)
+    _, first = load(engine, tmp_path, statement(tmp_path / "in", "sg1.csv", [
+        f"04/01/2027;VIR RECU;VIR RECU MOTIF: {invoices['s2'].number};"
+        f"{invoices['s2'].total_ttc:.2f};EUR".replace(".", ","),
+        "04/01/2027;VIR RECU;TROP PERCU;123,45;EUR"]))
+    assert len(first.applied) == 1 and [r.reason for r in first.review] == [
+        "aucune facture candidate"]
+    credits_read: list[int] = []
+    read_rows = services.payments.read_rows
+    credit_columns = ["id", "booking_date", "amount", "label", "counterparty",
+                      "counterparty_iban", "reference"]
+
+    def counting(db, statement):
+        rows = list(read_rows(db, statement))
+        if [column.name for column in statement.selected_columns] == credit_columns:
+            credits_read.append(len(rows))
+        return rows
+
+    monkeypatch.setattr(services.payments, "read_rows", counting)
+    _, report = load(engine, tmp_path, statement(tmp_path / "in", "sg2.csv", [
+        "05/01/2027;VIR RECU;VIR RECU DE: SCI DES LILAS LOYER;900,00;EUR"]))
+
+    assert credits_read == [2]  # the new line and the unexplained one; not the one applied
+    assert [r.reason for r in report.review] == ["aucune facture candidate"]
+    assert match_payments(engine, now=NOW).review == [] and credits_read[-1] == 2
