@@ -26,13 +26,24 @@ for _name in ("SMTP_HOST", "BACKOFFICE_EXPORT_INBOX", "BACKOFFICE_BANK_INBOX",
               "BACKOFFICE_OUTPUT_DIR", "BACKOFFICE_OUTBOX_DIR"):
     os.environ.pop(_name, None)
 
+import random  # noqa: E402
+
 import pytest  # noqa: E402
 import time_machine  # noqa: E402
+import websockets.asyncio.connection  # noqa: E402
 from sqlalchemy import Engine, create_engine, delete, text  # noqa: E402
 from sqlalchemy.exc import OperationalError  # noqa: E402
 
 from adapters.database import ready_engine  # noqa: E402
 from adapters.models import Base  # noqa: E402
+
+# Prefect's events client pings its websocket from a background thread (on connecting, and
+# websockets' keepalive), and websockets draws each ping's payload from the global `random`
+# (`random.getrandbits`). On a pytest-xdist worker that ran flows, a Hypothesis test running
+# meanwhile saw the global random move during a draw and warned « Do not use the `random` module
+# inside strategies » (HypothesisDeprecationWarning, from a different test each run): not ours.
+# websockets gets a random of its own, so the warning keeps meaning our strategies.
+websockets.asyncio.connection.random = random.Random()  # type: ignore[assignment]
 
 POSTGRES_SERVER_URL = os.environ.get("TEST_POSTGRES_URL",
                                      "postgresql+psycopg://postgres@127.0.0.1:5432/test")
