@@ -10,8 +10,8 @@
 The process ids go to `<data dir>/prefect/pids.json`, the logs next to it. Running `start` again
 starts nothing that is running already: it deploys again when what the deployments are made of
 changed since the last deploy (`deployed_digest`) or a deployment is missing, recreates what is
-missing (the pool, a limit, a dead worker) and prints the address. `stop` stops the worker then the server by
-their process ids (each in its own process group) and removes the file.
+missing (the pool, a limit, a dead worker) and prints the address. `stop` stops the worker then
+the server by their process ids (each in its own process group) and removes the file.
 
     python -m ops.operator_setup start [--host 127.0.0.1] [--port 4200]
     python -m ops.operator_setup stop

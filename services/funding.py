@@ -183,25 +183,29 @@ def funding_scope(db: OrmSession, marked: Iterable[str], as_of: date) -> Funding
 
 @dataclass(frozen=True, slots=True)
 class _Dates:
-    """A session's or a PEC's client SIRET and dates: what says whether they may match."""
+    """A session's or a PEC's ref, client SIRET and dates: what says whether they may match."""
 
     ref: str
     siret: str
     start: date
     end: date
 
-    def meet(self, other: _Dates) -> bool:
-        return self.siret == other.siret and dates_meet(self.start, self.end, other.start,
-                                                        other.end)
+
+def _meeting(dates: Iterable[_Dates], among: dict[str, list[_Dates]]) -> set[str]:
+    """The refs of `among` (by SIRET) of the same client whose dates meet one of `dates`."""
+    return {other.ref for own in dates for other in among.get(own.siret, ())
+            if dates_meet(own.start, own.end, other.start, other.end)}
 
 
 @dataclass(slots=True)
 class _ClientDates:
-    """The dates of every session and PEC of the SIRETs read so far (three columns a row)."""
+    """The dates of every session and PEC of the SIRETs read so far (three columns a row), each
+    kind by ref and by SIRET (a session and a PEC may share a ref)."""
 
     sessions: dict[str, _Dates] = field(default_factory=dict)
     pecs: dict[str, _Dates] = field(default_factory=dict)
-    by_siret: dict[str, list[_Dates]] = field(default_factory=lambda: defaultdict(list))
+    sessions_of: dict[str, list[_Dates]] = field(default_factory=lambda: defaultdict(list))
+    pecs_of: dict[str, list[_Dates]] = field(default_factory=lambda: defaultdict(list))
     sirets: set[str] = field(default_factory=set)
 
     def read(self, db: OrmSession, sirets: set[str]) -> None:
@@ -211,18 +215,21 @@ class _ClientDates:
                 SessionRow.session_ref, Client.siret, SessionRow.start_date, SessionRow.end_date)
                 .join(Client, SessionRow.client_ref == Client.client_ref), Client.siret, new):
             self.sessions[ref] = _Dates(ref, siret, start, end)
-            self.by_siret[siret].append(self.sessions[ref])
+            self.sessions_of[siret].append(self.sessions[ref])
         for ref, siret, start, end in rows_in(db, select(
                 Pec.pec_ref, Pec.client_siret, Pec.start_date, Pec.end_date),
                 Pec.client_siret, new):
             self.pecs[ref] = _Dates(ref, siret, start, end)
-            self.by_siret[siret].append(self.pecs[ref])
+            self.pecs_of[siret].append(self.pecs[ref])
 
-    def meeting(self, dates: Iterable[_Dates], among: dict[str, _Dates]) -> set[str]:
-        """The refs of `among` (sessions or PECs) of the same client whose dates meet one of
-        `dates`."""
-        return {other.ref for own in dates for other in self.by_siret[own.siret]
-                if other.ref in among and other.meet(own)}
+    def sessions_meeting(self, pec_refs: Iterable[str]) -> set[str]:
+        """The sessions of the PECs' clients whose dates meet theirs (read first)."""
+        return _meeting((self.pecs[ref] for ref in pec_refs if ref in self.pecs), self.sessions_of)
+
+    def pecs_meeting(self, session_refs: Iterable[str]) -> set[str]:
+        """The PECs of the sessions' clients whose dates meet theirs (read first)."""
+        return _meeting((self.sessions[ref] for ref in session_refs if ref in self.sessions),
+                        self.pecs_of)
 
 
 def _closed(db: OrmSession, sessions: set[str], pecs: set[str]) -> tuple[set[str], set[str]]:
@@ -232,12 +239,9 @@ def _closed(db: OrmSession, sessions: set[str], pecs: set[str]) -> tuple[set[str
         known.read(db, set(scalars_in(db, _SIRET_OF_SESSION, SessionRow.session_ref,
                                       new_sessions))
                    | set(scalars_in(db, select(Pec.client_siret), Pec.pec_ref, new_pecs)))
-        more_sessions = (known.meeting((known.pecs[p] for p in new_pecs if p in known.pecs),
-                                       known.sessions)
+        more_sessions = (known.sessions_meeting(new_pecs)
                          | _existing(db, sessions_named_by(db, new_pecs))) - sessions
-        more_pecs = (known.meeting((known.sessions[s] for s in new_sessions
-                                    if s in known.sessions), known.pecs)
-                     | _pecs_naming(db, new_sessions)) - pecs
+        more_pecs = (known.pecs_meeting(new_sessions) | _pecs_naming(db, new_sessions)) - pecs
         sessions |= more_sessions
         pecs |= more_pecs
         new_sessions, new_pecs = more_sessions, more_pecs
@@ -253,8 +257,7 @@ def sessions_a_pec_may_match(db: OrmSession, pec_refs: Iterable[str]) -> set[str
     pec_refs = set(pec_refs)
     known = _ClientDates()
     known.read(db, set(scalars_in(db, select(Pec.client_siret), Pec.pec_ref, pec_refs)))
-    return (known.meeting((known.pecs[p] for p in pec_refs if p in known.pecs), known.sessions)
-            | sessions_named_by(db, pec_refs))
+    return known.sessions_meeting(pec_refs) | sessions_named_by(db, pec_refs)
 
 
 def sessions_named_by(db: OrmSession, pec_refs: Iterable[str]) -> set[str]:

@@ -464,7 +464,7 @@ def track_executions(engine: Engine, *, now: datetime, marketplace: Marketplace,
             BankLine.payouts_tracked_at.is_(None)).order_by(BankLine.booking_date, BankLine.id)))
         texts = {line.id: " ".join((line.reference, line.label, line.bank_id)) for line in lines}
         pending = _payouts_shown(db, texts.values())
-        counted = _lines_counted(db, texts)
+        counted = _lines_counted(db, [line.id for line in lines])
         for line in lines:
             line.payouts_tracked_at = now
             if line.id in counted:
@@ -488,11 +488,10 @@ def _payouts_shown(db: OrmSession, texts: Iterable[str]) -> dict[str, Payout]:
     return pending
 
 
-def _lines_counted(db: OrmSession, line_ids: Iterable[int]) -> set[int]:
+def _lines_counted(db: OrmSession, line_ids: list[int]) -> set[int]:
     """Those of the lines a payout already counts (lines read before they were marked)."""
-    ids = list(line_ids)
-    counted = (*scalars_in(db, select(Payout.executed_line_id), Payout.executed_line_id, ids),
-               *scalars_in(db, select(Payout.returned_line_id), Payout.returned_line_id, ids))
+    counted = (*scalars_in(db, select(Payout.executed_line_id), Payout.executed_line_id, line_ids),
+               *scalars_in(db, select(Payout.returned_line_id), Payout.returned_line_id, line_ids))
     return {line_id for line_id in counted if line_id is not None}
 
 
