@@ -105,14 +105,25 @@ def session_parts(db: OrmSession, terms: InvoicingTerms, session_refs: list[str]
                   as_of: date | None = None) -> list[tuple[str, InvoicePart, Grant | None]]:
     """(session_ref, part, grant) of every invoice completed or cancelled sessions give rise to
     (by `as_of`, when given: a backfilled day does not bill what ended after it)."""
-    return [(ref, part, grant) for ref, part, grant, ended_on in _owed(db, terms, session_refs)
-            if billable(ended_on, None, as_of)]
+    return [(owed.session_ref, owed.part, owed.grant) for owed in _owed(db, terms, session_refs)
+            if billable(owed.ended_on, None, as_of)]
+
+
+@dataclass(frozen=True, slots=True)
+class _Owed:
+    """An invoice a session gives rise to, with the facts it was computed from (its document
+    shows them: read once for all the night's sessions, not again per invoice)."""
+
+    session_ref: str
+    part: InvoicePart
+    grant: Grant | None
+    ended_on: date  # the day the session ended or was cancelled
+    facts: SessionDocumentFacts
 
 
 def _owed(db: OrmSession, terms: InvoicingTerms, session_refs: list[str] | None
-          ) -> list[tuple[str, InvoicePart, Grant | None, date]]:
-    """(session_ref, part, grant, day the session ended or was cancelled) of every invoice the
-    sessions (all when None) give rise to, whatever the day."""
+          ) -> list[_Owed]:
+    """Every invoice the sessions (all when None) give rise to, whatever the day."""
     sessions = load_document_facts(db, session_refs)
     funding = {f.session_ref: f for f in db.scalars(select(SessionFunding).where(
         SessionFunding.session_ref.in_(list(sessions))))}
@@ -137,7 +148,7 @@ def _owed(db: OrmSession, terms: InvoicingTerms, session_refs: list[str] | None
             attended=attended_hours(facts), cancelled_on=cancelled.get(ref),
             start_date=facts.start_date,
             names={t.trainee_ref: t.full_name for t in facts.trainees})
-        parts += [(ref, part, grant, ended_on) for part in split_session(
+        parts += [_Owed(ref, part, grant, ended_on, facts) for part in split_session(
             billing, grant, absences_apart=terms.absences_apart,
             cancellation_fee_rate=terms.cancellation_fee_rate)]
     return parts
@@ -163,12 +174,13 @@ def issue_due_invoices(engine: Engine, *, as_of: date, now: datetime, marketplac
         marks = marked_sessions(db, Step.invoicing)
         refs = sorted(marks)
         issued = _issued_keys(db, refs)
-        owed = [(ref, part, grant, ended_on) for ref, part, grant, ended_on
-                in _owed(db, terms, refs) if (ref, part.key) not in issued]
-    waiting = {ref for ref, _part, _grant, ended_on in owed if not billable(ended_on, None, as_of)}
-    for session_ref, part, grant, ended_on in owed:
-        if not billable(ended_on, None, as_of):  # in `waiting`: kept for a later night
+        owed = [due for due in _owed(db, terms, refs)
+                if (due.session_ref, due.part.key) not in issued]
+    waiting = {due.session_ref for due in owed if not billable(due.ended_on, None, as_of)}
+    for due in owed:
+        if not billable(due.ended_on, None, as_of):  # in `waiting`: kept for a later night
             continue
+        session_ref, part, grant = due.session_ref, due.part, due.grant
         with unit_of_work(engine) as db:
             lock_series(db, INVOICE_SERIES, as_of)  # first the lock, then the checks
             if db.scalar(select(Invoice.id).where(Invoice.session_ref == session_ref,
@@ -179,7 +191,8 @@ def issue_due_invoices(engine: Engine, *, as_of: date, now: datetime, marketplac
                 waiting.add(session_ref)  # held: tried again each night until issued
                 continue
             invoice = _issue(db, session_ref, part, grant, as_of=as_of, now=now,
-                             marketplace=marketplace, reference=reference, terms=terms)
+                             marketplace=marketplace, reference=reference, terms=terms,
+                             facts=due.facts)
             report.issued.append(InvoiceIssued(invoice.number, session_ref, invoice.funder_name,
                                                part.key, invoice.total_ttc))
     with unit_of_work(engine) as db:
@@ -210,10 +223,12 @@ def _identified(db: OrmSession, session_ref: str, part: InvoicePart, buyer: Buye
 def _issue(db: OrmSession, session_ref: str, part: InvoicePart, grant: Grant | None, *,
            as_of: date, now: datetime, marketplace: Marketplace, reference: ReferenceData,
            terms: InvoicingTerms, kind: str = "invoice", credit_note_of: str | None = None,
-           note: str | None = None) -> Invoice:
+           note: str | None = None, facts: SessionDocumentFacts | None = None) -> Invoice:
+    """Issue `part` with the next number; `facts`: the session's, when already read."""
     series = CREDIT_SERIES if kind == "credit_note" else INVOICE_SERIES
     number = next_number(db, series, as_of)
-    facts, _rows = load_document_facts(db, [session_ref])[session_ref]
+    if facts is None:
+        facts, _rows = load_document_facts(db, [session_ref])[session_ref]
     buyer = _buyer(db, session_ref, part, grant, reference)
     # A credit note carries positive amounts, like the invoice it cancels: its type (381) says
     # that they are deducted (EN 16931; French practice for an "avoir").

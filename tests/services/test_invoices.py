@@ -353,6 +353,29 @@ def test_dunning_looks_up_the_reminders_of_the_unpaid_invoices_not_every_email_s
     assert not [s for s in statements if "LIKE" in s.upper()], statements
 
 
+def test_a_night_reads_the_facts_of_its_sessions_once_not_again_per_invoice(engine, tmp_path):
+    """Issue 20: each invoice issued read its session's facts again (nine queries), a tenth of
+    a catch-up night's time; they come from the one read that computed what is owed."""
+    from sqlalchemy import event
+
+    prepare(engine, tmp_path, **S001_DONE)
+    trainee_reads: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args) -> None:
+        if "FROM trainees" in statement:
+            trainee_reads.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        issued = issue(engine)
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+    assert len(issued.issued) == 3 and len(trainee_reads) == 1, trainee_reads
+    opco = next(i for i in invoices(engine).values() if i.invoice_key == "opco")
+    assert opco.document["trainees"] and opco.document["service_start"]  # from those facts
+
+
 def test_an_invoice_to_a_payer_not_fully_identified_waits_without_a_number(engine, tmp_path):
     import dataclasses
 
