@@ -647,6 +647,10 @@ class Background:
             os.killpg(self._process.pid, signal.SIGCONT)
 
     def result(self) -> Any:
+        while self._results.empty():  # a process killed (out of memory…) puts nothing
+            if not self._process.is_alive() and self._results.empty():
+                raise RuntimeError(f"the background history died ({self._process.exitcode})")
+            time.sleep(1)
         outcome, value = self._results.get()
         self._process.join()
         if outcome == "error":
