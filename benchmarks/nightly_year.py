@@ -573,11 +573,10 @@ def _scenario(args: argparse.Namespace, sizes: Sizes, root: Path, api: str
         # its statements cut, the same).
         three = _target(args, root, api, "three-years")
         years = [YEAR - 2, YEAR - 1, YEAR]
-        nights_of_the_year = {d for d in [day for _, day in measured]
-                              + [d for days in between.values() for d in days] if d < busy}
+        nights_of_the_year = {day for _, day in measured}.union(*between.values())
         background = Background(history_child, three, years, sizes, args.seed,
                                 _anchors(date(YEAR - 2, 1, 1), date(YEAR, 1, 1), args.early_step)
-                                + sorted(nights_of_the_year))
+                                + sorted(day for day in nights_of_the_year if day < busy))
 
     def night(label: str, day: date, target: Target, world: World) -> None:
         write_export(world, target.data_dir / "inbox" / "platform-export", day)
